@@ -1,0 +1,19 @@
+/** Public library API of portal-gateway. */
+export { verifyJwt, type VerifyOptions } from './jwt/verify.js';
+export { issueJwt, createJwtIssuer, type IssueOptions, type IssueForSecondsOptions, type JwtIssuer } from './jwt/issue.js';
+export { decodeJwtWithoutVerifying, type DecodedJwt } from './jwt/decode.js';
+export { TokenVerifier, type TokenVerifierOptions, type VerifiedToken, type CacheStats } from './jwt/token-verifier.js';
+export { MAX_TIME_VALUE, DEFAULT_CLOCK_TOLERANCE_SEC, type PortalClaims } from './jwt/claims.js';
+export { MAX_TOKEN_LENGTH } from './jwt/jws.js';
+export {
+  generateKeyPair,
+  getPublicKey,
+  isValidPublicKey,
+  normalizePublicKey,
+  parseSecretKey,
+  toNpub,
+  toNsec,
+  type KeyPair,
+} from './jwt/keys.js';
+export { cryptoBackendName } from './jwt/es256k.js';
+export * from './errors.js';

@@ -1,0 +1,170 @@
+/**
+ * secp256k1 ECDSA for ES256K. The only module that imports curve libraries.
+ *
+ * Two backends, chosen once at load:
+ * - `native`: libsecp256k1 through the `secp256k1` package's prebuilt binding (the same library Portal
+ *   uses: RFC 6979 nonces, low-S output). About 7x OpenSSL for verification.
+ * - `portable`: `node:crypto` (OpenSSL) verifies, `@noble/curves` signs (RFC 6979, low-S: byte-identical
+ *   to libsecp256k1). Used when the binding cannot load, or when PORTAL_GATEWAY_CRYPTO=portable.
+ * Both are covered by the same tests.
+ */
+import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+
+/** secp256k1 group order n, big-endian. */
+const ORDER = Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex');
+const ORDER_BIG = BigInt('0x' + ORDER.toString('hex'));
+const HALF_ORDER_BIG = ORDER_BIG >> 1n;
+
+/** SPKI DER prefix for a compressed secp256k1 point (id-ecPublicKey, secp256k1). */
+const SPKI_PREFIX = Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex');
+
+/** A verification key: an x-only key lifted to the even-y point, with backend caches. */
+export interface LiftedKey {
+  /** x-only key, 64 lower-case hex chars. */
+  readonly xOnlyHex: string;
+  /** SEC1 compressed point, 0x02 || x. */
+  readonly compressed: Uint8Array;
+  /** OpenSSL key object, built on first use by the portable backend. */
+  keyObject?: KeyObject;
+}
+
+export interface Es256kBackend {
+  readonly name: 'native' | 'portable';
+  /** ECDSA over SHA-256(signingInput); `signature` is 64 bytes r||s, high-S accepted. */
+  verify(signingInput: Uint8Array, signature: Uint8Array, key: LiftedKey): boolean;
+  /** Deterministic (RFC 6979) low-S signature over a 32-byte digest, returned as 64 bytes r||s. */
+  signDigest(digest: Uint8Array, scalar: Uint8Array): Uint8Array;
+  /** Is `compressed` (33 bytes) a point on the curve? */
+  isPoint(compressed: Uint8Array): boolean;
+}
+
+interface NativeBinding {
+  ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
+  ecdsaSign(msg32: Uint8Array, seckey: Uint8Array): { signature: Uint8Array; recid: number };
+  signatureNormalize(sig: Uint8Array): Uint8Array;
+  publicKeyVerify(pubkey: Uint8Array): boolean;
+}
+
+function sha256(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+function loadNativeBinding(): NativeBinding | undefined {
+  if (process.env.PORTAL_GATEWAY_CRYPTO === 'portable') return undefined;
+  try {
+    // The binding entry point only; the package's own fallback (elliptic) is slower than ours.
+    return createRequire(import.meta.url)('secp256k1/bindings') as NativeBinding;
+  } catch {
+    return undefined;
+  }
+}
+
+function createNativeBackend(binding: NativeBinding): Es256kBackend {
+  return {
+    name: 'native',
+    verify(signingInput, signature, key) {
+      // libsecp256k1 rejects high-S; Portal, OpenSSL and jose accept it, so normalise a copy first.
+      const sig = Uint8Array.from(signature);
+      binding.signatureNormalize(sig);
+      return binding.ecdsaVerify(sig, sha256(signingInput), key.compressed);
+    },
+    signDigest(digest, scalar) {
+      return binding.ecdsaSign(digest, scalar).signature;
+    },
+    isPoint(compressed) {
+      return binding.publicKeyVerify(compressed);
+    },
+  };
+}
+
+const portableBackend: Es256kBackend = {
+  name: 'portable',
+  verify(signingInput, signature, key) {
+    key.keyObject ??= createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, key.compressed]),
+      format: 'der',
+      type: 'spki',
+    });
+    return cryptoVerify('sha256', signingInput, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }, signature);
+  },
+  signDigest(digest, scalar) {
+    return secp256k1.sign(digest, scalar, { prehash: false, lowS: true });
+  },
+  isPoint(compressed) {
+    try {
+      secp256k1.Point.fromBytes(compressed);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+const nativeBinding = loadNativeBinding();
+
+/** Every backend that loaded here, fastest first. */
+export const availableBackends: readonly Es256kBackend[] = nativeBinding
+  ? [createNativeBackend(nativeBinding), portableBackend]
+  : [portableBackend];
+
+/** The backend used by default: libsecp256k1 when its binding loads, else the portable one. */
+export const defaultBackend: Es256kBackend = availableBackends[0]!;
+
+/** True when the 32 big-endian bytes are a scalar in [1, n-1]. */
+export function isValidScalar(bytes: Uint8Array): boolean {
+  if (bytes.length !== 32) return false;
+  let nonZero = false;
+  for (const b of bytes) if (b !== 0) nonZero = true;
+  return nonZero && Buffer.compare(bytes, ORDER) < 0;
+}
+
+/** Lift a 32-byte x coordinate to the even-y point; undefined when no such point exists. */
+export function liftXOnly(xOnly: Uint8Array, backend: Es256kBackend = defaultBackend): LiftedKey | undefined {
+  if (xOnly.length !== 32) return undefined;
+  const compressed = new Uint8Array(33);
+  compressed[0] = 0x02;
+  compressed.set(xOnly, 1);
+  if (!backend.isPoint(compressed)) return undefined;
+  return { xOnlyHex: Buffer.from(xOnly).toString('hex'), compressed };
+}
+
+/** x-only public key of a secret scalar. */
+export function xOnlyPublicKey(secret: Uint8Array): Uint8Array {
+  return secp256k1.getPublicKey(secret, true).subarray(1);
+}
+
+/**
+ * The scalar that signs for the even-y lift of the secret's x-only key (the negation rule):
+ * the secret itself when d·G has even y, else n − d.
+ */
+export function signingScalar(secret: Uint8Array): Uint8Array {
+  const point = secp256k1.getPublicKey(secret, true);
+  if (point[0] === 0x02) return Uint8Array.from(secret);
+  const negated = ORDER_BIG - BigInt('0x' + Buffer.from(secret).toString('hex'));
+  return Buffer.from(negated.toString(16).padStart(64, '0'), 'hex');
+}
+
+/** A fresh random secret scalar. */
+export function randomSecret(): Uint8Array {
+  return secp256k1.utils.randomSecretKey();
+}
+
+/** SHA-256 then sign: the ES256K signature over a JWS signing input. */
+export function signEs256k(signingInput: Uint8Array, scalar: Uint8Array, backend: Es256kBackend = defaultBackend): Uint8Array {
+  return backend.signDigest(sha256(signingInput), scalar);
+}
+
+/** Signature scalars r and s are each in [1, n-1] (64-byte r||s). */
+export function signatureScalarsInRange(signature: Uint8Array): boolean {
+  return signature.length === 64 && isValidScalar(signature.subarray(0, 32)) && isValidScalar(signature.subarray(32));
+}
+
+/** True when s > n/2 (the signature has a high-S twin spelling). Used by tests and tooling. */
+export function isHighS(signature: Uint8Array): boolean {
+  return BigInt('0x' + Buffer.from(signature.subarray(32)).toString('hex')) > HALF_ORDER_BIG;
+}
+
+/** Which backend verifies and signs in this process: `native` (libsecp256k1) or `portable`. */
+export const cryptoBackendName: Es256kBackend['name'] = defaultBackend.name;

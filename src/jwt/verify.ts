@@ -1,0 +1,55 @@
+/**
+ * verifyJwt: the strict verification profile for Portal ES256K tokens. Synchronous; throws only
+ * JwtError subclasses (or KeyInvalid for a bad issuer key), whatever the input.
+ */
+import { JwtSignatureInvalid } from '../errors.js';
+import { checkClaimTimes, validateClaims, type PortalClaims, type TimeOptions } from './claims.js';
+import { defaultBackend, signatureScalarsInRange, type Es256kBackend, type LiftedKey } from './es256k.js';
+import { parseJws, parsePayload, type ParsedJws } from './jws.js';
+import { parsePublicKey } from './keys.js';
+
+export type VerifyOptions = TimeOptions;
+
+/** Step 7: a 64-byte r||s signature, both scalars in range, valid for `key` (high-S accepted). */
+export function checkSignature(jws: ParsedJws, key: LiftedKey, backend: Es256kBackend = defaultBackend): void {
+  if (jws.signature.length !== 64) {
+    throw new JwtSignatureInvalid(`signature is ${jws.signature.length} bytes; expected 64 (r||s)`);
+  }
+  if (!signatureScalarsInRange(jws.signature)) throw new JwtSignatureInvalid('signature r or s is zero or not below the curve order');
+  if (!backend.verify(jws.signingInput, jws.signature, key)) {
+    throw new JwtSignatureInvalid('signature does not verify with the issuer key');
+  }
+}
+
+/** Steps 2-9 for one key: everything but the time checks (what a verified-token cache may keep). */
+export function verifyJwtSignature(token: unknown, key: LiftedKey, backend: Es256kBackend = defaultBackend): PortalClaims {
+  const jws = parseJws(token);
+  checkSignature(jws, key, backend);
+  return validateClaims(parsePayload(jws));
+}
+
+// Lifting a key costs a square root; callers verify against the same few keys over and over.
+const liftedKeys = new Map<string, LiftedKey>();
+const MAX_LIFTED_KEYS = 256;
+
+/** Parsed issuer key from hex or npub, memoised. Throws KeyInvalid (category bad_key). */
+export function issuerKey(publicKey: unknown): LiftedKey {
+  if (typeof publicKey === 'string') {
+    const cached = liftedKeys.get(publicKey);
+    if (cached) return cached;
+  }
+  const key = parsePublicKey(publicKey, 'issuer public key');
+  if (liftedKeys.size >= MAX_LIFTED_KEYS) liftedKeys.clear();
+  liftedKeys.set(publicKey as string, key);
+  return key;
+}
+
+/**
+ * Verify a Portal JWT signed by `publicKey` (64 hex, either case, or npub) and return its claims.
+ * Checks, in order: key, size, structure, header, algorithm, signature, claims, `exp`, `nbf`.
+ */
+export function verifyJwt(publicKey: string, token: string, options?: VerifyOptions): PortalClaims {
+  const claims = verifyJwtSignature(token, issuerKey(publicKey));
+  checkClaimTimes(claims, options);
+  return claims;
+}

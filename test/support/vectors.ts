@@ -1,0 +1,34 @@
+/** The shared Portal JWT test vectors (read-only, next to the project checkout). */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface JwtVector {
+  name: string;
+  description: string;
+  issuer_secret_hex: string;
+  issuer_pubkey_xonly_hex: string;
+  issuer_pubkey_parity: 'even' | 'odd';
+  signing_secret_hex: string;
+  token: string;
+  verify_with_pubkey_hex: string;
+  now: number;
+  leeway_seconds: number;
+  expect: string;
+  claims?: Record<string, unknown> & { exp: number; iat?: number; target_key: string };
+  claims_json?: string;
+}
+
+const path = fileURLToPath(new URL('../../../shared/spec/vectors/portal-jwt.json', import.meta.url));
+export const jwtVectors: JwtVector[] = (JSON.parse(readFileSync(path, 'utf8')) as { cases: JwtVector[] }).cases;
+
+/** Strict-profile category of each error code (spec 2.6). */
+export const CATEGORY_OF_CODE: Record<string, string> = {
+  ERR_JWT_MALFORMED: 'malformed',
+  ERR_JWT_ALG: 'bad_alg',
+  ERR_JWT_HEADER: 'bad_header',
+  ERR_JWT_SIGNATURE: 'bad_signature',
+  ERR_JWT_CLAIMS: 'bad_claims',
+  ERR_JWT_EXPIRED: 'expired',
+  ERR_JWT_NOT_YET_VALID: 'not_yet_valid',
+  ERR_KEY_INVALID: 'bad_key',
+};
