@@ -14,7 +14,16 @@ export type ErrorCode =
   | 'ERR_JWT_NOT_YET_VALID'
   | 'ERR_KEY_INVALID'
   | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_CONFIG_INVALID';
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_AUTH_REQUIRED'
+  | 'ERR_PERMISSION_DENIED'
+  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_ROUTE_NOT_FOUND'
+  | 'ERR_BAD_REQUEST'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UPSTREAM_UNAVAILABLE'
+  | 'ERR_UPSTREAM_TIMEOUT'
+  | 'ERR_INTERNAL';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -101,6 +110,75 @@ export class ConfigInvalid extends GatewayError {
   constructor(problems: readonly string[]) {
     super(ConfigInvalid.code, `invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
+  }
+}
+
+/** A protected route was called without any access token. */
+export class AuthRequired extends GatewayError {
+  static readonly code = 'ERR_AUTH_REQUIRED';
+  constructor(message = 'an access token is required (Authorization: Bearer or the session cookie)') {
+    super(AuthRequired.code, message);
+  }
+}
+
+/** The identity is valid but lacks a permission the route requires. */
+export class PermissionDenied extends GatewayError {
+  static readonly code = 'ERR_PERMISSION_DENIED';
+  constructor(message: string) {
+    super(PermissionDenied.code, message);
+  }
+}
+
+/** A valid token that was revoked (logout, logout everywhere, reuse detection). */
+export class TokenRevoked extends GatewayError {
+  static readonly code = 'ERR_TOKEN_REVOKED';
+  constructor(message = 'the token has been revoked') {
+    super(TokenRevoked.code, message);
+  }
+}
+
+export class RouteNotFound extends GatewayError {
+  static readonly code = 'ERR_ROUTE_NOT_FOUND';
+  constructor(method: string, path: string) {
+    super(RouteNotFound.code, `no route for ${method} ${path}`);
+  }
+}
+
+/** A request the gateway cannot make sense of (bad JSON, bad parameter). */
+export class BadRequest extends GatewayError {
+  static readonly code = 'ERR_BAD_REQUEST';
+  constructor(message: string) {
+    super(BadRequest.code, message);
+  }
+}
+
+export class PayloadTooLarge extends GatewayError {
+  static readonly code = 'ERR_PAYLOAD_TOO_LARGE';
+  constructor(message: string) {
+    super(PayloadTooLarge.code, message);
+  }
+}
+
+/** The upstream refused the connection, reset it or answered garbage. */
+export class UpstreamUnavailable extends GatewayError {
+  static readonly code = 'ERR_UPSTREAM_UNAVAILABLE';
+  constructor(message = 'the upstream service is unavailable', options?: { cause?: unknown }) {
+    super(UpstreamUnavailable.code, message, options);
+  }
+}
+
+export class UpstreamTimeout extends GatewayError {
+  static readonly code = 'ERR_UPSTREAM_TIMEOUT';
+  constructor(message = 'the upstream service did not answer in time', options?: { cause?: unknown }) {
+    super(UpstreamTimeout.code, message, options);
+  }
+}
+
+/** A bug in the gateway; the message shown to clients never carries details. */
+export class InternalError extends GatewayError {
+  static readonly code = 'ERR_INTERNAL';
+  constructor(options?: { cause?: unknown }) {
+    super(InternalError.code, 'internal error', options);
   }
 }
 
