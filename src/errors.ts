@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'ERR_PAYLOAD_TOO_LARGE'
   | 'ERR_UPSTREAM_UNAVAILABLE'
   | 'ERR_UPSTREAM_TIMEOUT'
-  | 'ERR_INTERNAL';
+  | 'ERR_INTERNAL'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_STORE_CONFLICT';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -184,4 +186,20 @@ export class InternalError extends GatewayError {
 
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
+}
+
+/** The state store (SQLite file, Redis) cannot be reached or failed; the request may be retried. */
+export class StoreUnavailable extends GatewayError {
+  static readonly code = 'ERR_STORE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(StoreUnavailable.code, message, options);
+  }
+}
+
+/** A record with the same id (or refresh token hash) is already stored. */
+export class StoreConflict extends GatewayError {
+  static readonly code = 'ERR_STORE_CONFLICT';
+  constructor(message: string) {
+    super(StoreConflict.code, message);
+  }
 }
