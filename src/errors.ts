@@ -25,7 +25,10 @@ export type ErrorCode =
   | 'ERR_UPSTREAM_TIMEOUT'
   | 'ERR_INTERNAL'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_STORE_CONFLICT';
+  | 'ERR_STORE_CONFLICT'
+  | 'ERR_RELAY_PUBLISH'
+  | 'ERR_HANDSHAKE_URL'
+  | 'ERR_LOGIN_CAPACITY';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -201,5 +204,38 @@ export class StoreConflict extends GatewayError {
   static readonly code = 'ERR_STORE_CONFLICT';
   constructor(message: string) {
     super(StoreConflict.code, message);
+  }
+}
+
+/** What one relay did with an event the pool tried to publish. */
+export interface RelayPublishFailure {
+  relay: string;
+  reason: string;
+}
+
+/** No relay accepted an event (OK true) within the publish timeout; `failures` names every relay tried. */
+export class RelayPublishFailed extends GatewayError {
+  static readonly code = 'ERR_RELAY_PUBLISH';
+  readonly failures: readonly RelayPublishFailure[];
+  constructor(failures: readonly RelayPublishFailure[]) {
+    const detail = failures.length === 0 ? 'no relay configured' : failures.map((f) => `${f.relay}: ${f.reason}`).join('; ');
+    super(RelayPublishFailed.code, `no relay accepted the event (${detail})`);
+    this.failures = failures;
+  }
+}
+
+/** A `portal://` key-handshake URL that does not follow the Portal format. */
+export class HandshakeUrlInvalid extends GatewayError {
+  static readonly code = 'ERR_HANDSHAKE_URL';
+  constructor(message: string) {
+    super(HandshakeUrlInvalid.code, message);
+  }
+}
+
+/** Too many logins are waiting for a wallet at once; a new one may be started when some finish. */
+export class LoginCapacityExceeded extends GatewayError {
+  static readonly code = 'ERR_LOGIN_CAPACITY';
+  constructor(maxPendingLogins: number) {
+    super(LoginCapacityExceeded.code, `too many pending logins (at most ${maxPendingLogins} at once)`);
   }
 }
