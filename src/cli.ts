@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/** The `portal-gateway` program. To add a command: a module in src/cli/ and one line in COMMANDS. */
+import * as decode from './cli/decode.js';
+import { runCli, type CommandTable } from './cli/dispatch.js';
+import { processIo } from './cli/io.js';
+import * as issue from './cli/issue.js';
+import * as keygen from './cli/keygen.js';
+import * as verify from './cli/verify.js';
+
+const COMMANDS: CommandTable = {
+  keygen,
+  issue,
+  verify,
+  decode,
+};
+
+process.exitCode = await runCli(COMMANDS, process.argv.slice(2), processIo());
