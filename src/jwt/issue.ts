@@ -8,7 +8,7 @@ import { encodeBase64url } from './base64url.js';
 import { MAX_TIME_VALUE, nowSeconds } from './claims.js';
 import { signEs256k, signingScalar } from './es256k.js';
 import { ES256K_HEADER_SEGMENT } from './jws.js';
-import { getPublicKey, normalizePublicKey, parseSecretKey } from './keys.js';
+import { getPublicKey, normalizePublicKey, secretKeyBytes } from './keys.js';
 
 const PORTAL_CLAIMS = new Set(['exp', 'nbf', 'iat', 'target_key']);
 
@@ -38,22 +38,33 @@ function checkTime(value: number, name: string): number {
   return seconds;
 }
 
+function encodeClaim(name: string, value: unknown): string {
+  let encoded: string | undefined;
+  try {
+    encoded = JSON.stringify(value);
+  } catch {
+    // BigInt, cycles and throwing toJSON methods make JSON.stringify throw a TypeError of its own.
+    throw new InvalidArgument(`extra claim "${name}" is not JSON-serialisable`);
+  }
+  if (encoded === undefined) throw new InvalidArgument(`extra claim "${name}" is not JSON-serialisable`);
+  return encoded;
+}
+
 function claimsJson(targetKey: string, iat: number, exp: number, extra: Record<string, unknown> | undefined): string {
   // Built by hand so that member order and number spelling match the reference byte for byte.
   let json = `{"exp":${exp},"nbf":${iat},"iat":${iat},"target_key":"${targetKey}"`;
-  if (extra) {
+  if (extra !== undefined) {
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new InvalidArgument('extraClaims must be a plain object');
     for (const [name, value] of Object.entries(extra)) {
       if (PORTAL_CLAIMS.has(name)) throw new InvalidArgument(`extra claim "${name}" would override a Portal claim`);
-      const encoded = JSON.stringify(value);
-      if (encoded === undefined) throw new InvalidArgument(`extra claim "${name}" is not JSON-serialisable`);
-      json += `,${JSON.stringify(name)}:${encoded}`;
+      json += `,${JSON.stringify(name)}:${encodeClaim(name, value)}`;
     }
   }
   return json + '}';
 }
 
 export function createJwtIssuer(secretKey: string | Uint8Array): JwtIssuer {
-  const secret = typeof secretKey === 'string' ? parseSecretKey(secretKey) : Uint8Array.from(secretKey);
+  const secret = secretKeyBytes(secretKey);
   const scalar = signingScalar(secret);
   return {
     publicKey: getPublicKey(secret),

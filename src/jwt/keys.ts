@@ -84,10 +84,18 @@ export function parseSecretKey(input: unknown, what = 'secret key'): Uint8Array 
   return bytes;
 }
 
+/** A copy of the 32 secret bytes given as hex, nsec or bytes; throws KeyInvalid like parseSecretKey. */
+export function secretKeyBytes(secretKey: unknown, what = 'secret key'): Uint8Array {
+  if (!(secretKey instanceof Uint8Array)) return parseSecretKey(secretKey, what);
+  // Bytes skip the text parser, so the range check must happen here before any curve code sees them.
+  if (secretKey.length !== 32) throw new KeyInvalid(`${what} must be 32 bytes; got ${secretKey.length}`);
+  if (!isValidScalar(secretKey)) throw new KeyInvalid(`${what} is out of range (zero or not below the curve order)`);
+  return Uint8Array.from(secretKey);
+}
+
 /** x-only public key (hex) of a secret key given as hex, nsec or bytes. */
 export function getPublicKey(secretKey: string | Uint8Array): string {
-  const secret = typeof secretKey === 'string' ? parseSecretKey(secretKey) : secretKey;
-  return Buffer.from(xOnlyPublicKey(secret)).toString('hex');
+  return Buffer.from(xOnlyPublicKey(secretKeyBytes(secretKey))).toString('hex');
 }
 
 export function generateKeyPair(): KeyPair {
