@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { JWK } from 'jose';
 import { expect } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 
@@ -74,8 +75,8 @@ export interface EvenYKey {
   secretHex: string;
   publicHex: string;
   /** For jose: private (with d) and public JWKs. */
-  privateJwk: JsonWebKey;
-  publicJwk: JsonWebKey;
+  privateJwk: JWK;
+  publicJwk: JWK;
 }
 
 /**
@@ -88,11 +89,11 @@ export function evenYKeyFromOpenSsl(): EvenYKey {
     const jwk = privateKey.export({ format: 'jwk' });
     const y = Buffer.from(jwk.y!, 'base64url');
     if (y[31]! % 2 !== 0) continue;
-    const { d: _d, ...publicJwk } = jwk;
+    const publicJwk = { kty: 'EC', crv: 'secp256k1', x: jwk.x!, y: jwk.y! };
     return {
       secretHex: Buffer.from(jwk.d!, 'base64url').toString('hex'),
       publicHex: Buffer.from(jwk.x!, 'base64url').toString('hex'),
-      privateJwk: jwk,
+      privateJwk: { ...publicJwk, d: jwk.d! },
       publicJwk,
     };
   }
