@@ -1,0 +1,49 @@
+/**
+ * The embedded default store: one SQLite file (WAL) that survives restarts and crashes. Revocation
+ * and login notifications reach the instances of this process only (see local-bus.ts).
+ */
+import { wallClockSec } from '../rules.js';
+import type { Stores } from '../types.js';
+import { SqliteDatabase } from './database.js';
+import { acquireBus } from './local-bus.js';
+import { SqliteLoginStore } from './logins.js';
+import { SqliteRevocationStore } from './revocations.js';
+import { SqliteSessionStore } from './sessions.js';
+import { SqliteUserStore } from './users.js';
+
+/** Expired rows are invisible at once (queries compare expires_at); the purge only reclaims space. */
+const PURGE_INTERVAL_MS = 60_000;
+
+export function createSqliteStores(path: string): Stores {
+  const database = new SqliteDatabase(path);
+  const { bus, release } = acquireBus(path);
+  // Deleting a session deletes its refresh tokens too (ON DELETE CASCADE).
+  const purges = ['sessions', 'revoked_jtis', 'logins'].map((table) =>
+    database.db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at <= ?`),
+  );
+  const purgeExpired = (): void => {
+    try {
+      database.write('purge', () => purges.forEach((statement) => statement.run(wallClockSec())));
+    } catch {
+      // A busy or failing file is retried at the next tick; the records are already invisible.
+    }
+  };
+  purgeExpired();
+  const timer = setInterval(purgeExpired, PURGE_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    sessions: new SqliteSessionStore(database),
+    revocations: new SqliteRevocationStore(database, bus),
+    logins: new SqliteLoginStore(database, bus),
+    users: new SqliteUserStore(database),
+    ping: async () => {
+      database.run('ping', () => database.db.prepare('SELECT 1').get());
+    },
+    close: async () => {
+      clearInterval(timer);
+      release();
+      database.close();
+    },
+  };
+}
