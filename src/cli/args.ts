@@ -29,6 +29,14 @@ export interface CommandSpec {
 
 export const HELP = Symbol('help');
 
+/**
+ * Does this look like a command or option name? Only such text is quoted back in an error: a key
+ * or token typed in the wrong place does not.
+ */
+export function isWord(text: string): boolean {
+  return /^[a-z][a-z-]{0,29}$/.test(text);
+}
+
 export class ParsedArgs {
   constructor(
     private readonly spec: CommandSpec,
@@ -74,7 +82,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     if (token.kind === 'positional') positionals.push(token.value);
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(spec.options, token.name) ? spec.options[token.name] : undefined;
-    if (!option) throw usageError(spec, `unknown option ${token.rawName}`);
+    if (!option) throw usageError(spec, `unknown option${isWord(token.name) ? ` ${token.rawName}` : ''}`);
     const flag = `--${token.name}`;
     if (option.type === 'boolean') {
       if (token.value !== undefined) throw usageError(spec, `option ${flag} takes no value`);

@@ -1,6 +1,7 @@
 /** Top level of the command line: pick the command, or answer --help / --version. */
 import { createRequire } from 'node:module';
 import { InvalidArgument } from '../errors.js';
+import { isWord } from './args.js';
 import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { guarded } from './run-command.js';
 
@@ -33,12 +34,16 @@ function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
+function unknown(name: string): InvalidArgument {
+  const what = name.startsWith('-')
+    ? `unknown option${isWord(name.replace(/^--?/, '')) ? ` ${name}` : ''}`
+    : `unknown command${isWord(name) ? ` "${name}"` : ''}`;
+  return new InvalidArgument(`${what} (see "portal-gateway --help")`);
+}
+
 function findCommand(commands: CommandTable, name: string): CliCommand {
   if (Object.hasOwn(commands, name)) return commands[name]!;
-  // Quote only what looks like a command word: a key or token typed here must not be echoed.
-  const shown = /^[a-z][a-z-]{0,29}$/.test(name) ? ` "${name}"` : '';
-  const kind = name.startsWith('-') ? 'option' : 'command';
-  throw new InvalidArgument(`unknown ${kind}${kind === 'option' ? '' : shown} (see "portal-gateway --help")`);
+  throw unknown(name);
 }
 
 export async function runCli(commands: CommandTable, argv: readonly string[], io: CliIo): Promise<number> {

@@ -54,18 +54,19 @@ describe('runCli', () => {
 
   it.each([
     [['frobnicate'], 'ERR_INVALID_ARGUMENT: unknown command "frobnicate" (see "portal-gateway --help")\n'],
-    [['--frobnicate'], 'ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n'],
+    [['--frobnicate'], 'ERR_INVALID_ARGUMENT: unknown option --frobnicate (see "portal-gateway --help")\n'],
+    [['-x'], 'ERR_INVALID_ARGUMENT: unknown option -x (see "portal-gateway --help")\n'],
     [['help', 'frobnicate'], 'ERR_INVALID_ARGUMENT: unknown command "frobnicate" (see "portal-gateway --help")\n'],
     [['toString'], 'ERR_INVALID_ARGUMENT: unknown command (see "portal-gateway --help")\n'],
   ])('refuses %j on one line with exit code 2', async (argv, stderr) => {
     expect(await cli(argv)).toEqual({ code: 2, stdout: '', stderr });
   });
 
-  it('does not echo a key or token typed as the command', async () => {
+  it('does not echo a key or token typed as the command or a top-level option', async () => {
     const secret = 'ab'.repeat(32);
-    const result = await cli([secret]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe('ERR_INVALID_ARGUMENT: unknown command (see "portal-gateway --help")\n');
+    expect((await cli([secret])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown command (see "portal-gateway --help")\n');
+    expect((await cli([`--${secret}`])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n');
+    expect((await cli([`--key=${secret}`])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n');
   });
 
   it('turns an unexpected error into one line and exit code 1, without a stack trace', async () => {
