@@ -1,0 +1,16 @@
+/** Default values of the gateway configuration (documented in the README). */
+import type { GatewayConfig } from './types.js';
+
+export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey'> = {
+  listen: { host: '127.0.0.1', port: 8080 },
+  dataDir: '.portal-gateway',
+  trustedIssuers: [],
+  cookie: { name: 'portal_session', secure: true, sameSite: 'lax' },
+  cors: { origins: [], credentials: false },
+  tokens: { accessTtlSec: 15 * 60, refreshTtlSec: 7 * 24 * 3600, clockToleranceSec: 60, verifyCacheSize: 10_000 },
+  limits: { maxBodyBytes: 100 * 1024 * 1024 },
+  trustProxy: false,
+  logLevel: 'info',
+};
+
+export const DEFAULT_ROUTE_TIMEOUT_MS = 30_000;

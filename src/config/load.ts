@@ -1,0 +1,68 @@
+/**
+ * Loading: a JSON file (or the embedded defaults), then environment overrides for secrets and
+ * deployment knobs, then validation. Secrets can come from the environment or a file so that they
+ * never need to be written into the config file.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigInvalid } from '../errors.js';
+import type { GatewayConfig } from './types.js';
+import { validateConfig } from './validate.js';
+
+/** Environment variables read by the gateway (documented in the README). */
+export const ENV = {
+  serviceKey: 'PORTAL_SERVICE_KEY',
+  serviceKeyFile: 'PORTAL_SERVICE_KEY_FILE',
+  host: 'PORTAL_GATEWAY_HOST',
+  port: 'PORTAL_GATEWAY_PORT',
+  dataDir: 'PORTAL_DATA_DIR',
+  logLevel: 'PORTAL_LOG_LEVEL',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Parse a config file, reporting a JSON syntax error with the file name. */
+export function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigInvalid([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigInvalid([`${path}: is not valid JSON (${(error as Error).message})`]);
+  }
+}
+
+function readSecretFile(path: string, variable: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigInvalid([`${variable}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+}
+
+/** Apply environment overrides to a raw (unvalidated) config document. */
+export function applyEnvironment(raw: unknown, env: Env): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const doc = { ...(raw as Record<string, unknown>) };
+  const listen = { ...((doc.listen as Record<string, unknown> | undefined) ?? {}) };
+  if (env[ENV.host]) listen.host = env[ENV.host];
+  if (env[ENV.port]) {
+    const port = Number(env[ENV.port]);
+    if (!Number.isInteger(port)) throw new ConfigInvalid([`${ENV.port}: must be an integer port number`]);
+    listen.port = port;
+  }
+  if (Object.keys(listen).length > 0) doc.listen = listen;
+  if (env[ENV.dataDir]) doc.dataDir = env[ENV.dataDir];
+  if (env[ENV.logLevel]) doc.logLevel = env[ENV.logLevel];
+  if (env[ENV.serviceKey]) doc.serviceKey = env[ENV.serviceKey];
+  else if (env[ENV.serviceKeyFile]) doc.serviceKey = readSecretFile(env[ENV.serviceKeyFile]!, ENV.serviceKeyFile);
+  return doc;
+}
+
+/** Load, override from the environment and validate. */
+export function loadConfig(raw: unknown, env: Env = process.env): GatewayConfig {
+  return validateConfig(applyEnvironment(raw, env));
+}

@@ -1,0 +1,64 @@
+/** The validated gateway configuration. Every field is filled in (defaults applied). */
+
+export type AuthPolicy = 'public' | 'optional' | 'required';
+
+export interface RouteConfig {
+  /** Path prefix, starting with `/`; longest prefix wins. */
+  prefix: string;
+  /** Upstream base URL (http or https). */
+  upstream: string;
+  auth: AuthPolicy;
+  /** Permissions the token must grant (all of them); implies `required`. */
+  permissions: string[];
+  /** Replaces `prefix` in the forwarded path; default: the prefix itself (path forwarded unchanged). */
+  rewritePrefix: string;
+  /** Upstream response timeout. */
+  timeoutMs: number;
+  /** Proxy WebSocket upgrades (authenticated at the handshake). */
+  websocket: boolean;
+  /** Forward the caller's token to the upstream (default: stripped). */
+  passToken: boolean;
+  /** Browsers without a session are redirected to the sign-in page instead of getting a 401. */
+  loginRedirect: boolean;
+}
+
+export interface CookieConfig {
+  /** Name of the cookie carrying the access token. */
+  name: string;
+  /** `Secure` attribute; switch off only for local plain-http development. */
+  secure: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  domain?: string;
+}
+
+export interface CorsConfig {
+  /** Allowed origins (exact), or `["*"]`. Empty: CORS disabled. */
+  origins: string[];
+  credentials: boolean;
+}
+
+export interface TokenConfig {
+  accessTtlSec: number;
+  refreshTtlSec: number;
+  clockToleranceSec: number;
+  /** Verified tokens kept in memory; 0 disables the cache. */
+  verifyCacheSize: number;
+}
+
+export interface GatewayConfig {
+  listen: { host: string; port: number };
+  /** Service secret key (hex or nsec); when absent one is generated and kept in `dataDir`. */
+  serviceKey?: string;
+  /** Directory for the generated service key and the embedded store. */
+  dataDir: string;
+  /** Other issuers (x-only hex) whose tokens are accepted besides the service key. */
+  trustedIssuers: string[];
+  routes: RouteConfig[];
+  cookie: CookieConfig;
+  cors: CorsConfig;
+  tokens: TokenConfig;
+  limits: { maxBodyBytes: number };
+  /** Trust X-Forwarded-* from the client (only behind a trusted load balancer). */
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}

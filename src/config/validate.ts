@@ -1,0 +1,226 @@
+/**
+ * Configuration validation: runs once at start-up, reports every problem at once, and names each bad
+ * key with the expected type (e.g. `routes[1].auth: must be one of public, optional, required`).
+ */
+import { ConfigInvalid } from '../errors.js';
+import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
+import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS } from './defaults.js';
+import type { AuthPolicy, GatewayConfig, RouteConfig } from './types.js';
+
+type Json = Record<string, unknown>;
+
+const AUTH_POLICIES: readonly AuthPolicy[] = ['public', 'optional', 'required'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SAME_SITE = ['lax', 'strict', 'none'] as const;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Reads typed values out of one JSON object, collecting problems instead of throwing. */
+class Reader {
+  constructor(
+    private readonly object: Json,
+    private readonly path: string,
+    private readonly problems: string[],
+    private readonly known: readonly string[],
+  ) {
+    for (const key of Object.keys(object)) {
+      if (!known.includes(key)) problems.push(`${this.at(key)}: unknown key (expected one of ${known.join(', ')})`);
+    }
+  }
+
+  at(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  problem(key: string, message: string): undefined {
+    this.problems.push(`${this.at(key)}: ${message}`);
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.object[key] !== undefined;
+  }
+
+  string(key: string, fallback: string): string;
+  string(key: string): string | undefined;
+  string(key: string, fallback?: string): string | undefined {
+    const value = this.object[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || value === '') return this.problem(key, 'must be a non-empty string') ?? fallback;
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.object[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      return this.problem(key, `must be one of ${allowed.join(', ')}`) ?? fallback;
+    }
+    return value as T;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.object[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') return this.problem(key, 'must be true or false') ?? fallback;
+    return value;
+  }
+
+  integer(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.object[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      return this.problem(key, `must be an integer from ${min} to ${max}`) ?? fallback;
+    }
+    return value;
+  }
+
+  stringArray(key: string): string[] {
+    const value = this.object[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '')) {
+      return this.problem(key, 'must be an array of non-empty strings') ?? [];
+    }
+    return value as string[];
+  }
+
+  object_(key: string, known: readonly string[]): Reader {
+    const value = this.object[key];
+    if (value !== undefined && !isObject(value)) this.problem(key, 'must be an object');
+    return new Reader(isObject(value) ? value : {}, this.at(key), this.problems, known);
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function httpUrl(reader: Reader, key: string): string | undefined {
+  const text = reader.string(key);
+  if (text === undefined) return reader.has(key) ? undefined : reader.problem(key, 'is required (an http:// or https:// URL)');
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return reader.problem(key, 'must be an http:// or https:// URL');
+    if (url.search || url.hash) return reader.problem(key, 'must not contain a query or fragment');
+    return text.replace(/\/+$/, '');
+  } catch {
+    return reader.problem(key, 'must be an absolute http:// or https:// URL');
+  }
+}
+
+function validateRoute(value: unknown, index: number, problems: string[]): RouteConfig | undefined {
+  const path = `routes[${index}]`;
+  if (!isObject(value)) {
+    problems.push(`${path}: must be an object with prefix, upstream and auth`);
+    return undefined;
+  }
+  const r = new Reader(value, path, problems, [
+    'prefix', 'upstream', 'auth', 'permissions', 'rewritePrefix', 'timeoutMs', 'websocket', 'passToken', 'loginRedirect',
+  ]);
+  let prefix = r.string('prefix');
+  if (prefix === undefined && !r.has('prefix')) r.problem('prefix', 'is required (a path starting with /)');
+  else if (prefix !== undefined && (!prefix.startsWith('/') || /[?#\s*:]/.test(prefix))) {
+    prefix = r.problem('prefix', 'must be a path starting with / without ?, #, *, : or spaces');
+  }
+  const upstream = httpUrl(r, 'upstream');
+  const permissions = r.stringArray('permissions');
+  // Secure default: a route without an explicit policy requires a token.
+  const auth = r.oneOf('auth', AUTH_POLICIES, 'required');
+  if (permissions.length > 0 && auth !== 'required') r.problem('permissions', 'only apply to routes with "auth": "required"');
+  const rewritePrefix = r.string('rewritePrefix');
+  if (rewritePrefix !== undefined && !rewritePrefix.startsWith('/')) r.problem('rewritePrefix', 'must start with /');
+  const route: RouteConfig = {
+    prefix: prefix === '/' ? '/' : (prefix ?? '/').replace(/\/+$/, ''),
+    upstream: upstream ?? '',
+    auth,
+    permissions,
+    rewritePrefix: '',
+    timeoutMs: r.integer('timeoutMs', DEFAULT_ROUTE_TIMEOUT_MS, 1, 3_600_000),
+    websocket: r.boolean('websocket', false),
+    passToken: r.boolean('passToken', false),
+    loginRedirect: r.boolean('loginRedirect', false),
+  };
+  route.rewritePrefix = rewritePrefix ?? route.prefix;
+  return prefix === undefined || upstream === undefined ? undefined : route;
+}
+
+/** Validate a parsed configuration document; throws ConfigInvalid listing every problem. */
+export function validateConfig(raw: unknown): GatewayConfig {
+  const problems: string[] = [];
+  if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
+  const root = new Reader(raw, '', problems, [
+    '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
+    'trustProxy', 'logLevel',
+  ]);
+
+  const listen = root.object_('listen', ['host', 'port']);
+  const cookie = root.object_('cookie', ['name', 'secure', 'sameSite', 'domain']);
+  const cors = root.object_('cors', ['origins', 'credentials']);
+  const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize']);
+  const limits = root.object_('limits', ['maxBodyBytes']);
+  const d = DEFAULT_CONFIG;
+
+  const serviceKey = root.string('serviceKey');
+  if (serviceKey !== undefined) {
+    try {
+      parseSecretKey(serviceKey, 'serviceKey');
+    } catch (error) {
+      root.problem('serviceKey', (error as Error).message.replace(/^serviceKey /, ''));
+    }
+  }
+
+  const trustedIssuers: string[] = [];
+  root.stringArray('trustedIssuers').forEach((issuer, i) => {
+    try {
+      trustedIssuers.push(normalizePublicKey(issuer, `trustedIssuers[${i}]`));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  });
+
+  const routes: RouteConfig[] = [];
+  const rawRoutes = raw.routes;
+  if (rawRoutes === undefined) root.problem('routes', 'is required (an array of routes)');
+  else if (!Array.isArray(rawRoutes)) root.problem('routes', 'must be an array of routes');
+  else {
+    const seen = new Map<string, number>();
+    rawRoutes.forEach((value, i) => {
+      const route = validateRoute(value, i, problems);
+      if (!route) return;
+      const earlier = seen.get(route.prefix);
+      if (earlier !== undefined) problems.push(`routes[${i}].prefix: "${route.prefix}" is already used by routes[${earlier}]`);
+      seen.set(route.prefix, i);
+      routes.push(route);
+    });
+  }
+
+  const cookieName = cookie.string('name', d.cookie.name);
+  if (!COOKIE_NAME.test(cookieName)) cookie.problem('name', 'must be a valid cookie name (RFC 6265 token)');
+  const sameSite = cookie.oneOf('sameSite', SAME_SITE, d.cookie.sameSite);
+  const secure = cookie.boolean('secure', d.cookie.secure);
+  if (sameSite === 'none' && !secure) cookie.problem('sameSite', '"none" requires "secure": true');
+
+  const corsOrigins = cors.stringArray('origins');
+  const corsCredentials = cors.boolean('credentials', d.cors.credentials);
+  if (corsCredentials && corsOrigins.includes('*')) cors.problem('credentials', 'cannot be true when origins contains "*"');
+
+  const config: GatewayConfig = {
+    listen: { host: listen.string('host', d.listen.host), port: listen.integer('port', d.listen.port, 0, 65535) },
+    serviceKey,
+    dataDir: root.string('dataDir', d.dataDir),
+    trustedIssuers,
+    routes,
+    cookie: { name: cookieName, secure, sameSite, domain: cookie.string('domain') },
+    cors: { origins: corsOrigins, credentials: corsCredentials },
+    tokens: {
+      accessTtlSec: tokens.integer('accessTtlSec', d.tokens.accessTtlSec, 10, 30 * 24 * 3600),
+      refreshTtlSec: tokens.integer('refreshTtlSec', d.tokens.refreshTtlSec, 60, 400 * 24 * 3600),
+      clockToleranceSec: tokens.integer('clockToleranceSec', d.tokens.clockToleranceSec, 0, 600),
+      verifyCacheSize: tokens.integer('verifyCacheSize', d.tokens.verifyCacheSize, 0, 10_000_000),
+    },
+    limits: { maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0) },
+    trustProxy: root.boolean('trustProxy', d.trustProxy),
+    logLevel: root.oneOf('logLevel', LOG_LEVELS, d.logLevel),
+  };
+  if (problems.length > 0) throw new ConfigInvalid(problems);
+  return config;
+}

@@ -1,0 +1,71 @@
+/**
+ * Forwarding: one @fastify/http-proxy registration per configured route (bodies streamed both ways,
+ * WebSocket upgrades on routes that enable them). The route's policy rides in the route config and is
+ * enforced by the portal-auth plugin before anything is forwarded.
+ */
+import httpProxy from '@fastify/http-proxy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RouteConfig } from '../config/types.js';
+import { UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
+import { sendError } from '../http/error-handler.js';
+import { identityHeaders } from './identity-headers.js';
+import { withoutCookie } from './token-source.js';
+
+export interface ForwardOptions {
+  cookieName: string;
+  trustProxy: boolean;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Headers for the upstream: the token removed (unless the route opts in), identity and X-Forwarded-* set. */
+export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions): Headers {
+  const out: Headers = { ...headers };
+  if (!route.passToken) {
+    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization)) delete out.authorization;
+    if (typeof out.cookie === 'string') out.cookie = withoutCookie(out.cookie, options.cookieName);
+  }
+  const peer = request.raw.socket?.remoteAddress ?? '';
+  const priorFor = options.trustProxy ? headers['x-forwarded-for'] : undefined;
+  out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
+  out['x-forwarded-proto'] = options.trustProxy && headers['x-forwarded-proto'] ? headers['x-forwarded-proto'] : request.protocol;
+  // `headers.host` already names the upstream here; the client's host is on the request.
+  out['x-forwarded-host'] = options.trustProxy && headers['x-forwarded-host'] ? headers['x-forwarded-host'] : request.headers.host;
+  if (request.portal) Object.assign(out, identityHeaders(request.portal));
+  return out;
+}
+
+export async function registerRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
+  for (const route of routes) {
+    await app.register(httpProxy, {
+      upstream: route.upstream,
+      prefix: route.prefix,
+      rewritePrefix: route.rewritePrefix === '/' ? '' : route.rewritePrefix,
+      ...(route.websocket ? { websocket: true as const } : {}),
+      config: { portalAuth: { auth: route.auth, permissions: route.permissions }, routePrefix: route.prefix },
+      disableRequestLogging: true,
+      undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
+      replyOptions: {
+        timeout: route.timeoutMs,
+        rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options) as IncomingHttpHeaders,
+        onError: (reply, { error }) => {
+          const status = (error as { statusCode?: number }).statusCode;
+          const failure = status === 504 ? new UpstreamTimeout(undefined, { cause: error }) : new UpstreamUnavailable(undefined, { cause: error });
+          sendError(reply as FastifyReply, failure);
+        },
+      },
+      // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
+      wsClientOptions: {
+        rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, headers, route, options),
+      } as object,
+    });
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Prefix of the configured route that served the request (metrics label). */
+    routePrefix?: string;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Identity headers. Every client-sent `x-portal-*` header (any case, and the underscore spellings some
+ * servers fold into dashes) is removed before anything else, so nobody can spoof an identity; the
+ * gateway then sets its own from the verified token.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { PortalIdentity } from './identity.js';
+
+const IDENTITY_HEADER = /^x[-_]portal[-_]/i;
+
+export const IDENTITY_HEADER_NAMES = {
+  targetKey: 'x-portal-target-key',
+  npub: 'x-portal-npub',
+  flow: 'x-portal-auth-flow',
+  permissions: 'x-portal-permissions',
+} as const;
+
+/** Remove every client-sent identity header in place (also from rawHeaders, which proxies may read). */
+export function stripIdentityHeaders(headers: IncomingHttpHeaders, rawHeaders?: string[]): void {
+  for (const name of Object.keys(headers)) {
+    if (IDENTITY_HEADER.test(name)) delete headers[name];
+  }
+  if (rawHeaders) {
+    for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+      if (IDENTITY_HEADER.test(rawHeaders[i]!)) rawHeaders.splice(i, 2);
+    }
+  }
+}
+
+/** Headers that tell the upstream who the caller is. */
+export function identityHeaders(identity: PortalIdentity): Record<string, string> {
+  const headers: Record<string, string> = {
+    [IDENTITY_HEADER_NAMES.targetKey]: identity.targetKey,
+    [IDENTITY_HEADER_NAMES.npub]: identity.npub,
+    [IDENTITY_HEADER_NAMES.flow]: identity.flow,
+  };
+  if (identity.permissions.length > 0) headers[IDENTITY_HEADER_NAMES.permissions] = identity.permissions.join(',');
+  return headers;
+}

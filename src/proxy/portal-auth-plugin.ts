@@ -1,0 +1,79 @@
+/**
+ * Fastify plugin: strips client identity headers from every request, and on routes that carry a
+ * `portalAuth` policy in their config, authenticates the caller and decorates `request.portal`.
+ * The gateway uses it for its proxy routes; teams embedding the gateway can use it for their own.
+ *
+ *   app.register(portalAuth, { authenticator, cookieName: 'portal_session' });
+ *   app.get('/me', { config: { portalAuth: { auth: 'required' } } }, (req) => req.portal);
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type {} from '@fastify/cookie';
+import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
+import type { AuthPolicy } from '../config/types.js';
+import type { PortalIdentity } from './identity.js';
+import { stripIdentityHeaders } from './identity-headers.js';
+import type { RequestAuthenticator } from './request-authenticator.js';
+import { extractToken } from './token-source.js';
+
+export interface RoutePolicy {
+  auth: AuthPolicy;
+  /** Every listed permission must be granted; implies `required`. */
+  permissions?: readonly string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Verified identity of the caller, or null (public route, or anonymous on an optional one). */
+    portal: PortalIdentity | null;
+  }
+  interface FastifyContextConfig {
+    portalAuth?: RoutePolicy;
+  }
+}
+
+export interface PortalAuthPluginOptions {
+  authenticator: RequestAuthenticator;
+  /** Cookie that carries the access token for browsers; default `portal_session`. */
+  cookieName?: string;
+  /** Called once per policy decision: 'ok', 'anonymous' or an error code (for metrics). */
+  onOutcome?: (outcome: string) => void;
+}
+
+/** Apply a route policy to a request; returns the identity, null for anonymous, or throws. */
+export function authorizeRequest(
+  request: FastifyRequest,
+  policy: RoutePolicy,
+  authenticator: RequestAuthenticator,
+  cookieName: string,
+): PortalIdentity | null {
+  if (policy.auth === 'public') return null;
+  const token = extractToken(request.headers, request.cookies, cookieName);
+  if (token === undefined) {
+    if (policy.auth === 'required') throw new AuthRequired();
+    return null;
+  }
+  const identity = authenticator.authenticate(token);
+  const missing = policy.permissions?.filter((p) => !identity.permissions.includes(p)) ?? [];
+  if (missing.length > 0) throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  return identity;
+}
+
+const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
+  const cookieName = options.cookieName ?? 'portal_session';
+  app.decorateRequest('portal', null);
+  app.addHook('onRequest', async (request) => {
+    stripIdentityHeaders(request.headers, request.raw.rawHeaders);
+    const policy = request.routeOptions.config.portalAuth;
+    if (!policy) return;
+    try {
+      request.portal = authorizeRequest(request, policy, options.authenticator, cookieName);
+      options.onOutcome?.(request.portal ? 'ok' : 'anonymous');
+    } catch (error) {
+      options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
+      throw error;
+    }
+  });
+};
+
+export const portalAuth = fp(plugin, { name: 'portal-auth', fastify: '5.x' });

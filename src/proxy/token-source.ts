@@ -1,0 +1,40 @@
+/** Where a request's token comes from: `Authorization: Bearer`, else the session cookie. */
+import type { IncomingHttpHeaders } from 'node:http';
+import { JwtMalformed } from '../errors.js';
+import { MAX_TOKEN_LENGTH } from '../jwt/jws.js';
+
+const BEARER = /^Bearer[ \t]+(\S*)[ \t]*$/i;
+
+/**
+ * The presented token, or undefined when there is none. A non-Bearer Authorization header (e.g. Basic,
+ * meant for the upstream) is not ours and is ignored. Oversized values are rejected before decoding.
+ */
+export function extractToken(headers: IncomingHttpHeaders, cookies: Record<string, string | undefined> | undefined, cookieName: string): string | undefined {
+  const authorization = headers.authorization;
+  let token: string | undefined;
+  if (authorization !== undefined && /^bearer(?:[ \t]|$)/i.test(authorization)) {
+    const match = BEARER.exec(authorization);
+    if (!match || match[1] === '') throw new JwtMalformed('Authorization header must be "Bearer <token>"');
+    token = match[1];
+  } else {
+    token = cookies?.[cookieName] || undefined;
+  }
+  if (token !== undefined && token.length > MAX_TOKEN_LENGTH) {
+    throw new JwtMalformed(`token is ${token.length} characters long; the limit is ${MAX_TOKEN_LENGTH}`);
+  }
+  return token;
+}
+
+/** Cookie header without our session cookie (the token is not forwarded unless a route opts in). */
+export function withoutCookie(cookieHeader: string, cookieName: string): string | undefined {
+  const kept = cookieHeader
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && cookieNameOf(part) !== cookieName);
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+function cookieNameOf(pair: string): string {
+  const eq = pair.indexOf('=');
+  return (eq === -1 ? pair : pair.slice(0, eq)).trim();
+}

@@ -1,0 +1,106 @@
+/**
+ * Builds the gateway's Fastify app from a validated configuration. Never listens by itself: call
+ * `listen()` (the CLI does) or use `app.inject()` in tests.
+ */
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { GatewayConfig } from './config/types.js';
+import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
+import { PayloadTooLarge } from './errors.js';
+import { installErrorHandlers } from './http/error-handler.js';
+import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
+import { loggerOptions, redactUrl } from './http/logging.js';
+import { createMetrics, type GatewayMetrics } from './http/metrics.js';
+import { TokenVerifier } from './jwt/token-verifier.js';
+import { registerRoutes } from './proxy/forward.js';
+import { portalAuth } from './proxy/portal-auth-plugin.js';
+import { RequestAuthenticator } from './proxy/request-authenticator.js';
+
+export interface GatewayOptions {
+  /** Where log lines go (default stdout). */
+  logStream?: DestinationStream;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  config: GatewayConfig;
+  serviceKey: Omit<ServiceKey, 'secretKey'>;
+  metrics: GatewayMetrics;
+  /** Start listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stop accepting connections, finish in-flight requests, release resources. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  const verifier = new TokenVerifier({
+    issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
+    cacheSize: config.tokens.verifyCacheSize,
+    clockToleranceSec: config.tokens.clockToleranceSec,
+  });
+  const authenticator = new RequestAuthenticator({ verifier });
+  const metrics = createMetrics(() => verifier.stats());
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // One line per request, written by our onResponse hook.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024, // for the gateway's own JSON endpoints; proxied bodies are streamed
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  installErrorHandlers(app);
+
+  app.addHook('onRequest', async (request) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > config.limits.maxBodyBytes) {
+      throw new PayloadTooLarge(`request body of ${length} bytes exceeds the limit of ${config.limits.maxBodyBytes}`);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.config.routePrefix ?? (request.routeOptions.url ? 'gateway' : 'unmatched');
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    request.log.info(
+      { method: request.method, url: redactUrl(request.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.portal?.npub },
+      'request',
+    );
+  });
+
+  await app.register(cookie);
+  await app.register(portalAuth, {
+    authenticator,
+    cookieName: config.cookie.name,
+    onOutcome: (outcome) => metrics.authOutcomes.inc({ outcome }),
+  });
+  if (config.cors.origins.length > 0) {
+    await app.register(cors, {
+      origin: config.cors.origins.includes('*') ? '*' : config.cors.origins,
+      credentials: config.cors.credentials,
+    });
+  }
+
+  const upstreamChecks: Record<string, ReadinessCheck> = {};
+  for (const route of config.routes) upstreamChecks[`upstream ${new URL(route.upstream).origin}`] ??= tcpReachable(route.upstream);
+  registerHealthRoutes(app, () => upstreamChecks);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy });
+
+  const { secretKey: _secret, ...publicServiceKey } = serviceKey;
+  return {
+    app,
+    config,
+    serviceKey: publicServiceKey,
+    metrics,
+    async listen() {
+      return app.listen({ host: config.listen.host, port: config.listen.port });
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * A real upstream HTTP server for tests: echoes what it received (method, URL, headers, body size and
+ * SHA-256), streams large bodies on demand, answers slowly on demand, and echoes WebSocket messages.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export interface EchoReply {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  bodyBytes: number;
+  bodySha256: string;
+}
+
+export interface EchoUpstream {
+  url: string;
+  server: Server;
+  /** Bytes of the request body received so far by the current upload (streaming checks). */
+  uploadProgress(): number;
+  /** Release a `/hold-response/...` response that is waiting after its first chunk. */
+  releaseHeldResponse(): void;
+  close(): Promise<void>;
+}
+
+const CHUNK = Buffer.alloc(64 * 1024, 'abcdefgh');
+
+export async function startEchoUpstream(): Promise<EchoUpstream> {
+  let received = 0;
+  let release: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    const slow = /\/slow\/(\d+)$/.exec(url.pathname);
+    const hold = /\/hold-response\/(\d+)$/.exec(url.pathname);
+    if (slow) {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}'), Number(slow[1]));
+      return;
+    }
+    if (hold) {
+      // First chunk now, the rest only when the test releases it: proves the gateway streams responses.
+      const total = Number(hold[1]);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      res.write(CHUNK);
+      release = () => {
+        let sent = CHUNK.length;
+        const pump = () => {
+          while (sent < total) {
+            const piece = CHUNK.subarray(0, Math.min(CHUNK.length, total - sent));
+            sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      };
+      return;
+    }
+    const hash = createHash('sha256');
+    received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      hash.update(chunk);
+    });
+    req.on('end', () => {
+      const body: EchoReply = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: received, bodySha256: hash.digest('hex') };
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'echo' }).end(JSON.stringify(body));
+    });
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket, req) => {
+    socket.send(JSON.stringify({ headers: req.headers, url: req.url }));
+    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    uploadProgress: () => received,
+    releaseHeldResponse: () => release?.(),
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback port with nothing listening on it (for 502 tests). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
