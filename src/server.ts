@@ -55,9 +55,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   installErrorHandlers(app);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > config.limits.maxBodyBytes) {
+      // The body is never read, so the connection cannot be reused.
+      reply.header('connection', 'close');
       throw new PayloadTooLarge(`request body of ${length} bytes exceeds the limit of ${config.limits.maxBodyBytes}`);
     }
   });

@@ -255,6 +255,7 @@ describe('forwarding', () => {
       const req = httpRequest(new URL('/public/x', gw.url), { method: 'POST', headers: { 'content-length': 200 * 1024 * 1024 } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
+        req.destroy();
       });
       req.on('error', reject);
       req.write('x');
