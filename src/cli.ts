@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /** The `portal-gateway` program. To add a command: a module in src/cli/ and one line in COMMANDS. */
+import * as checkConfig from './cli/check-config.js';
 import * as decode from './cli/decode.js';
 import { runCli, type CommandTable } from './cli/dispatch.js';
 import { processIo } from './cli/io.js';
 import * as issue from './cli/issue.js';
 import * as keygen from './cli/keygen.js';
+import * as serve from './cli/serve.js';
 import * as verify from './cli/verify.js';
 
 const COMMANDS: CommandTable = {
+  serve,
+  'check-config': checkConfig,
   keygen,
   issue,
   verify,

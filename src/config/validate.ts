@@ -107,6 +107,16 @@ function httpUrl(reader: Reader, key: string): string | undefined {
   }
 }
 
+/** Run a key parser whose errors start with `path`; record them as `path: problem`. */
+function checkKey(problems: string[], path: string, parse: () => unknown): void {
+  try {
+    parse();
+  } catch (error) {
+    const message = (error as Error).message;
+    problems.push(`${path}: ${message.startsWith(`${path} `) ? message.slice(path.length + 1) : message}`);
+  }
+}
+
 function validateRoute(value: unknown, index: number, problems: string[]): RouteConfig | undefined {
   const path = `routes[${index}]`;
   if (!isObject(value)) {
@@ -160,21 +170,12 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const d = DEFAULT_CONFIG;
 
   const serviceKey = root.string('serviceKey');
-  if (serviceKey !== undefined) {
-    try {
-      parseSecretKey(serviceKey, 'serviceKey');
-    } catch (error) {
-      root.problem('serviceKey', (error as Error).message.replace(/^serviceKey /, ''));
-    }
-  }
+  if (serviceKey !== undefined) checkKey(problems, 'serviceKey', () => parseSecretKey(serviceKey, 'serviceKey'));
 
   const trustedIssuers: string[] = [];
   root.stringArray('trustedIssuers').forEach((issuer, i) => {
-    try {
-      trustedIssuers.push(normalizePublicKey(issuer, `trustedIssuers[${i}]`));
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
+    const path = `trustedIssuers[${i}]`;
+    checkKey(problems, path, () => trustedIssuers.push(normalizePublicKey(issuer, path)));
   });
 
   const routes: RouteConfig[] = [];

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { applyEnvironment, loadConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { ConfigInvalid } from '../../src/errors.js';
+import { generateKeyPair } from '../../src/index.js';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigInvalid);
+    return [...(error as ConfigInvalid).problems];
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+const upstream = 'http://127.0.0.1:3000';
+
+describe('validateConfig', () => {
+  it('fills in documented defaults', () => {
+    const config = validateConfig({ routes: [{ prefix: '/api/', upstream: upstream + '/', auth: 'required' }] });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.routes[0]).toMatchObject({ prefix: '/api', upstream, auth: 'required', rewritePrefix: '/api', timeoutMs: 30000, websocket: false, passToken: false });
+    expect(config.tokens).toEqual({ accessTtlSec: 900, refreshTtlSec: 604800, clockToleranceSec: 60, verifyCacheSize: 10000 });
+    expect(config.cookie).toMatchObject({ name: 'portal_session', secure: true, sameSite: 'lax' });
+  });
+
+  it('normalises trusted issuers given as npub or upper-case hex', () => {
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    const config = validateConfig({ trustedIssuers: [a.npub, b.publicKey.toUpperCase()], routes: [] });
+    expect(config.trustedIssuers).toEqual([a.publicKey, b.publicKey]);
+  });
+
+  it('reports every problem at once, naming the key and the expected type', () => {
+    const problems = problemsOf({
+      listen: { port: 'eighty' },
+      serviceKey: 'nsec1notakey',
+      trustedIssuers: ['zz'],
+      routes: [
+        { prefix: 'api', upstream: 'ftp://x', auth: 'sometimes' },
+        { upstream },
+        { prefix: '/a', upstream, auth: 'public', permissions: ['admin'] },
+        { prefix: '/a', upstream, auth: 'public', colour: 'blue' },
+      ],
+      cookie: { name: 'bad name', sameSite: 'none', secure: false },
+      tokens: { accessTtlSec: -5 },
+      logLevel: 'loud',
+      extra: true,
+    });
+    const expected = [
+      'listen.port: must be an integer from 0 to 65535',
+      'serviceKey: is not a valid nsec (bad bech32 checksum or length)',
+      'trustedIssuers[0]: must be 64 hex characters or an npub1… string',
+      'routes[0].prefix: must be a path starting with /',
+      'routes[0].upstream: must be an http:// or https:// URL',
+      'routes[0].auth: must be one of public, optional, required',
+      'routes[1].prefix: is required',
+      'routes[2].permissions: only apply to routes with "auth": "required"',
+      'routes[3].colour: unknown key',
+      'routes[3].prefix: "/a" is already used by routes[2]',
+      'cookie.name: must be a valid cookie name',
+      'cookie.sameSite: "none" requires "secure": true',
+      'tokens.accessTtlSec: must be an integer from 10',
+      'logLevel: must be one of fatal, error, warn, info, debug, trace, silent',
+      'extra: unknown key',
+    ];
+    for (const fragment of expected) expect(problems.some((p) => p.includes(fragment)), fragment).toBe(true);
+    expect(problems.join('\n')).not.toContain('nsec1notakey');
+  });
+
+  it('rejects a document that is not an object', () => {
+    expect(problemsOf([])).toEqual(['(root): must be a JSON object']);
+    expect(problemsOf({})).toEqual(['routes: is required (an array of routes)']);
+  });
+});
+
+describe('environment overrides', () => {
+  it('takes the service key and listen address from the environment', () => {
+    const key = generateKeyPair();
+    const config = loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY: key.nsec, PORTAL_GATEWAY_PORT: '9999', PORTAL_GATEWAY_HOST: '0.0.0.0' });
+    expect(config.serviceKey).toBe(key.nsec);
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 9999 });
+  });
+
+  it('names the variable when a port is not a number', () => {
+    expect(() => applyEnvironment({ routes: [] }, { PORTAL_GATEWAY_PORT: 'x' })).toThrow(/PORTAL_GATEWAY_PORT: must be an integer/);
+  });
+
+  it('reads the service key from a file named by PORTAL_SERVICE_KEY_FILE', () => {
+    expect(() => loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toThrow(/PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/);
+  });
+});
