@@ -120,6 +120,7 @@ export function expectedStatuses(expect: LoginStatus | readonly LoginStatus[] | 
   return list;
 }
 
-function withoutUndefined<T extends object>(value: T): T {
+/** A copy without the fields whose value is undefined: the one shape every backend stores and returns. */
+export function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import { compareSessions, isLiveSession, wallClockSec } from '../rules.js';
+import type { RotateOutcome, RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
+import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
+import { fromPairs, sessionFromFields, sessionToPairs, toPairs } from './codec.js';
+import { expiresAtMs, guard, LuaScript } from './connection.js';
+import type { RedisKeys } from './keys.js';
+import { CREATE_SESSION, REVOKE_SESSION, REVOKE_USER_SESSIONS, ROTATE_REFRESH_TOKEN, TOUCH_SESSION } from './scripts.js';
+
+const createScript = new LuaScript(CREATE_SESSION);
+const rotateScript = new LuaScript(ROTATE_REFRESH_TOKEN);
+const touchScript = new LuaScript(TOUCH_SESSION);
+const revokeScript = new LuaScript(REVOKE_SESSION);
+const revokeUserScript = new LuaScript(REVOKE_USER_SESSIONS);
+
+export class RedisSessionStore implements SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async createSession(session: SessionRecord, refreshTokenHash: string, refreshExpiresAt: number): Promise<void> {
+    const record = validateSession(session);
+    assertId(refreshTokenHash, 'refreshTokenHash');
+    assertTime(refreshExpiresAt, 'refreshExpiresAt');
+    const keys = [this.keys.session(record.id), this.keys.refreshToken(refreshTokenHash), this.keys.userSessions(record.userKey)];
+    const args = [record.id, expiresAtMs(record.expiresAt), refreshExpiresAt, ...sessionToPairs(record)];
+    await guard('createSession', () => createScript.run(this.redis, keys, args));
+  }
+
+  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult> {
+    assertId(oldHash, 'oldHash');
+    assertId(newHash, 'newHash');
+    assertTime(now, 'now');
+    assertTime(newExpiresAt, 'newExpiresAt');
+    const keys = [this.keys.refreshToken(oldHash), this.keys.refreshToken(newHash)];
+    const reply = await guard('rotateRefreshToken', () => rotateScript.run(this.redis, keys, [this.keys.sessionPrefix, now, newExpiresAt]));
+    const [outcome, sessionId, pairs] = reply as [RotateOutcome, string?, unknown?];
+    const session = outcome === 'unknown' || sessionId === undefined ? undefined : sessionFromFields(sessionId, fromPairs(pairs));
+    return outcome !== 'unknown' && session ? { outcome, session } : { outcome: 'unknown' };
+  }
+
+  async touchSession(id: string, now: number, meta: SessionMeta = {}): Promise<boolean> {
+    assertId(id, 'session id');
+    assertTime(now, 'now');
+    assertMeta(meta);
+    const args = [now, ...toPairs({ userAgent: meta.userAgent, clientIp: meta.clientIp })];
+    return (await guard('touchSession', () => touchScript.run(this.redis, [this.keys.session(id)], args))) === 1;
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    assertId(id, 'session id');
+    return this.read(id);
+  }
+
+  async listSessions(userKey: string): Promise<SessionRecord[]> {
+    assertUserKey(userKey);
+    const setKey = this.keys.userSessions(userKey);
+    return guard('listSessions', async () => {
+      const ids = await this.redis.smembers(setKey);
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.session(id));
+      const replies = (await pipeline.exec()) ?? [];
+      const sessions: SessionRecord[] = [];
+      const gone: string[] = [];
+      ids.forEach((id, i) => {
+        const [error, fields] = replies[i] ?? [];
+        if (error) throw error;
+        const session = sessionFromFields(id, fields as Record<string, string>);
+        if (!session) gone.push(id);
+        else if (isLiveSession(session, wallClockSec())) sessions.push(session);
+      });
+      if (gone.length > 0) await this.redis.srem(setKey, ...gone);
+      return sessions.sort(compareSessions);
+    });
+  }
+
+  async revokeSession(id: string, now: number): Promise<boolean> {
+    assertId(id, 'session id');
+    assertTime(now, 'now');
+    return (await guard('revokeSession', () => revokeScript.run(this.redis, [this.keys.session(id)], [now]))) === 1;
+  }
+
+  async revokeUserSessions(userKey: string, now: number): Promise<number> {
+    assertUserKey(userKey);
+    assertTime(now, 'now');
+    const args = [this.keys.sessionPrefix, now];
+    return Number(await guard('revokeUserSessions', () => revokeUserScript.run(this.redis, [this.keys.userSessions(userKey)], args)));
+  }
+
+  async findSessionByRefreshHash(hash: string): Promise<SessionRecord | undefined> {
+    assertId(hash, 'refresh token hash');
+    const id = await guard('findSessionByRefreshHash', () => this.redis.hget(this.keys.refreshToken(hash), 'sessionId'));
+    return id === null ? undefined : this.read(id);
+  }
+
+  private async read(id: string): Promise<SessionRecord | undefined> {
+    const fields = await guard('getSession', () => this.redis.hgetall(this.keys.session(id)));
+    const session = sessionFromFields(id, fields);
+    return session && wallClockSec() < session.expiresAt ? session : undefined;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * A real redis-server for tests, on a free loopback port, with no persistence, in a temp dir.
+ * A missing binary is a test failure with the fix in the message, never a skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_SERVER_BIN = '/usr/bin/redis-server';
+const READY_TIMEOUT_MS = 10_000;
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resolves once redis-server logs that it accepts connections; rejects with its output otherwise. */
+function waitUntilReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server did not start (${why}):\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code, signal) => fail(`exited with ${signal ?? code}`));
+  });
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  if (!existsSync(REDIS_SERVER_BIN)) {
+    throw new Error(`${REDIS_SERVER_BIN} is missing: the Redis tests need a real server (apt-get install -y redis-server)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portal-gateway-redis-'));
+  // Another process may take the free port before redis-server binds it: try a few ports.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const child = spawn(REDIS_SERVER_BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await waitUntilReady(child);
+    } catch (error) {
+      await stopProcess(child);
+      if (attempt < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      stop: async () => {
+        await stopProcess(child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
