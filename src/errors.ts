@@ -28,7 +28,12 @@ export type ErrorCode =
   | 'ERR_STORE_CONFLICT'
   | 'ERR_RELAY_PUBLISH'
   | 'ERR_HANDSHAKE_URL'
-  | 'ERR_LOGIN_CAPACITY';
+  | 'ERR_LOGIN_CAPACITY'
+  | 'ERR_REFRESH_TOKEN_INVALID'
+  | 'ERR_REFRESH_TOKEN_REUSED'
+  | 'ERR_LOGIN_NOT_FOUND'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_CSRF';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -237,5 +242,43 @@ export class LoginCapacityExceeded extends GatewayError {
   static readonly code = 'ERR_LOGIN_CAPACITY';
   constructor(maxPendingLogins: number) {
     super(LoginCapacityExceeded.code, `too many pending logins (at most ${maxPendingLogins} at once)`);
+  }
+}
+
+/** A refresh token that is unknown, expired, or belongs to a revoked session. */
+export class RefreshTokenInvalid extends GatewayError {
+  static readonly code = 'ERR_REFRESH_TOKEN_INVALID';
+  constructor(message = 'the refresh token is not valid') {
+    super(RefreshTokenInvalid.code, message);
+  }
+}
+
+/** A refresh token presented again after it was rotated: its whole session has been revoked. */
+export class RefreshTokenReused extends GatewayError {
+  static readonly code = 'ERR_REFRESH_TOKEN_REUSED';
+  constructor() {
+    super(RefreshTokenReused.code, 'the refresh token was already used; the session has been revoked');
+  }
+}
+
+export class LoginNotFound extends GatewayError {
+  static readonly code = 'ERR_LOGIN_NOT_FOUND';
+  constructor() {
+    super(LoginNotFound.code, 'no such login (it may have expired)');
+  }
+}
+
+export class RateLimited extends GatewayError {
+  static readonly code = 'ERR_RATE_LIMITED';
+  constructor(message = 'too many requests') {
+    super(RateLimited.code, message);
+  }
+}
+
+/** A cookie-authenticated, state-changing request from a foreign origin. */
+export class CsrfRejected extends GatewayError {
+  static readonly code = 'ERR_CSRF';
+  constructor(message = 'cross-site request rejected (Origin does not match)') {
+    super(CsrfRejected.code, message);
   }
 }
