@@ -11,6 +11,7 @@ import {
   type LoginStatus,
   type SessionMeta,
   type SessionRecord,
+  type UpdateLoginOptions,
 } from './types.js';
 
 const USER_KEY = /^[0-9a-f]{64}$/;
@@ -59,6 +60,7 @@ function assertPermissions(value: unknown): asserts value is string[] {
 
 export function assertMeta(meta: SessionMeta | undefined): void {
   if (meta === undefined) return;
+  if (typeof meta !== 'object' || meta === null) throw new InvalidArgument('session meta must be an object');
   assertOptionalText(meta.userAgent, 'userAgent');
   assertOptionalText(meta.clientIp, 'clientIp');
 }
@@ -111,8 +113,11 @@ export function validateLoginPatch(patch: LoginPatch): LoginPatch {
   });
 }
 
-/** The accepted statuses of a compare-and-set, or undefined for an unconditional update. */
-export function expectedStatuses(expect: LoginStatus | readonly LoginStatus[] | undefined): readonly LoginStatus[] | undefined {
+/** The statuses a compare-and-set accepts, or undefined for an unconditional update. */
+export function expectedStatuses(options: UpdateLoginOptions | undefined): readonly LoginStatus[] | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new InvalidArgument('update options must be an object');
+  const expect = options.expectStatus;
   if (expect === undefined) return undefined;
   const list = typeof expect === 'string' ? [expect] : expect;
   if (!Array.isArray(list) || list.length === 0) throw new InvalidArgument('expectStatus must be a status or a non-empty list of statuses');

@@ -19,10 +19,10 @@ export class MemoryLoginStore implements LoginStore {
     return login && { ...login };
   }
 
-  async updateLogin(id: string, patch: LoginPatch, options: UpdateLoginOptions = {}): Promise<boolean> {
+  async updateLogin(id: string, patch: LoginPatch, options?: UpdateLoginOptions): Promise<boolean> {
     assertId(id, 'login id');
     const changes = validateLoginPatch(patch);
-    const expected = expectedStatuses(options.expectStatus);
+    const expected = expectedStatuses(options);
     const login = this.data.login(id);
     if (!login || !statusMatches(login.status, expected)) return false;
     Object.assign(login, changes);

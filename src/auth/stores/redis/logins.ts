@@ -32,10 +32,10 @@ export class RedisLoginStore implements LoginStore {
     return login && wallClockSec() < login.expiresAt ? login : undefined;
   }
 
-  async updateLogin(id: string, patch: LoginPatch, options: UpdateLoginOptions = {}): Promise<boolean> {
+  async updateLogin(id: string, patch: LoginPatch, options?: UpdateLoginOptions): Promise<boolean> {
     assertId(id, 'login id');
     const changes = validateLoginPatch(patch);
-    const expected = expectedStatuses(options.expectStatus);
+    const expected = expectedStatuses(options);
     const args = [
       this.keys.loginChannel,
       id,

@@ -46,10 +46,10 @@ export class SqliteLoginStore implements LoginStore {
     return row && loginFromRow(row);
   }
 
-  async updateLogin(id: string, patch: LoginPatch, options: UpdateLoginOptions = {}): Promise<boolean> {
+  async updateLogin(id: string, patch: LoginPatch, options?: UpdateLoginOptions): Promise<boolean> {
     assertId(id, 'login id');
     const changes = validateLoginPatch(patch);
-    const expected = expectedStatuses(options.expectStatus);
+    const expected = expectedStatuses(options);
     const updated = this.database.write('updateLogin', () => {
       const row = this.sql.login.get(id, wallClockSec());
       if (!row || !statusMatches(row.status, expected)) return false;

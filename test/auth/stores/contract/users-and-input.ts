@@ -27,6 +27,10 @@ const BAD_CALLS: BadCall[] = [
   ['patch with an unknown status', (s) => s.logins.updateLogin('l1', { status: 'nope' as never }), InvalidArgument],
   ['empty expectStatus list', (s) => s.logins.updateLogin('l1', {}, { expectStatus: [] }), InvalidArgument],
   ['patch with a bad user key', (s) => s.logins.updateLogin('l1', { userKey: 'zz' }), KeyInvalid],
+  ['no session at all', (s) => s.sessions.createSession(null as never, 'h', 2), InvalidArgument],
+  ['client details that are not an object', (s) => s.sessions.touchSession('id', 1, null as never), InvalidArgument],
+  ['a login patch that is not an object', (s) => s.logins.updateLogin('l1', null as never), InvalidArgument],
+  ['update options that are not an object', (s) => s.logins.updateLogin('l1', {}, 'pending' as never), InvalidArgument],
   ['empty secret hash', (s) => s.logins.claimLoginResult('l1', '', 1), InvalidArgument],
 ];
 
