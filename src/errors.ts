@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_LOGIN_NOT_FOUND'
   | 'ERR_RATE_LIMITED'
-  | 'ERR_CSRF';
+  | 'ERR_CSRF'
+  | 'ERR_RELAYS_UNAVAILABLE';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -280,5 +281,18 @@ export class CsrfRejected extends GatewayError {
   static readonly code = 'ERR_CSRF';
   constructor(message = 'cross-site request rejected (Origin does not match)') {
     super(CsrfRejected.code, message);
+  }
+}
+
+/** No relay is connected, so no wallet can reach the gateway: logins cannot start now. */
+export class RelaysUnavailable extends GatewayError {
+  static readonly code = 'ERR_RELAYS_UNAVAILABLE';
+  constructor(relays: readonly string[]) {
+    super(
+      RelaysUnavailable.code,
+      relays.length === 0
+        ? 'no Nostr relays are configured (relays.config.json, "relays" or PORTAL_RELAYS)'
+        : `no Nostr relay is connected right now (tried ${relays.join(', ')}); logins resume when one comes back`,
+    );
   }
 }

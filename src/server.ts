@@ -7,11 +7,13 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { GatewayConfig } from './config/types.js';
+import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { PayloadTooLarge } from './errors.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
+import { registerLoginRoutes } from './http/login-routes.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { registerRoutes } from './proxy/forward.js';
@@ -28,6 +30,7 @@ export interface Gateway {
   config: GatewayConfig;
   serviceKey: Omit<ServiceKey, 'secretKey'>;
   metrics: GatewayMetrics;
+  auth: AuthServices;
   /** Start listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Stop accepting connections, finish in-flight requests, release resources. */
@@ -41,7 +44,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
   });
-  const authenticator = new RequestAuthenticator({ verifier });
   const metrics = createMetrics(() => verifier.stats());
 
   const app = Fastify({
@@ -54,6 +56,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     return503OnClosing: true,
   });
   installErrorHandlers(app);
+  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'));
+  metrics.observeAuth(auth);
+  app.addHook('onClose', async () => auth.close());
+  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations });
 
   app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length'] ?? 0);
@@ -76,7 +82,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   await app.register(portalAuth, {
     authenticator,
     cookieName: config.cookie.name,
-    onOutcome: (outcome) => metrics.authOutcomes.inc({ outcome }),
+    onOutcome: (outcome, seconds) => {
+      metrics.authOutcomes.inc({ outcome });
+      metrics.verifySeconds.observe(seconds);
+    },
   });
   if (config.cors.origins.length > 0) {
     await app.register(cors, {
@@ -85,9 +94,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
   }
 
-  const upstreamChecks: Record<string, ReadinessCheck> = {};
-  for (const route of config.routes) upstreamChecks[`upstream ${new URL(route.upstream).origin}`] ??= tcpReachable(route.upstream);
-  registerHealthRoutes(app, () => upstreamChecks);
+  const readinessChecks: Record<string, ReadinessCheck> = {
+    store: async () => {
+      await auth.stores.ping();
+      return 'ok';
+    },
+  };
+  for (const route of config.routes) readinessChecks[`upstream ${new URL(route.upstream).origin}`] ??= tcpReachable(route.upstream);
+  // Relays matter only for new logins: reported, but they do not take the gateway out of rotation.
+  const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
+  registerHealthRoutes(app, () => readinessChecks, () => ({ relays: relayReport() }));
+  registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy });
@@ -98,6 +115,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config,
     serviceKey: publicServiceKey,
     metrics,
+    auth,
     async listen() {
       return app.listen({ host: config.listen.host, port: config.listen.port });
     },

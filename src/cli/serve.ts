@@ -7,6 +7,7 @@ import { loadConfig, readConfigFile } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
+import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
 import { createGateway, type Gateway } from '../server.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
@@ -24,7 +25,13 @@ const spec: CommandSpec = {
   maxPositionals: 0,
 };
 
-function banner(gateway: Gateway, url: string, demo: DemoUpstream | undefined): string {
+/** What runs beside the gateway on embedded defaults: the demo API and a local Nostr relay. */
+interface Embedded {
+  upstream: DemoUpstream;
+  relay: DevRelay;
+}
+
+function banner(gateway: Gateway, url: string, demo: Embedded | undefined): string {
   const { serviceKey, config } = gateway;
   const keyOrigin = serviceKey.source === 'config' ? 'from the configuration' : `kept in ${serviceKey.path}`;
   const lines = [
@@ -32,6 +39,7 @@ function banner(gateway: Gateway, url: string, demo: DemoUpstream | undefined): 
     `service key: ${serviceKey.npub} (${serviceKey.source === 'generated' ? 'new, ' : ''}${keyOrigin})`,
     'routes:',
     ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
+    `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
   ];
   if (demo) {
     const user = generateKeyPair();
@@ -43,6 +51,8 @@ function banner(gateway: Gateway, url: string, demo: DemoUpstream | undefined): 
       `  curl -i ${url}/api/profile                    # protected: 401 without a token`,
       `  TOKEN=$(node dist/cli.js issue ${keyFlag} --target ${user.npub} --hours 1)`,
       `  curl -H "Authorization: Bearer $TOKEN" ${url}/api/profile`,
+      `  curl -X POST ${url}/auth/login                 # start a wallet login (portal:// URL + QR code)`,
+      `(wallet logins go through the local relay ${demo.relay.url}; use a config file with public relays for a phone)`,
     );
   }
   return lines.join('\n') + '\n';
@@ -51,9 +61,9 @@ function banner(gateway: Gateway, url: string, demo: DemoUpstream | undefined): 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const path = args.string('config');
-    const demo = path === undefined ? await startDemoUpstream() : undefined;
+    const demo = path === undefined ? { upstream: await startDemoUpstream(), relay: await startDevRelay() } : undefined;
     try {
-      const config = loadConfig(path === undefined ? embeddedConfig(demo!.url) : readConfigFile(path), io.env);
+      const config = loadConfig(path === undefined ? embeddedConfig(demo!.upstream.url, demo!.relay.url) : readConfigFile(path), io.env);
       const gateway = await createGateway(config);
       const url = await gateway.listen();
       io.stderr.write(banner(gateway, url, demo));
@@ -68,7 +78,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       await gateway.close();
       return EXIT_OK;
     } finally {
-      await demo?.close();
+      await demo?.upstream.close();
+      await demo?.relay.close();
     }
   });
 }

@@ -1,7 +1,7 @@
 /** Default values of the gateway configuration (documented in the README). */
 import type { GatewayConfig } from './types.js';
 
-export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey'> = {
+export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store'> = {
   listen: { host: '127.0.0.1', port: 8080 },
   dataDir: '.portal-gateway',
   trustedIssuers: [],
@@ -11,6 +11,10 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey'> = {
   limits: { maxBodyBytes: 100 * 1024 * 1024 },
   trustProxy: false,
   logLevel: 'info',
+  login: { timeoutSec: 300, requestPermissions: [] },
 };
+
+/** The embedded store: an SQLite file in the data directory. */
+export const DEFAULT_STORE_FILE = 'gateway.db';
 
 export const DEFAULT_ROUTE_TIMEOUT_MS = 30_000;

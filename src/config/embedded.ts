@@ -1,6 +1,7 @@
 /** The configuration used when the gateway starts without a config file: everything on loopback. */
-export function embeddedConfig(demoUpstreamUrl: string): Record<string, unknown> {
+export function embeddedConfig(demoUpstreamUrl: string, localRelayUrl: string): Record<string, unknown> {
   return {
+    relays: [localRelayUrl],
     // Plain http on loopback: browsers would drop a Secure cookie.
     cookie: { secure: false },
     routes: [

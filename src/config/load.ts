@@ -3,8 +3,9 @@
  * deployment knobs, then validation. Secrets can come from the environment or a file so that they
  * never need to be written into the config file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
+import { RELAYS_CONFIG_FILE, readRelaysFile } from './relays.js';
 import type { GatewayConfig } from './types.js';
 import { validateConfig } from './validate.js';
 
@@ -16,6 +17,8 @@ export const ENV = {
   port: 'PORTAL_GATEWAY_PORT',
   dataDir: 'PORTAL_DATA_DIR',
   logLevel: 'PORTAL_LOG_LEVEL',
+  relays: 'PORTAL_RELAYS',
+  relaysConfig: 'PORTAL_RELAYS_CONFIG',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -57,6 +60,12 @@ export function applyEnvironment(raw: unknown, env: Env): unknown {
   if (Object.keys(listen).length > 0) doc.listen = listen;
   if (env[ENV.dataDir]) doc.dataDir = env[ENV.dataDir];
   if (env[ENV.logLevel]) doc.logLevel = env[ENV.logLevel];
+  if (env[ENV.relays]) doc.relays = env[ENV.relays]!.split(',').map((url) => url.trim()).filter(Boolean);
+  else if (doc.relays === undefined) {
+    const file = env[ENV.relaysConfig] ?? RELAYS_CONFIG_FILE;
+    // The default file is optional (logins then fail with a clear error); a named one must exist.
+    if (env[ENV.relaysConfig] || existsSync(file)) doc.relays = readRelaysFile(file);
+  }
   if (env[ENV.serviceKey]) doc.serviceKey = env[ENV.serviceKey];
   else if (env[ENV.serviceKeyFile]) doc.serviceKey = readSecretFile(env[ENV.serviceKeyFile]!, ENV.serviceKeyFile);
   return doc;

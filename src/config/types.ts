@@ -45,6 +45,16 @@ export interface TokenConfig {
   verifyCacheSize: number;
 }
 
+/** Where sessions, revocations and logins live. `sqlite` (default) is a file in `dataDir`. */
+export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string };
+
+export interface LoginConfig {
+  /** How long a wallet has to scan and approve. */
+  timeoutSec: number;
+  /** Permissions asked of the wallet in AUTH_CHALLENGE; only these can end up in an access token. */
+  requestPermissions: string[];
+}
+
 export interface GatewayConfig {
   listen: { host: string; port: number };
   /** Service secret key (hex or nsec); when absent one is generated and kept in `dataDir`. */
@@ -61,4 +71,8 @@ export interface GatewayConfig {
   /** Trust X-Forwarded-* from the client (only behind a trusted load balancer). */
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Nostr relays for wallet logins (ws:// or wss://); from `relays`, PORTAL_RELAYS or relays.config.json. */
+  relays: string[];
+  store: StoreConfig;
+  login: LoginConfig;
 }

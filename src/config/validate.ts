@@ -4,8 +4,10 @@
  */
 import { ConfigInvalid } from '../errors.js';
 import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
-import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS } from './defaults.js';
-import type { AuthPolicy, GatewayConfig, RouteConfig } from './types.js';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
+import { relayUrlProblem } from './relays.js';
+import type { AuthPolicy, GatewayConfig, RouteConfig, StoreConfig } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -153,13 +155,24 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
   return prefix === undefined || upstream === undefined ? undefined : route;
 }
 
+function validateStore(r: Reader, dataDir: string): StoreConfig {
+  const kind = r.oneOf('kind', ['sqlite', 'redis', 'memory'] as const, 'sqlite');
+  if (kind === 'memory') return { kind };
+  if (kind === 'sqlite') return { kind, path: r.string('path', join(dataDir, DEFAULT_STORE_FILE)) };
+  const url = r.string('url');
+  if (url === undefined) r.problem('url', 'is required for the redis store (redis://host:port/db)');
+  else if (!/^rediss?:\/\//.test(url)) r.problem('url', 'must be a redis:// or rediss:// URL');
+  const keyPrefix = r.string('keyPrefix');
+  return { kind, url: url ?? '', ...(keyPrefix ? { keyPrefix } : {}) };
+}
+
 /** Validate a parsed configuration document; throws ConfigInvalid listing every problem. */
 export function validateConfig(raw: unknown): GatewayConfig {
   const problems: string[] = [];
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
     '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
-    'trustProxy', 'logLevel',
+    'trustProxy', 'logLevel', 'relays', 'store', 'login',
   ]);
 
   const listen = root.object_('listen', ['host', 'port']);
@@ -167,6 +180,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const cors = root.object_('cors', ['origins', 'credentials']);
   const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize']);
   const limits = root.object_('limits', ['maxBodyBytes']);
+  const login = root.object_('login', ['timeoutSec', 'requestPermissions']);
+  const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
   const d = DEFAULT_CONFIG;
 
   const serviceKey = root.string('serviceKey');
@@ -204,10 +219,17 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const corsCredentials = cors.boolean('credentials', d.cors.credentials);
   if (corsCredentials && corsOrigins.includes('*')) cors.problem('credentials', 'cannot be true when origins contains "*"');
 
+  const relays = root.stringArray('relays');
+  relays.forEach((url, i) => {
+    const problem = relayUrlProblem(url);
+    if (problem) problems.push(`relays[${i}]: ${problem}`);
+  });
+
+  const dataDir = root.string('dataDir', d.dataDir);
   const config: GatewayConfig = {
     listen: { host: listen.string('host', d.listen.host), port: listen.integer('port', d.listen.port, 0, 65535) },
     serviceKey,
-    dataDir: root.string('dataDir', d.dataDir),
+    dataDir,
     trustedIssuers,
     routes,
     cookie: { name: cookieName, secure, sameSite, domain: cookie.string('domain') },
@@ -221,6 +243,12 @@ export function validateConfig(raw: unknown): GatewayConfig {
     limits: { maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0) },
     trustProxy: root.boolean('trustProxy', d.trustProxy),
     logLevel: root.oneOf('logLevel', LOG_LEVELS, d.logLevel),
+    relays: [...new Set(relays)],
+    store: validateStore(storeReader, dataDir),
+    login: {
+      timeoutSec: login.integer('timeoutSec', d.login.timeoutSec, 10, 3600),
+      requestPermissions: login.stringArray('requestPermissions'),
+    },
   };
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return config;

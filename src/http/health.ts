@@ -24,7 +24,11 @@ export function tcpReachable(url: string, timeoutMs = 1000): ReadinessCheck {
     });
 }
 
-export function registerHealthRoutes(app: FastifyInstance, checks: () => Record<string, ReadinessCheck>): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  checks: () => Record<string, ReadinessCheck>,
+  info: () => Record<string, unknown> = () => ({}),
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const entries = Object.entries(checks());
@@ -38,6 +42,6 @@ export function registerHealthRoutes(app: FastifyInstance, checks: () => Record<
       }),
     );
     const ready = results.every(([, result]) => result.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results), ...info() });
   });
 }

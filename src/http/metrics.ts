@@ -3,6 +3,7 @@
  * process (tests, embedding) do not collide.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuthServices } from '../auth/auth-services.js';
 import type { CacheStats } from '../jwt/token-verifier.js';
 
 export interface GatewayMetrics {
@@ -10,6 +11,8 @@ export interface GatewayMetrics {
   requests: Counter<'route' | 'method' | 'status'>;
   authOutcomes: Counter<'outcome'>;
   verifySeconds: Histogram;
+  /** Relay and login gauges, read from the auth services at scrape time. */
+  observeAuth(auth: AuthServices): void;
 }
 
 export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
@@ -50,5 +53,42 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
       this.set(cacheStats().size);
     },
   });
-  return { registry, requests, authOutcomes, verifySeconds };
+  function observeAuth(auth: AuthServices): void {
+    new Gauge({
+      name: 'portal_gateway_relay_connected',
+      help: '1 when the relay connection is open',
+      labelNames: ['relay'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const relay of auth.pool.status()) this.set({ relay: relay.url }, relay.state === 'open' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'portal_gateway_relay_events',
+      help: 'Events per relay: received, accepted, rejected (bad signature or filter), and reconnects',
+      labelNames: ['relay', 'counter'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const relay of auth.pool.status()) {
+          for (const [counter, value] of Object.entries(relay.counters)) this.set({ relay: relay.url, counter }, value);
+        }
+      },
+    });
+    new Gauge({
+      name: 'portal_gateway_logins',
+      help: 'Wallet logins: pending now, and totals by outcome since start',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const { ignored, ...counts } = auth.authenticator.stats();
+        for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
+        for (const [reason, value] of Object.entries(ignored)) this.set({ state: `ignored_${reason}` }, value);
+      },
+    });
+  }
+
+  return { registry, requests, authOutcomes, verifySeconds, observeAuth };
 }

@@ -36,8 +36,8 @@ export interface PortalAuthPluginOptions {
   authenticator: RequestAuthenticator;
   /** Cookie that carries the access token for browsers; default `portal_session`. */
   cookieName?: string;
-  /** Called once per policy decision: 'ok', 'anonymous' or an error code (for metrics). */
-  onOutcome?: (outcome: string) => void;
+  /** Called once per policy decision with 'ok', 'anonymous' or an error code, and its duration (metrics). */
+  onOutcome?: (outcome: string, seconds: number) => void;
 }
 
 /** Apply a route policy to a request; returns the identity, null for anonymous, or throws. */
@@ -66,11 +66,13 @@ const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options)
     stripIdentityHeaders(request.headers, request.raw.rawHeaders);
     const policy = request.routeOptions.config.portalAuth;
     if (!policy) return;
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       request.portal = authorizeRequest(request, policy, options.authenticator, cookieName);
-      options.onOutcome?.(request.portal ? 'ok' : 'anonymous');
+      options.onOutcome?.(request.portal ? 'ok' : 'anonymous', seconds());
     } catch (error) {
-      options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
+      options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());
       throw error;
     }
   });

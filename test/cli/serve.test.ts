@@ -22,7 +22,7 @@ describe('check-config', () => {
   it('accepts a valid file and rejects a bad one listing every problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-config-'));
     const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }));
+    writeFileSync(good, JSON.stringify({ relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }));
     const ok = run(['check-config', '--config', good]);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('OK — 1 route');
@@ -51,7 +51,7 @@ describe('serve', () => {
     const config = join(dir, 'gateway.json');
     writeFileSync(
       config,
-      JSON.stringify({ listen: { port }, dataDir: join(dir, 'data'), logLevel: 'warn', routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }),
+      JSON.stringify({ listen: { port }, dataDir: join(dir, 'data'), logLevel: 'warn', relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }),
     );
     const start = async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });

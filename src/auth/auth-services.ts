@@ -1,0 +1,80 @@
+/**
+ * Everything behind sign-in, wired from the validated configuration: stores, the in-memory revocation
+ * list, the relay pool and Portal authenticator, and the token and login services. HTTP-free.
+ */
+import type { GatewayConfig } from '../config/types.js';
+import type { ServiceKey } from '../config/service-key.js';
+import { RelaysUnavailable } from '../errors.js';
+import { createJwtIssuer } from '../jwt/issue.js';
+import { PortalAuthenticator } from '../nostr/portal-authenticator.js';
+import { RelayPool } from '../nostr/relay-pool.js';
+import { LoginService } from './login-service.js';
+import { RevocationList } from './revocation-list.js';
+import { createStores } from './stores/index.js';
+import type { Stores } from './stores/types.js';
+import { TokenService } from './token-service.js';
+
+export interface AuthServices {
+  stores: Stores;
+  revocations: RevocationList;
+  pool: RelayPool;
+  authenticator: PortalAuthenticator;
+  tokens: TokenService;
+  logins: LoginService;
+  /** Throws RelaysUnavailable unless at least one relay is connected. */
+  assertRelaysUp(): void;
+  close(): Promise<void>;
+}
+
+export async function createAuthServices(config: GatewayConfig, serviceKey: ServiceKey, onError: (error: unknown) => void): Promise<AuthServices> {
+  const stores = await createStores(config.store);
+  const revocations = new RevocationList(stores.revocations, { clockToleranceSec: config.tokens.clockToleranceSec });
+  try {
+    await revocations.start();
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  const pool = new RelayPool({ relays: config.relays });
+  const authenticator = new PortalAuthenticator({
+    pool,
+    serviceSecretKey: serviceKey.secretKey,
+    relays: config.relays,
+    loginTimeoutMs: config.login.timeoutSec * 1000,
+    requiredPermissions: config.login.requestPermissions,
+  });
+  const tokens = new TokenService({
+    issuer: createJwtIssuer(serviceKey.secretKey),
+    sessions: stores.sessions,
+    accessTtlSec: config.tokens.accessTtlSec,
+    refreshTtlSec: config.tokens.refreshTtlSec,
+  });
+  const logins = new LoginService({
+    authenticator,
+    logins: stores.logins,
+    users: stores.users,
+    tokens,
+    loginTtlSec: config.login.timeoutSec,
+    grantablePermissions: config.login.requestPermissions,
+    onError,
+  });
+  return {
+    stores,
+    revocations,
+    pool,
+    authenticator,
+    tokens,
+    logins,
+    assertRelaysUp() {
+      if (!pool.status().some((relay) => relay.state === 'open')) throw new RelaysUnavailable(pool.status().map((r) => r.url));
+    },
+    async close() {
+      authenticator.close();
+      pool.close();
+      revocations.stop();
+      // Let the cancelled logins record their outcome before the store goes away.
+      await new Promise((resolve) => setImmediate(resolve));
+      await stores.close();
+    },
+  };
+}
