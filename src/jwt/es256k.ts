@@ -4,11 +4,12 @@
  * Two backends, chosen once at load:
  * - `native`: libsecp256k1 through the `secp256k1` package's prebuilt binding (the same library Portal
  *   uses: RFC 6979 nonces, low-S output). About 7x OpenSSL for verification.
- * - `portable`: `node:crypto` (OpenSSL) verifies, `@noble/curves` signs (RFC 6979, low-S: byte-identical
- *   to libsecp256k1). Used when the binding cannot load, or when PORTAL_GATEWAY_CRYPTO=portable.
+ * - `portable`: `node:crypto` (OpenSSL) verifies and validates points, `@noble/curves` signs (RFC 6979,
+ *   low-S: byte-identical to libsecp256k1). Used when the binding cannot load, or when
+ *   PORTAL_GATEWAY_CRYPTO=portable.
  * Both are covered by the same tests.
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { ECDH, createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 
@@ -28,6 +29,8 @@ export interface LiftedKey {
   readonly compressed: Uint8Array;
   /** OpenSSL key object, built on first use by the portable backend. */
   keyObject?: KeyObject;
+  /** SEC1 uncompressed point, built on first use by the native backend: parsing it needs no square root. */
+  uncompressed?: Uint8Array;
 }
 
 export interface Es256kBackend {
@@ -38,6 +41,8 @@ export interface Es256kBackend {
   signDigest(digest: Uint8Array, scalar: Uint8Array): Uint8Array;
   /** Is `compressed` (33 bytes) a point on the curve? */
   isPoint(compressed: Uint8Array): boolean;
+  /** SEC1 compressed point (33 bytes) of a scalar in [1, n-1]. */
+  publicKeyCreate(scalar: Uint8Array): Uint8Array;
 }
 
 interface NativeBinding {
@@ -45,6 +50,8 @@ interface NativeBinding {
   ecdsaSign(msg32: Uint8Array, seckey: Uint8Array): { signature: Uint8Array; recid: number };
   signatureNormalize(sig: Uint8Array): Uint8Array;
   publicKeyVerify(pubkey: Uint8Array): boolean;
+  publicKeyCreate(seckey: Uint8Array, compressed: boolean): Uint8Array;
+  publicKeyConvert(pubkey: Uint8Array, compressed: boolean): Uint8Array;
 }
 
 function sha256(data: Uint8Array): Buffer {
@@ -68,13 +75,17 @@ function createNativeBackend(binding: NativeBinding): Es256kBackend {
       // libsecp256k1 rejects high-S; Portal, OpenSSL and jose accept it, so normalise a copy first.
       const sig = Uint8Array.from(signature);
       binding.signatureNormalize(sig);
-      return binding.ecdsaVerify(sig, sha256(signingInput), key.compressed);
+      key.uncompressed ??= binding.publicKeyConvert(key.compressed, false);
+      return binding.ecdsaVerify(sig, sha256(signingInput), key.uncompressed);
     },
     signDigest(digest, scalar) {
       return binding.ecdsaSign(digest, scalar).signature;
     },
     isPoint(compressed) {
       return binding.publicKeyVerify(compressed);
+    },
+    publicKeyCreate(scalar) {
+      return binding.publicKeyCreate(scalar, true);
     },
   };
 }
@@ -93,12 +104,16 @@ const portableBackend: Es256kBackend = {
     return secp256k1.sign(digest, scalar, { prehash: false, lowS: true });
   },
   isPoint(compressed) {
+    // OpenSSL decompresses (and so validates) a point about 2.5x faster than @noble/curves.
     try {
-      secp256k1.Point.fromBytes(compressed);
+      ECDH.convertKey(compressed, 'secp256k1', undefined, undefined, 'uncompressed');
       return true;
     } catch {
       return false;
     }
+  },
+  publicKeyCreate(scalar) {
+    return secp256k1.getPublicKey(scalar, true);
   },
 };
 
@@ -132,18 +147,31 @@ export function liftXOnly(xOnly: Uint8Array, backend: Es256kBackend = defaultBac
 
 /** x-only public key of a secret scalar. */
 export function xOnlyPublicKey(secret: Uint8Array): Uint8Array {
-  return secp256k1.getPublicKey(secret, true).subarray(1);
+  // Through the backend: libsecp256k1 derives a point about 15x faster than @noble/curves.
+  return defaultBackend.publicKeyCreate(secret).subarray(1);
+}
+
+/** What an issuer needs from its secret: the scalar it signs with and its x-only public key. */
+export interface SigningKey {
+  scalar: Uint8Array;
+  xOnly: Uint8Array;
 }
 
 /**
- * The scalar that signs for the even-y lift of the secret's x-only key (the negation rule):
- * the secret itself when d·G has even y, else n − d.
+ * The signing key of a secret, deriving its point once. The scalar follows the negation rule:
+ * the secret itself when d·G has even y, else n − d (which signs for the even-y lift).
  */
-export function signingScalar(secret: Uint8Array): Uint8Array {
-  const point = secp256k1.getPublicKey(secret, true);
-  if (point[0] === 0x02) return Uint8Array.from(secret);
+export function signingKey(secret: Uint8Array): SigningKey {
+  const point = defaultBackend.publicKeyCreate(secret);
+  const xOnly = point.subarray(1);
+  if (point[0] === 0x02) return { scalar: Uint8Array.from(secret), xOnly };
   const negated = ORDER_BIG - BigInt('0x' + Buffer.from(secret).toString('hex'));
-  return Buffer.from(negated.toString(16).padStart(64, '0'), 'hex');
+  return { scalar: Buffer.from(negated.toString(16).padStart(64, '0'), 'hex'), xOnly };
+}
+
+/** The scalar that signs for the even-y lift of the secret's x-only key (the negation rule). */
+export function signingScalar(secret: Uint8Array): Uint8Array {
+  return signingKey(secret).scalar;
 }
 
 /** A fresh random secret scalar. */

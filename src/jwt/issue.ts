@@ -6,9 +6,9 @@
 import { InvalidArgument } from '../errors.js';
 import { encodeBase64url } from './base64url.js';
 import { MAX_TIME_VALUE, nowSeconds } from './claims.js';
-import { signEs256k, signingScalar } from './es256k.js';
+import { signEs256k, signingKey } from './es256k.js';
 import { ES256K_HEADER_SEGMENT } from './jws.js';
-import { getPublicKey, normalizePublicKey, secretKeyBytes } from './keys.js';
+import { normalizePublicKey, secretKeyBytes } from './keys.js';
 
 const PORTAL_CLAIMS = new Set(['exp', 'nbf', 'iat', 'target_key']);
 
@@ -64,10 +64,9 @@ function claimsJson(targetKey: string, iat: number, exp: number, extra: Record<s
 }
 
 export function createJwtIssuer(secretKey: string | Uint8Array): JwtIssuer {
-  const secret = secretKeyBytes(secretKey);
-  const scalar = signingScalar(secret);
+  const { scalar, xOnly } = signingKey(secretKeyBytes(secretKey));
   return {
-    publicKey: getPublicKey(secret),
+    publicKey: Buffer.from(xOnly).toString('hex'),
     issue(targetKey, { ttlSec, now, extraClaims }) {
       if (!Number.isInteger(ttlSec) || ttlSec <= 0) throw new InvalidArgument('token lifetime must be a positive whole number of seconds');
       const iat = checkTime(now ?? nowSeconds(), 'now');

@@ -84,6 +84,23 @@ describe.each(BACKEND_NAMES)('es256k helpers with the %s backend', (backendName)
     expect(parities).toEqual(new Set([0x02, 0x03]));
   });
 
+  it('publicKeyCreate gives the same compressed point as OpenSSL', () => {
+    for (let i = 0; i < 40; i++) {
+      const secret = randomSecretHex(prng.bytes);
+      expect(Buffer.from(backend.publicKeyCreate(Buffer.from(secret, 'hex')))).toEqual(compressedPointOf(secret));
+    }
+    expect(Buffer.from(backend.publicKeyCreate(Buffer.from(toHex32(1n), 'hex'))).toString('hex')).toBe(
+      '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', // the generator G
+    );
+  });
+
+  it('signingKey derives the scalar and the x-only key together', () => {
+    const secret = randomSecretHex(prng.bytes);
+    const key = m.es256k.signingKey(Buffer.from(secret, 'hex'));
+    expect(Buffer.from(key.scalar).toString('hex')).toBe(evenYSigningSecret(secret));
+    expect(Buffer.from(key.xOnly).toString('hex')).toBe(xOnlyOf(secret));
+  });
+
   it('verify accepts OpenSSL signatures of both S halves and leaves the signature bytes untouched', () => {
     const secret = randomSecretHex(prng.bytes);
     const key = m.es256k.liftXOnly(Buffer.from(xOnlyOf(secret), 'hex'), backend)!;
