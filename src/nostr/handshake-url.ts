@@ -106,7 +106,7 @@ export function parseHandshakeUrl(input: unknown): HandshakeUrl {
   const values = new Map<string, string>();
   for (const piece of rest.slice(queryStart + 1).split('&')) {
     const eq = piece.indexOf('=');
-    if (eq < 0) throw new HandshakeUrlInvalid(`query parameter ${JSON.stringify(piece.slice(0, 40))} has no "="`);
+    if (eq < 0) throw new HandshakeUrlInvalid('a query parameter has no "="'); // no echo: the URL carries the login token
     values.set(piece.slice(0, eq), piece.slice(eq + 1)); // a repeated key overwrites the earlier one
   }
   const token = values.get('token');

@@ -24,85 +24,22 @@ import {
   randomChallenge,
   signEvent,
   type AuthResponse,
-  type KeyHandshake,
   type MessageProblem,
 } from './portal-messages.js';
-import type { PoolSubscription, RelayPool } from './relay-pool.js';
+import type {
+  AuthenticatorStats,
+  HandshakeInfo,
+  IgnoredReason,
+  LoginOutcome,
+  LoginRelayPool,
+  PendingLogin,
+  PortalAuthenticatorOptions,
+  StartLoginOptions,
+} from './portal-login-types.js';
+import type { PoolSubscription } from './relay-pool.js';
 import { subkeyAllowsLogin, verifySubkeyProof } from './subkey.js';
 
-/** What the authenticator needs from a relay pool. */
-export type LoginRelayPool = Pick<RelayPool, 'subscribe' | 'publish'>;
-
-export interface PortalAuthenticatorOptions {
-  pool: LoginRelayPool;
-  /** The gateway's service key: 64 hex chars or nsec. */
-  serviceSecretKey: string;
-  /** Relays named in the portal:// URL; the pool should be connected to them. */
-  relays: readonly string[];
-  /** Default 300,000 (5 minutes, as the reference). */
-  loginTimeoutMs?: number;
-  /** startLogin throws LoginCapacityExceeded beyond this. Default 50,000. */
-  maxPendingLogins?: number;
-  /** Events stamped further than this from our clock are dropped. Default 900. */
-  maxClockSkewSec?: number;
-  /** Sent in every AUTH_CHALLENGE. Default none. */
-  requiredPermissions?: readonly string[];
-}
-
-export interface HandshakeInfo {
-  /** The key the wallet signs with (x-only hex); the challenge goes to it. */
-  walletKey: string;
-  /** Relays the wallet reads. Not connected automatically: a stranger must not make the gateway open arbitrary URLs. */
-  preferredRelays: string[];
-  clientInfo: KeyHandshake['clientInfo'];
-}
-
-export type LoginOutcome =
-  | { status: 'approved'; userKey: string; walletKey: string; grantedPermissions: string[]; sessionToken: string }
-  | { status: 'declined'; userKey: string; walletKey: string; reason: string | null }
-  | { status: 'expired' }
-  | { status: 'cancelled' }
-  | { status: 'failed'; error: GatewayError };
-
-export interface StartLoginOptions {
-  /** A caller-chosen token (1-256 of `A-Z a-z 0-9 . _ ~ -`); default: 192 random bits. */
-  token?: string;
-  /** Called once, when the wallet's handshake arrives (the QR code was scanned). */
-  onHandshake?: (info: HandshakeInfo) => void;
-}
-
-export interface PendingLogin {
-  readonly token: string;
-  /** portal:// URL for the wallet (link or QR code). */
-  readonly url: string;
-  readonly expiresAtMs: number;
-  /** Settles once with the final outcome; never rejects. */
-  readonly outcome: Promise<LoginOutcome>;
-  /** Ends the login now (outcome `cancelled`); no-op once it has ended. */
-  cancel(): void;
-}
-
-export type IgnoredReason =
-  | MessageProblem
-  | 'relayChecks'
-  | 'clockSkew'
-  | 'unknownToken'
-  | 'unknownChallenge'
-  | 'wrongAuthor'
-  | 'badSubkeyProof';
-
-export interface AuthenticatorStats {
-  pendingLogins: number;
-  started: number;
-  handshakes: number;
-  approved: number;
-  declined: number;
-  expired: number;
-  cancelled: number;
-  failed: number;
-  /** Events dropped, by reason. `relayChecks`: bad signature or id, wrong kind or tags (checked by the pool). */
-  ignored: Record<IgnoredReason, number>;
-}
+export type * from './portal-login-types.js';
 
 interface Login {
   token: string;

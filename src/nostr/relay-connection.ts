@@ -263,7 +263,8 @@ export class RelayConnection {
     }
     const verified = event as NostrEvent;
     this.counters.eventsAccepted++;
-    subscription.newestSec = Math.max(subscription.newestSec ?? 0, verified.created_at);
+    // Clamped to now: one event stamped in the future must not make the resumed REQ skip everything until then.
+    subscription.newestSec = Math.max(subscription.newestSec ?? 0, Math.min(verified.created_at, Math.floor(Date.now() / 1000)));
     try {
       handler.onEvent(verified, this.url);
     } catch (error) {

@@ -116,6 +116,22 @@ describe('RelayConnection', () => {
     expect(connection.status().lastError).toBe('connection closed (code 1006)');
   });
 
+  it('never resumes from a second in the future', async () => {
+    const r = await relay();
+    const connection = connect(r.url);
+    const sub = collector([{ kinds: [1] }]);
+    connection.subscribe('s1', sub.handler);
+    await waitFor(() => connection.status().liveSubscriptions === 1, 'EOSE');
+    r.inject(event(1, 4_000_000_000));
+    await waitFor(() => sub.events.length === 1, 'the future event');
+    const beforeDropSec = Math.floor(Date.now() / 1000);
+    r.dropConnections();
+    await waitFor(() => connection.status().counters.reconnects === 1 && connection.status().liveSubscriptions === 1, 'resubscription');
+    const since = (r.received.filter((m) => m[0] === 'REQ').at(-1)?.[2] as { since: number }).since;
+    expect(since).toBeGreaterThanOrEqual(beforeDropSec - 1);
+    expect(since).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
   it('keeps retrying with backoff while the relay is down, and connects once it is up', async () => {
     const r = await relay();
     const port = r.port;
