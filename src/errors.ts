@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'ERR_LOGIN_NOT_FOUND'
   | 'ERR_RATE_LIMITED'
   | 'ERR_CSRF'
-  | 'ERR_RELAYS_UNAVAILABLE';
+  | 'ERR_RELAYS_UNAVAILABLE'
+  | 'ERR_SESSION_NOT_FOUND';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -294,5 +295,12 @@ export class RelaysUnavailable extends GatewayError {
         ? 'no Nostr relays are configured (relays.config.json, "relays" or PORTAL_RELAYS)'
         : `no Nostr relay is connected right now (tried ${relays.join(', ')}); logins resume when one comes back`,
     );
+  }
+}
+
+export class SessionNotFound extends GatewayError {
+  static readonly code = 'ERR_SESSION_NOT_FOUND';
+  constructor() {
+    super(SessionNotFound.code, 'no such session');
   }
 }

@@ -13,7 +13,12 @@ import { PayloadTooLarge } from './errors.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
+import { createAdminAuthenticator } from './http/admin-auth.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerLoginRoutes } from './http/login-routes.js';
+import { registerRateLimits } from './http/rate-limits.js';
+import { registerSessionRoutes } from './http/session-routes.js';
+import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { registerRoutes } from './proxy/forward.js';
@@ -82,6 +87,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   await app.register(portalAuth, {
     authenticator,
     cookieName: config.cookie.name,
+    allowedOrigins: config.cors.origins,
     onOutcome: (outcome, seconds) => {
       metrics.authOutcomes.inc({ outcome });
       metrics.verifySeconds.observe(seconds);
@@ -104,12 +110,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Relays matter only for new logins: reported, but they do not take the gateway out of rotation.
   const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
   registerHealthRoutes(app, () => readinessChecks, () => ({ relays: relayReport() }));
-  registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec);
+  const limited = await registerRateLimits(app, config.rateLimit);
+  registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec, limited);
+  registerSessionRoutes(app, auth, config.cookie, config.cors.origins, limited);
+  const { secretKey: _secret, ...publicServiceKey } = serviceKey;
+  registerAdminRoutes(app, config, publicServiceKey, createJwtIssuer(serviceKey.secretKey), createAdminAuthenticator(config.admin), limited);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy });
 
-  const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   return {
     app,
     config,

@@ -48,6 +48,7 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     sessions: stores.sessions,
     accessTtlSec: config.tokens.accessTtlSec,
     refreshTtlSec: config.tokens.refreshTtlSec,
+    notBeforeOf: (userKey) => revocations.notBeforeOf(userKey),
   });
   const logins = new LoginService({
     authenticator,

@@ -28,6 +28,11 @@ export interface TokenServiceOptions {
   accessTtlSec: number;
   refreshTtlSec: number;
   now?: () => number;
+  /**
+   * The user's revocation watermark. A token issued in the same second as a logout-everywhere would
+   * fall under it, so new tokens are stamped no earlier than the watermark.
+   */
+  notBeforeOf?: (userKey: string) => number | undefined;
 }
 
 export function hashRefreshToken(token: string): string {
@@ -44,6 +49,7 @@ export class TokenService {
   private readonly accessTtlSec: number;
   private readonly refreshTtlSec: number;
   private readonly now: () => number;
+  private readonly notBeforeOf: (userKey: string) => number | undefined;
 
   constructor(options: TokenServiceOptions) {
     this.issuer = options.issuer;
@@ -51,6 +57,7 @@ export class TokenService {
     this.accessTtlSec = options.accessTtlSec;
     this.refreshTtlSec = options.refreshTtlSec;
     this.now = options.now ?? nowSeconds;
+    this.notBeforeOf = options.notBeforeOf ?? (() => undefined);
   }
 
   /** A new session for a user who just signed in: its first access and refresh tokens. */
@@ -94,7 +101,7 @@ export class TokenService {
   private respond(session: SessionRecord, refreshToken: string, now: number): TokenResponse {
     const accessToken = this.issuer.issue(session.userKey, {
       ttlSec: this.accessTtlSec,
-      now,
+      now: Math.max(now, this.notBeforeOf(session.userKey) ?? 0),
       extraClaims: { jti: randomId(16), sid: session.id, permissions: session.permissions },
     });
     return {

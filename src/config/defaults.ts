@@ -2,6 +2,7 @@
 import type { GatewayConfig } from './types.js';
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store'> = {
+  serviceName: 'portal-gateway',
   listen: { host: '127.0.0.1', port: 8080 },
   dataDir: '.portal-gateway',
   trustedIssuers: [],
@@ -11,7 +12,9 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
   limits: { maxBodyBytes: 100 * 1024 * 1024 },
   trustProxy: false,
   logLevel: 'info',
-  login: { timeoutSec: 300, requestPermissions: [] },
+  login: { timeoutSec: 300, requestPermissions: [], allowedRedirectOrigins: [] },
+  admin: { pubkeys: [] },
+  rateLimit: { max: 300, windowSec: 60 },
 };
 
 /** The embedded store: an SQLite file in the data directory. */

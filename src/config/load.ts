@@ -19,6 +19,7 @@ export const ENV = {
   logLevel: 'PORTAL_LOG_LEVEL',
   relays: 'PORTAL_RELAYS',
   relaysConfig: 'PORTAL_RELAYS_CONFIG',
+  adminSecret: 'PORTAL_ADMIN_SECRET',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -66,6 +67,7 @@ export function applyEnvironment(raw: unknown, env: Env): unknown {
     // The default file is optional (logins then fail with a clear error); a named one must exist.
     if (env[ENV.relaysConfig] || existsSync(file)) doc.relays = readRelaysFile(file);
   }
+  if (env[ENV.adminSecret]) doc.admin = { ...((doc.admin as Record<string, unknown> | undefined) ?? {}), secret: env[ENV.adminSecret] };
   if (env[ENV.serviceKey]) doc.serviceKey = env[ENV.serviceKey];
   else if (env[ENV.serviceKeyFile]) doc.serviceKey = readSecretFile(env[ENV.serviceKeyFile]!, ENV.serviceKeyFile);
   return doc;

@@ -53,9 +53,26 @@ export interface LoginConfig {
   timeoutSec: number;
   /** Permissions asked of the wallet in AUTH_CHALLENGE; only these can end up in an access token. */
   requestPermissions: string[];
+  /** Origins (scheme://host[:port]) the sign-in page may send the browser back to besides local paths. */
+  allowedRedirectOrigins: string[];
+}
+
+export interface AdminConfig {
+  /** Shared secret for `Authorization: Bearer <secret>` on /admin (compared in constant time). */
+  secret?: string;
+  /** Admin keys (x-only hex) allowed to sign requests (NIP-98 `Authorization: Nostr …`). */
+  pubkeys: string[];
+}
+
+export interface RateLimitConfig {
+  /** Requests per window per client address (or per user when signed in) on /auth and /admin writes. */
+  max: number;
+  windowSec: number;
 }
 
 export interface GatewayConfig {
+  /** Shown on the sign-in page. */
+  serviceName: string;
   listen: { host: string; port: number };
   /** Service secret key (hex or nsec); when absent one is generated and kept in `dataDir`. */
   serviceKey?: string;
@@ -75,4 +92,6 @@ export interface GatewayConfig {
   relays: string[];
   store: StoreConfig;
   login: LoginConfig;
+  admin: AdminConfig;
+  rateLimit: RateLimitConfig;
 }

@@ -155,6 +155,21 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
   return prefix === undefined || upstream === undefined ? undefined : route;
 }
 
+/** Origins the sign-in page may redirect to: exactly `scheme://host[:port]`, nothing after it. */
+function redirectOrigins(r: Reader): string[] {
+  return r.stringArray('allowedRedirectOrigins').flatMap((text, i) => {
+    let origin: string | undefined;
+    try {
+      const url = new URL(text);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      // reported below
+    }
+    if (origin === undefined) r.problem(`allowedRedirectOrigins[${i}]`, 'must be an http(s) origin such as https://app.example.com (no path, query or credentials)');
+    return origin === undefined ? [] : [origin];
+  });
+}
+
 function validateStore(r: Reader, dataDir: string): StoreConfig {
   const kind = r.oneOf('kind', ['sqlite', 'redis', 'memory'] as const, 'sqlite');
   if (kind === 'memory') return { kind };
@@ -172,7 +187,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
     '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
-    'trustProxy', 'logLevel', 'relays', 'store', 'login',
+    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName',
   ]);
 
   const listen = root.object_('listen', ['host', 'port']);
@@ -180,8 +195,17 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const cors = root.object_('cors', ['origins', 'credentials']);
   const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize']);
   const limits = root.object_('limits', ['maxBodyBytes']);
-  const login = root.object_('login', ['timeoutSec', 'requestPermissions']);
+  const login = root.object_('login', ['timeoutSec', 'requestPermissions', 'allowedRedirectOrigins']);
   const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
+  const admin = root.object_('admin', ['secret', 'pubkeys']);
+  const rateLimit = root.object_('rateLimit', ['max', 'windowSec']);
+  const adminSecret = admin.string('secret');
+  if (adminSecret !== undefined && adminSecret.length < 16) admin.problem('secret', 'must be at least 16 characters');
+  const adminPubkeys: string[] = [];
+  admin.stringArray('pubkeys').forEach((key, i) => {
+    const path = `admin.pubkeys[${i}]`;
+    checkKey(problems, path, () => adminPubkeys.push(normalizePublicKey(key, path)));
+  });
   const d = DEFAULT_CONFIG;
 
   const serviceKey = root.string('serviceKey');
@@ -225,8 +249,12 @@ export function validateConfig(raw: unknown): GatewayConfig {
     if (problem) problems.push(`relays[${i}]: ${problem}`);
   });
 
+  const serviceName = root.string('serviceName', d.serviceName);
+  if (serviceName.length > 100) root.problem('serviceName', 'must be at most 100 characters');
+
   const dataDir = root.string('dataDir', d.dataDir);
   const config: GatewayConfig = {
+    serviceName,
     listen: { host: listen.string('host', d.listen.host), port: listen.integer('port', d.listen.port, 0, 65535) },
     serviceKey,
     dataDir,
@@ -248,7 +276,10 @@ export function validateConfig(raw: unknown): GatewayConfig {
     login: {
       timeoutSec: login.integer('timeoutSec', d.login.timeoutSec, 10, 3600),
       requestPermissions: login.stringArray('requestPermissions'),
+      allowedRedirectOrigins: redirectOrigins(login),
     },
+    admin: { ...(adminSecret ? { secret: adminSecret } : {}), pubkeys: adminPubkeys },
+    rateLimit: { max: rateLimit.integer('max', d.rateLimit.max, 1), windowSec: rateLimit.integer('windowSec', d.rateLimit.windowSec, 1, 86_400) },
   };
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return config;

@@ -9,8 +9,9 @@ import { HTTP_STATUS_OF, isInvalidTokenStatus } from './error-status.js';
 
 const REALM = 'portal-gateway';
 
+/** A header-safe quoted-string body: printable ASCII only (RFC 6750 error_description), no quotes. */
 function quoted(text: string): string {
-  return text.replace(/["\\\r\n]/g, ' ');
+  return text.replace(/…/g, '...').replace(/[^\x20-\x7e]|["\\]/g, ' ');
 }
 
 /** Convert anything thrown into a GatewayError that is safe to show to the client. */

@@ -10,6 +10,7 @@ import type { LoginView } from '../auth/login-service.js';
 import type { TokenResponse } from '../auth/token-service.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest } from '../errors.js';
+import type { RateLimitedRoute } from './rate-limits.js';
 import { clearLoginSecretCookie, loginSecretOf, setLoginSecretCookie, setSessionCookies } from './session-cookies.js';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -29,7 +30,7 @@ function clientMeta(request: FastifyRequest) {
   return { clientIp: request.ip, ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 256) } : {}) };
 }
 
-export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, cookie: CookieConfig, loginTtlSec: number): void {
+export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, cookie: CookieConfig, loginTtlSec: number, limited: RateLimitedRoute): void {
   /** Status, plus the tokens the first time the secret holder asks after approval. */
   async function statusWithTokens(request: FastifyRequest, reply: FastifyReply | undefined, id: string): Promise<StatusBody> {
     const view = await auth.logins.view(id);
@@ -46,7 +47,7 @@ export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, co
     return { ...view, claimed: true, ...tokens };
   }
 
-  app.post('/auth/login', async (request, reply) => {
+  app.post('/auth/login', { config: limited }, async (request, reply) => {
     auth.assertRelaysUp();
     const started = await auth.logins.start(clientMeta(request));
     setLoginSecretCookie(reply, cookie, started.login_secret, loginTtlSec);

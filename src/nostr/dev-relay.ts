@@ -74,7 +74,7 @@ export async function startDevRelay(options: DevRelayOptions = {}): Promise<DevR
       try {
         message = await validator.validateIncomingMessage(data.toString());
       } catch (error) {
-        reject(data, (error as Error).message);
+        answerInvalid(data, (error as Error).message);
         return;
       }
       if (message[0] === 'REQ') {
@@ -95,7 +95,7 @@ export async function startDevRelay(options: DevRelayOptions = {}): Promise<DevR
     }
 
     /** An invalid EVENT gets an OK false (publishers wait for it); anything else a NOTICE. */
-    function reject(data: RawData, reason: string): void {
+    function answerInvalid(data: RawData, reason: string): void {
       const id = eventIdOf(data);
       ws.send(JSON.stringify(id === undefined ? ['NOTICE', reason] : ['OK', id, false, reason]));
     }

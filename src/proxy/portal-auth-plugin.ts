@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
 import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
+import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
 import type { AuthPolicy } from '../config/types.js';
 import type { PortalIdentity } from './identity.js';
 import { stripIdentityHeaders } from './identity-headers.js';
@@ -36,6 +37,8 @@ export interface PortalAuthPluginOptions {
   authenticator: RequestAuthenticator;
   /** Cookie that carries the access token for browsers; default `portal_session`. */
   cookieName?: string;
+  /** Origins besides the gateway's own whose cookie-authenticated requests may change state. */
+  allowedOrigins?: readonly string[];
   /** Called once per policy decision with 'ok', 'anonymous' or an error code, and its duration (metrics). */
   onOutcome?: (outcome: string, seconds: number) => void;
 }
@@ -46,14 +49,16 @@ export function authorizeRequest(
   policy: RoutePolicy,
   authenticator: RequestAuthenticator,
   cookieName: string,
+  allowedOrigins: readonly string[] = [],
 ): PortalIdentity | null {
   if (policy.auth === 'public') return null;
-  const token = extractToken(request.headers, request.cookies, cookieName);
-  if (token === undefined) {
+  const presented = extractToken(request.headers, request.cookies, cookieName);
+  if (presented === undefined) {
     if (policy.auth === 'required') throw new AuthRequired();
     return null;
   }
-  const identity = authenticator.authenticate(token);
+  if (presented.fromCookie && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, allowedOrigins);
+  const identity = authenticator.authenticate(presented.token);
   const missing = policy.permissions?.filter((p) => !identity.permissions.includes(p)) ?? [];
   if (missing.length > 0) throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   return identity;
@@ -62,14 +67,14 @@ export function authorizeRequest(
 const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
   const cookieName = options.cookieName ?? 'portal_session';
   app.decorateRequest('portal', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     stripIdentityHeaders(request.headers, request.raw.rawHeaders);
     const policy = request.routeOptions.config.portalAuth;
     if (!policy) return;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      request.portal = authorizeRequest(request, policy, options.authenticator, cookieName);
+      request.portal = authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
       options.onOutcome?.(request.portal ? 'ok' : 'anonymous', seconds());
     } catch (error) {
       options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());

@@ -5,24 +5,35 @@ import { MAX_TOKEN_LENGTH } from '../jwt/jws.js';
 
 const BEARER = /^Bearer[ \t]+(\S*)[ \t]*$/i;
 
+export interface PresentedToken {
+  token: string;
+  /** Sent automatically by browsers, so state-changing requests need a CSRF check. */
+  fromCookie: boolean;
+}
+
 /**
  * The presented token, or undefined when there is none. A non-Bearer Authorization header (e.g. Basic,
  * meant for the upstream) is not ours and is ignored. Oversized values are rejected before decoding.
  */
-export function extractToken(headers: IncomingHttpHeaders, cookies: Record<string, string | undefined> | undefined, cookieName: string): string | undefined {
+export function extractToken(
+  headers: IncomingHttpHeaders,
+  cookies: Record<string, string | undefined> | undefined,
+  cookieName: string,
+): PresentedToken | undefined {
   const authorization = headers.authorization;
-  let token: string | undefined;
+  let presented: PresentedToken | undefined;
   if (authorization !== undefined && /^bearer(?:[ \t]|$)/i.test(authorization)) {
     const match = BEARER.exec(authorization);
     if (!match || match[1] === '') throw new JwtMalformed('Authorization header must be "Bearer <token>"');
-    token = match[1];
+    presented = { token: match[1]!, fromCookie: false };
   } else {
-    token = cookies?.[cookieName] || undefined;
+    const cookie = cookies?.[cookieName];
+    if (cookie) presented = { token: cookie, fromCookie: true };
   }
-  if (token !== undefined && token.length > MAX_TOKEN_LENGTH) {
-    throw new JwtMalformed(`token is ${token.length} characters long; the limit is ${MAX_TOKEN_LENGTH}`);
+  if (presented && presented.token.length > MAX_TOKEN_LENGTH) {
+    throw new JwtMalformed(`token is ${presented.token.length} characters long; the limit is ${MAX_TOKEN_LENGTH}`);
   }
-  return token;
+  return presented;
 }
 
 /** Cookie header without our session cookie (the token is not forwarded unless a route opts in). */

@@ -1,0 +1,60 @@
+/**
+ * Service-to-service tokens and discovery:
+ *   POST /admin/tokens { target_key, duration_hours, permissions? }  flow-A token for another service
+ *   GET  /.well-known/portal-gateway                                 service key, trusted issuers, relays
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { npubEncode } from 'nostr-tools/nip19';
+import type { GatewayConfig } from '../config/types.js';
+import type { ServiceKey } from '../config/service-key.js';
+import { BadRequest } from '../errors.js';
+import type { JwtIssuer } from '../jwt/issue.js';
+import { normalizePublicKey } from '../jwt/keys.js';
+import type { AdminAuthenticator } from './admin-auth.js';
+import type { RateLimitedRoute } from './rate-limits.js';
+
+const MAX_DURATION_HOURS = 24 * 365;
+
+function parseIssueRequest(body: unknown): { targetKey: string; ttlSec: number; permissions: string[] } {
+  if (typeof body !== 'object' || body === null) throw new BadRequest('body must be a JSON object { target_key, duration_hours, permissions? }');
+  const { target_key, duration_hours, permissions } = body as Record<string, unknown>;
+  const targetKey = normalizePublicKey(target_key, 'target_key');
+  if (typeof duration_hours !== 'number' || !Number.isFinite(duration_hours) || duration_hours <= 0 || duration_hours > MAX_DURATION_HOURS) {
+    throw new BadRequest(`duration_hours must be a number above 0 and at most ${MAX_DURATION_HOURS}`);
+  }
+  if (permissions !== undefined && (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string' && p !== '' && p.length <= 64))) {
+    throw new BadRequest('permissions must be an array of non-empty strings');
+  }
+  return { targetKey, ttlSec: Math.max(1, Math.round(duration_hours * 3600)), permissions: (permissions as string[] | undefined) ?? [] };
+}
+
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  config: GatewayConfig,
+  serviceKey: Omit<ServiceKey, 'secretKey'>,
+  issuer: JwtIssuer,
+  admin: AdminAuthenticator,
+  limited: RateLimitedRoute,
+): void {
+  app.post('/admin/tokens', { config: limited }, async (request, reply) => {
+    const who = await admin.authenticate(request);
+    const { targetKey, ttlSec, permissions } = parseIssueRequest(request.body);
+    const jti = randomBytes(16).toString('base64url');
+    const token = issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
+    // Audit line: who issued what for whom; never the token.
+    request.log.info({ admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti }, 'service token issued');
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send({ token, token_type: 'Bearer', target_key: targetKey, expires_in: ttlSec, jti, permissions });
+  });
+
+  app.get('/.well-known/portal-gateway', async () => ({
+    service_pubkey: serviceKey.publicKey,
+    service_npub: serviceKey.npub,
+    trusted_issuers: config.trustedIssuers,
+    relays: config.relays,
+    algorithms: ['ES256K'],
+  }));
+}

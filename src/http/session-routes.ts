@@ -1,0 +1,127 @@
+/**
+ * Session endpoints for signed-in users:
+ *   POST   /auth/refresh        rotate: refresh token (cookie or {"refresh_token"}) → new pair
+ *   POST   /auth/logout         end this session: its refresh family and the presented access token
+ *   POST   /auth/logout-all     every token of the user issued before now dies at once, on every replica
+ *   GET    /auth/me             identity and session facts
+ *   GET    /auth/sessions       the user's live sessions
+ *   DELETE /auth/sessions/:id   end one of them
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthServices } from '../auth/auth-services.js';
+import type { SessionRecord } from '../auth/stores/types.js';
+import type { CookieConfig } from '../config/types.js';
+import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid, SessionNotFound } from '../errors.js';
+import { nowSeconds } from '../jwt/claims.js';
+import { assertSameOrigin } from '../proxy/csrf.js';
+import type { PortalIdentity } from '../proxy/identity.js';
+import type { RateLimitedRoute } from './rate-limits.js';
+import { clearSessionCookies, refreshCookieName, setSessionCookies } from './session-cookies.js';
+
+const SIGNED_IN = { portalAuth: { auth: 'required' as const } };
+
+function identityOf(request: FastifyRequest): PortalIdentity {
+  if (!request.portal) throw new InternalError(); // the route policy guarantees it
+  return request.portal;
+}
+
+function sessionView(session: SessionRecord, currentId: unknown) {
+  return {
+    id: session.id,
+    created_at: session.createdAt,
+    last_used_at: session.lastUsedAt,
+    expires_at: session.expiresAt,
+    user_agent: session.userAgent ?? null,
+    client_ip: session.clientIp ?? null,
+    current: session.id === currentId,
+  };
+}
+
+/** Refresh token from the JSON body, else the refresh cookie (then CSRF-checked). */
+function presentedRefreshToken(request: FastifyRequest, cookie: CookieConfig, allowedOrigins: readonly string[]) {
+  const body = request.body as { refresh_token?: unknown } | undefined;
+  if (body && typeof body === 'object' && body.refresh_token !== undefined) {
+    if (typeof body.refresh_token !== 'string') throw new BadRequest('refresh_token must be a string');
+    return { token: body.refresh_token, fromCookie: false };
+  }
+  const fromCookie = request.cookies[refreshCookieName(cookie)];
+  if (!fromCookie) return undefined;
+  assertSameOrigin(request, allowedOrigins);
+  return { token: fromCookie, fromCookie: true };
+}
+
+export function registerSessionRoutes(
+  app: FastifyInstance,
+  auth: AuthServices,
+  cookie: CookieConfig,
+  allowedOrigins: readonly string[],
+  limited: RateLimitedRoute,
+): void {
+  const meta = (request: FastifyRequest) => {
+    const userAgent = request.headers['user-agent'];
+    return { clientIp: request.ip, ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 256) } : {}) };
+  };
+
+  app.post('/auth/refresh', { config: limited }, async (request, reply) => {
+    const presented = presentedRefreshToken(request, cookie, allowedOrigins);
+    if (!presented) throw new RefreshTokenInvalid('no refresh token: send {"refresh_token": …} or the refresh cookie');
+    try {
+      const tokens = await auth.tokens.refresh(presented.token, meta(request));
+      if (presented.fromCookie) setSessionCookies(reply, cookie, tokens);
+      return reply.header('cache-control', 'no-store').send(tokens);
+    } catch (error) {
+      if (presented.fromCookie && error instanceof GatewayError) clearSessionCookies(reply, cookie);
+      throw error;
+    }
+  });
+
+  app.post('/auth/logout', { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
+    const identity = identityOf(request);
+    if (identity.jti) await auth.revocations.revokeJti(identity.jti, identity.claims.exp);
+    const sid = identity.claims.sid;
+    if (typeof sid === 'string') {
+      const session = await auth.stores.sessions.getSession(sid);
+      if (session?.userKey === identity.targetKey) await auth.stores.sessions.revokeSession(sid, nowSeconds());
+    }
+    clearSessionCookies(reply, cookie);
+    return reply.code(200).send({ status: 'logged_out' });
+  });
+
+  app.post('/auth/logout-all', { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
+    const identity = identityOf(request);
+    const notBefore = await auth.revocations.logoutEverywhere(identity.targetKey);
+    const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds());
+    clearSessionCookies(reply, cookie);
+    return reply.send({ status: 'logged_out_everywhere', sessions_revoked: sessions, not_before: notBefore });
+  });
+
+  app.get('/auth/me', { config: SIGNED_IN }, async (request) => {
+    const identity = identityOf(request);
+    const sid = identity.claims.sid;
+    const session = typeof sid === 'string' ? await auth.stores.sessions.getSession(sid) : undefined;
+    return {
+      target_key: identity.targetKey,
+      npub: identity.npub,
+      auth_flow: identity.flow,
+      permissions: identity.permissions,
+      token: { issued_at: identity.claims.iat ?? null, expires_at: identity.claims.exp, issuer: identity.issuer },
+      session: session && session.userKey === identity.targetKey ? sessionView(session, sid) : null,
+    };
+  });
+
+  app.get('/auth/sessions', { config: SIGNED_IN }, async (request) => {
+    const identity = identityOf(request);
+    const sessions = await auth.stores.sessions.listSessions(identity.targetKey);
+    return { sessions: sessions.map((s) => sessionView(s, identity.claims.sid)) };
+  });
+
+  app.delete('/auth/sessions/:id', { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {
+    const identity = identityOf(request);
+    const { id } = request.params as { id: string };
+    const session = await auth.stores.sessions.getSession(id);
+    // Another user's session id is answered exactly like an unknown one.
+    if (!session || session.userKey !== identity.targetKey || session.revokedAt !== undefined) throw new SessionNotFound();
+    await auth.stores.sessions.revokeSession(id, nowSeconds());
+    return reply.code(204).send();
+  });
+}

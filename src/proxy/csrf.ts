@@ -1,0 +1,20 @@
+/**
+ * CSRF protection for cookie-authenticated, state-changing requests: the browser-set `Origin` (or, when
+ * absent, `Sec-Fetch-Site`) must show the request comes from the gateway's own origin or an allowed one.
+ * Requests with a Bearer header need no check: a foreign page cannot make a browser add one.
+ */
+import type { FastifyRequest } from 'fastify';
+import { CsrfRejected } from '../errors.js';
+
+export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function assertSameOrigin(request: FastifyRequest, allowedOrigins: readonly string[]): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) {
+    // No Origin: not a modern browser's cross-site request unless Fetch Metadata says so.
+    if (request.headers['sec-fetch-site'] === 'cross-site') throw new CsrfRejected('cross-site request rejected (Sec-Fetch-Site: cross-site)');
+    return;
+  }
+  const own = `${request.protocol}://${request.host}`;
+  if (origin !== own && !allowedOrigins.includes(origin)) throw new CsrfRejected(`cross-site request from ${origin.slice(0, 100)} rejected`);
+}
