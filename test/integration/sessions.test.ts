@@ -24,7 +24,7 @@ async function post(path: string, init: { token?: string; body?: unknown; header
 
 async function get(path: string, token?: string) {
   const response = await fetch(gw.url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 const signIn = (userKey: string) => gw.gateway.auth.tokens.startSession(userKey, [], { userAgent: 'test-agent', clientIp: '127.0.0.1' });
