@@ -17,3 +17,13 @@ export {
 } from './jwt/keys.js';
 export { cryptoBackendName } from './jwt/es256k.js';
 export * from './errors.js';
+
+// The gateway as a library: build it from a validated configuration, or use its Fastify plugin.
+export { createGateway, type Gateway, type GatewayOptions } from './server.js';
+export { validateConfig } from './config/validate.js';
+export { loadConfig, readConfigFile } from './config/load.js';
+export type { GatewayConfig, RouteConfig, AuthPolicy } from './config/types.js';
+export { portalAuth, authorizeRequest, type PortalAuthPluginOptions, type RoutePolicy } from './proxy/portal-auth-plugin.js';
+export { RequestAuthenticator, type RequestAuthenticatorOptions } from './proxy/request-authenticator.js';
+export type { PortalIdentity, AuthFlow } from './proxy/identity.js';
+export { buildHandshakeUrl, parseHandshakeUrl } from './nostr/handshake-url.js';

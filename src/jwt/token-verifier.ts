@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
 import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
 import { defaultBackend, type Es256kBackend, type LiftedKey } from './es256k.js';
-import { parseJws, parsePayload } from './jws.js';
+import { MAX_TOKEN_LENGTH, parseJws, parsePayload } from './jws.js';
 import { parsePublicKey } from './keys.js';
 import { checkSignature } from './verify.js';
 
@@ -55,7 +55,8 @@ export class TokenVerifier {
 
   /** Verify against every trusted issuer; throws a JwtError (signature errors only if no key fits). */
   verify(token: string, now?: number): VerifiedToken {
-    let verified = this.cache?.get(token);
+    // Oversized input goes straight to the checks that reject it, without being hashed for a lookup.
+    let verified = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
     if (verified) this.hits++;
     else {
       this.misses++;
@@ -76,7 +77,8 @@ export class TokenVerifier {
     for (const key of this.keys) {
       try {
         checkSignature(jws, key, this.backend);
-        return { claims: validateClaims(parsePayload(jws)), issuer: key.xOnlyHex };
+        // Frozen: the same object is handed to every caller that presents this token.
+        return Object.freeze({ claims: deepFreeze(validateClaims(parsePayload(jws))), issuer: key.xOnlyHex });
       } catch (error) {
         if (!(error instanceof JwtSignatureInvalid)) throw error;
         lastError = error;
@@ -84,4 +86,12 @@ export class TokenVerifier {
     }
     throw lastError ?? new JwtSignatureInvalid('no trusted issuer keys are configured');
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
