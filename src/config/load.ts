@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
+import { readJsonFile } from './json-file.js';
 import { RELAYS_CONFIG_FILE, readRelaysFile } from './relays.js';
 import type { GatewayConfig } from './types.js';
 import { validateConfig } from './validate.js';
@@ -25,19 +26,7 @@ export const ENV = {
 type Env = Record<string, string | undefined>;
 
 /** Parse a config file, reporting a JSON syntax error with the file name. */
-export function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigInvalid([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigInvalid([`${path}: is not valid JSON (${(error as Error).message})`]);
-  }
-}
+export const readConfigFile = readJsonFile;
 
 function readSecretFile(path: string, variable: string): string {
   try {

@@ -2,8 +2,8 @@
  * Relay lists: `relays.config.json` (`{ "relays": [{ "url": "wss://…" }, …] }` or a plain array of URLs),
  * overridden by a `relays` array in the gateway config or PORTAL_RELAYS (comma-separated).
  */
-import { readFileSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
+import { readJsonFile } from './json-file.js';
 
 export const RELAYS_CONFIG_FILE = 'relays.config.json';
 
@@ -37,16 +37,5 @@ export function parseRelaysDocument(doc: unknown, source: string): string[] {
 }
 
 export function readRelaysFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigInvalid([`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
-  }
-  try {
-    return parseRelaysDocument(JSON.parse(text), path);
-  } catch (error) {
-    if (error instanceof ConfigInvalid) throw error;
-    throw new ConfigInvalid([`${path}: is not valid JSON (${(error as Error).message})`]);
-  }
+  return parseRelaysDocument(readJsonFile(path), path);
 }
