@@ -88,6 +88,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     authenticator,
     cookieName: config.cookie.name,
     allowedOrigins: config.cors.origins,
+    corsPreflight: config.cors.origins.length > 0,
     onOutcome: (outcome, seconds) => {
       metrics.authOutcomes.inc({ outcome });
       metrics.verifySeconds.observe(seconds);

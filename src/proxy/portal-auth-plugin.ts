@@ -39,6 +39,8 @@ export interface PortalAuthPluginOptions {
   cookieName?: string;
   /** Origins besides the gateway's own whose cookie-authenticated requests may change state. */
   allowedOrigins?: readonly string[];
+  /** Let CORS preflights through unauthenticated (set when @fastify/cors answers them). */
+  corsPreflight?: boolean;
   /** Called once per policy decision with 'ok', 'anonymous' or an error code, and its duration (metrics). */
   onOutcome?: (outcome: string, seconds: number) => void;
 }
@@ -64,13 +66,18 @@ export function authorizeRequest(
   return identity;
 }
 
+function isCorsPreflight(request: FastifyRequest): boolean {
+  return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+}
+
 const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
   const cookieName = options.cookieName ?? 'portal_session';
   app.decorateRequest('portal', null);
   app.addHook('onRequest', async (request, reply) => {
     stripIdentityHeaders(request.headers, request.raw.rawHeaders);
     const policy = request.routeOptions.config.portalAuth;
-    if (!policy) return;
+    // Browsers never send credentials on a CORS preflight; @fastify/cors answers it without forwarding.
+    if (!policy || (options.corsPreflight && isCorsPreflight(request))) return;
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {

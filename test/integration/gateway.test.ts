@@ -310,3 +310,32 @@ describe('operations', () => {
     expect(gw.logs.join('\n')).not.toContain(service.secretKey);
   });
 });
+
+describe('CORS', () => {
+  it('answers preflight for configured origins only, with credentials', async () => {
+    const withCors = await startGateway({
+      serviceKey: service.secretKey,
+      relays: [],
+      cors: { origins: ['https://app.example'], credentials: true },
+      routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
+    });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${withCors.url}/api/x`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization', 'x-portal-target-key': 'f'.repeat(64) },
+        });
+      const allowed = await preflight('https://app.example');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+      const denied = await preflight('https://evil.example');
+      expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+      const actual = await fetch(`${withCors.url}/api/x`, { headers: { origin: 'https://app.example', authorization: `Bearer ${token()}` } });
+      expect(actual.status).toBe(200);
+      expect(actual.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    } finally {
+      await withCors.close();
+    }
+  });
+});
