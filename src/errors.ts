@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'ERR_RATE_LIMITED'
   | 'ERR_CSRF'
   | 'ERR_RELAYS_UNAVAILABLE'
-  | 'ERR_SESSION_NOT_FOUND';
+  | 'ERR_SESSION_NOT_FOUND'
+  | 'ERR_RELAY_NOT_FOUND';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -302,5 +303,13 @@ export class SessionNotFound extends GatewayError {
   static readonly code = 'ERR_SESSION_NOT_FOUND';
   constructor() {
     super(SessionNotFound.code, 'no such session');
+  }
+}
+
+/** A relay the gateway is not connected to (removing one that is not in the list). */
+export class RelayNotFound extends GatewayError {
+  static readonly code = 'ERR_RELAY_NOT_FOUND';
+  constructor(url: string) {
+    super(RelayNotFound.code, `${url} is not one of the gateway's relays`);
   }
 }

@@ -15,6 +15,7 @@ import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/
 import { loggerOptions, redactUrl } from './http/logging.js';
 import { createAdminAuthenticator } from './http/admin-auth.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerRelayAdminRoutes } from './http/relay-admin-routes.js';
 import { registerLoginRoutes } from './http/login-routes.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerSessionRoutes } from './http/session-routes.js';
@@ -115,7 +116,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec, limited);
   registerSessionRoutes(app, auth, config.cookie, config.cors.origins, limited);
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
-  registerAdminRoutes(app, config, publicServiceKey, createJwtIssuer(serviceKey.secretKey), createAdminAuthenticator(config.admin), limited);
+  // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
+  const admin = createAdminAuthenticator(config.admin);
+  registerAdminRoutes(app, config, publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
+  registerRelayAdminRoutes(app, auth.pool, admin, limited);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy });

@@ -39,7 +39,8 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
   const authenticator = new PortalAuthenticator({
     pool,
     serviceSecretKey: serviceKey.secretKey,
-    relays: config.relays,
+    // The pool is the one relay list: relays added or removed at run time show up in new URLs.
+    relays: () => pool.relays,
     loginTimeoutMs: config.login.timeoutSec * 1000,
     requiredPermissions: config.login.requestPermissions,
   });

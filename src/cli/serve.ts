@@ -1,7 +1,7 @@
 /**
  * `portal-gateway serve [--config <file>]`: run the gateway. Without a config file it runs on embedded
  * defaults in front of a small demo API, so that it can be tried with nothing else installed.
- * SIGTERM / SIGINT drain in-flight requests, then exit.
+ * SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list.
  */
 import { loadConfig, readConfigFile } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
@@ -11,6 +11,7 @@ import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
 import { createGateway, type Gateway } from '../server.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
+import { reloadRelays } from './relay-reload.js';
 import { runCommand } from './run-command.js';
 
 export const summary = 'run the gateway (embedded defaults and a demo API when no --config is given)';
@@ -63,10 +64,14 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const path = args.string('config');
     const demo = path === undefined ? { upstream: await startDemoUpstream(), relay: await startDevRelay() } : undefined;
     try {
-      const config = loadConfig(path === undefined ? embeddedConfig(demo!.upstream.url, demo!.relay.url) : readConfigFile(path), io.env);
+      const readRaw = () => (path === undefined ? embeddedConfig(demo!.upstream.url, demo!.relay.url) : readConfigFile(path));
+      const config = loadConfig(readRaw(), io.env);
       const gateway = await createGateway(config);
       const url = await gateway.listen();
       io.stderr.write(banner(gateway, url, demo));
+      // The whole file is validated again, so the relay list follows exactly the start-up rules.
+      const onHangUp = () => void reloadRelays(gateway.auth.pool, () => loadConfig(readRaw(), io.env).relays, gateway.app.log);
+      process.on('SIGHUP', onHangUp);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           io.stderr.write(`${signal}: draining in-flight requests…\n`);
@@ -75,6 +80,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      process.off('SIGHUP', onHangUp);
       await gateway.close();
       return EXIT_OK;
     } finally {

@@ -36,6 +36,8 @@ export function registerAdminRoutes(
   issuer: JwtIssuer,
   admin: AdminAuthenticator,
   limited: RateLimitedRoute,
+  /** The relays in use now (they can change at run time: /admin/relays, SIGHUP). */
+  relays: () => readonly string[],
 ): void {
   app.post('/admin/tokens', { config: limited }, async (request, reply) => {
     const who = await admin.authenticate(request);
@@ -54,7 +56,7 @@ export function registerAdminRoutes(
     service_pubkey: serviceKey.publicKey,
     service_npub: serviceKey.npub,
     trusted_issuers: config.trustedIssuers,
-    relays: config.relays,
+    relays: relays(),
     algorithms: ['ES256K'],
   }));
 }

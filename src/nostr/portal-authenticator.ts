@@ -57,7 +57,8 @@ export class PortalAuthenticator {
   readonly servicePublicKey: string;
   private readonly secretKey: Uint8Array;
   private readonly pool: LoginRelayPool;
-  private readonly relays: readonly string[];
+  /** Asked at each login: the relay list may change while the gateway runs. */
+  private readonly relays: () => readonly string[];
   private readonly loginTimeoutMs: number;
   private readonly maxPendingLogins: number;
   private readonly maxClockSkewSec: number;
@@ -81,9 +82,14 @@ export class PortalAuthenticator {
     this.secretKey = parseSecretKey(options.serviceSecretKey, 'service secret key');
     this.servicePublicKey = getPublicKey(this.secretKey);
     this.pool = options.pool;
-    this.relays = [...options.relays];
+    const relays = options.relays;
+    if (typeof relays === 'function') this.relays = relays;
+    else {
+      const fixed = [...relays];
+      this.relays = () => fixed;
+    }
     // Build one URL now so a bad relay list fails here, at start-up, not at the first login.
-    buildHandshakeUrl({ mainKey: this.servicePublicKey, relays: this.relays, token: randomHandshakeToken() });
+    buildHandshakeUrl({ mainKey: this.servicePublicKey, relays: this.relays(), token: randomHandshakeToken() });
     this.loginTimeoutMs = options.loginTimeoutMs ?? 300_000;
     this.maxPendingLogins = options.maxPendingLogins ?? 50_000;
     this.maxClockSkewSec = options.maxClockSkewSec ?? 900;
@@ -101,7 +107,7 @@ export class PortalAuthenticator {
     if (!isValidHandshakeToken(token)) throw new InvalidArgument('login token must be 1-256 characters from A-Z a-z 0-9 . _ ~ -');
     if (this.awaitingHandshake.has(token)) throw new InvalidArgument('a login with this token is already waiting for a wallet');
     if (this.pendingCount() >= this.maxPendingLogins) throw new LoginCapacityExceeded(this.maxPendingLogins);
-    const url = buildHandshakeUrl({ mainKey: this.servicePublicKey, relays: this.relays, token });
+    const url = buildHandshakeUrl({ mainKey: this.servicePublicKey, relays: this.relays(), token });
 
     let settle!: (outcome: LoginOutcome) => void;
     const outcome = new Promise<LoginOutcome>((resolve) => (settle = resolve));

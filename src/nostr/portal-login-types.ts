@@ -13,8 +13,11 @@ export interface PortalAuthenticatorOptions {
   pool: LoginRelayPool;
   /** The gateway's service key: 64 hex chars or nsec. */
   serviceSecretKey: string;
-  /** Relays named in the portal:// URL; the pool should be connected to them. */
-  relays: readonly string[];
+  /**
+   * Relays named in the portal:// URL; the pool should be connected to them. A function is asked at
+   * each login, so that relays added or removed at run time show up in new URLs.
+   */
+  relays: readonly string[] | (() => readonly string[]);
   /** Default 300,000 (5 minutes, as the reference). */
   loginTimeoutMs?: number;
   /** startLogin throws LoginCapacityExceeded beyond this. Default 50,000. */

@@ -96,6 +96,15 @@ describe('PortalAuthenticator', () => {
     auth.close();
   });
 
+  it('names the relays of the moment when the list is given as a function', () => {
+    const current = [RELAYS[0]!];
+    const { auth } = setup({ relays: () => current });
+    expect(parseHandshakeUrl(auth.startLogin().url).relays).toEqual([RELAYS[0]]);
+    current.push(RELAYS[1]!);
+    expect(parseHandshakeUrl(auth.startLogin().url).relays).toEqual(RELAYS);
+    auth.close();
+  });
+
   it('gives each login a random token, a portal:// URL and an expiry', () => {
     const { auth } = setup({ loginTimeoutMs: 60_000 });
     const before = Date.now();

@@ -1,0 +1,27 @@
+/**
+ * SIGHUP in `serve`: read the relay list again, by the same rules as at start-up (PORTAL_RELAYS, else
+ * the config file's `relays`, else relays.config.json), and apply the difference: new relays are
+ * connected, gone ones closed, the others keep their connection. A file that cannot be read or does
+ * not validate changes nothing; the error is logged. Only the relays are reloaded.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { applyRelayList, type RelayListChange } from '../auth/relay-admin.js';
+import { ConfigInvalid, GatewayError } from '../errors.js';
+import type { RelayPool } from '../nostr/relay-pool.js';
+
+/** Reads the relay list as at start-up; throws (typed) when the configuration is bad. */
+export type RelayListSource = () => readonly string[];
+
+export function reloadRelays(pool: RelayPool, source: RelayListSource, log: FastifyBaseLogger): RelayListChange | undefined {
+  try {
+    // applyRelayList checks every URL before it changes anything.
+    const change = applyRelayList(pool, source());
+    log.info({ added: change.added, removed: change.removed, relays: change.relays }, `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
+    return change;
+  } catch (error) {
+    const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
+    const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    log.error({ code, problems, relays: pool.relays }, `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
+    return undefined;
+  }
+}
