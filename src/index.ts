@@ -3,6 +3,8 @@ export { verifyJwt, type VerifyOptions } from './jwt/verify.js';
 export { issueJwt, createJwtIssuer, type IssueOptions, type IssueForSecondsOptions, type JwtIssuer } from './jwt/issue.js';
 export { decodeJwtWithoutVerifying, type DecodedJwt } from './jwt/decode.js';
 export { TokenVerifier, type TokenVerifierOptions, type VerifiedToken, type CacheStats } from './jwt/token-verifier.js';
+export { WalletTokenVerifier, type WalletTokenVerifierOptions, type VerifiedWalletToken } from './jwt/wallet-token-verifier.js';
+export { recoverJwtSigners } from './jwt/recover.js';
 export { MAX_TIME_VALUE, DEFAULT_CLOCK_TOLERANCE_SEC, type PortalClaims } from './jwt/claims.js';
 export { MAX_TOKEN_LENGTH } from './jwt/jws.js';
 export {

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { GatewayConfig } from './config/types.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
+import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { PayloadTooLarge } from './errors.js';
 import { installErrorHandlers } from './http/error-handler.js';
@@ -22,6 +23,7 @@ import { registerSessionRoutes } from './http/session-routes.js';
 import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
+import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
 import { registerRoutes } from './proxy/forward.js';
 import { portalAuth } from './proxy/portal-auth-plugin.js';
 import { RequestAuthenticator } from './proxy/request-authenticator.js';
@@ -65,7 +67,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'));
   metrics.observeAuth(auth);
   app.addHook('onClose', async () => auth.close());
-  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations });
+  const knownUsers = new KnownUsers(auth.stores.users, { allowList: config.walletUsers });
+  const wallet = new WalletTokenVerifier({
+    serviceKey: serviceKey.publicKey,
+    isKnownUser: (userKey) => knownUsers.isKnown(userKey),
+    cacheSize: config.tokens.verifyCacheSize,
+    clockToleranceSec: config.tokens.clockToleranceSec,
+  });
+  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations, wallet });
 
   app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length'] ?? 0);

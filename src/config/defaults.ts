@@ -6,6 +6,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
   listen: { host: '127.0.0.1', port: 8080 },
   dataDir: '.portal-gateway',
   trustedIssuers: [],
+  walletUsers: [],
   cookie: { name: 'portal_session', secure: true, sameSite: 'lax' },
   cors: { origins: [], credentials: false },
   tokens: { accessTtlSec: 15 * 60, refreshTtlSec: 7 * 24 * 3600, clockToleranceSec: 60, verifyCacheSize: 10_000 },

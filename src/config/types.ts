@@ -80,6 +80,8 @@ export interface GatewayConfig {
   dataDir: string;
   /** Other issuers (x-only hex) whose tokens are accepted besides the service key. */
   trustedIssuers: string[];
+  /** Users (x-only hex) whose wallet-issued tokens are accepted without a prior login. */
+  walletUsers: string[];
   routes: RouteConfig[];
   cookie: CookieConfig;
   cors: CorsConfig;

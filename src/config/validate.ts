@@ -119,6 +119,16 @@ function checkKey(problems: string[], path: string, parse: () => unknown): void 
   }
 }
 
+/** A list of public keys (hex or npub), normalised to x-only hex; bad entries are reported by index. */
+function publicKeyList(reader: Reader, key: string, problems: string[]): string[] {
+  const keys: string[] = [];
+  reader.stringArray(key).forEach((value, i) => {
+    const path = `${reader.at(key)}[${i}]`;
+    checkKey(problems, path, () => keys.push(normalizePublicKey(value, path)));
+  });
+  return keys;
+}
+
 function validateRoute(value: unknown, index: number, problems: string[]): RouteConfig | undefined {
   const path = `routes[${index}]`;
   if (!isObject(value)) {
@@ -186,7 +196,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const problems: string[] = [];
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
-    '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
+    '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'walletUsers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
     'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName',
   ]);
 
@@ -201,21 +211,14 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const rateLimit = root.object_('rateLimit', ['max', 'windowSec']);
   const adminSecret = admin.string('secret');
   if (adminSecret !== undefined && adminSecret.length < 16) admin.problem('secret', 'must be at least 16 characters');
-  const adminPubkeys: string[] = [];
-  admin.stringArray('pubkeys').forEach((key, i) => {
-    const path = `admin.pubkeys[${i}]`;
-    checkKey(problems, path, () => adminPubkeys.push(normalizePublicKey(key, path)));
-  });
+  const adminPubkeys = publicKeyList(admin, 'pubkeys', problems);
   const d = DEFAULT_CONFIG;
 
   const serviceKey = root.string('serviceKey');
   if (serviceKey !== undefined) checkKey(problems, 'serviceKey', () => parseSecretKey(serviceKey, 'serviceKey'));
 
-  const trustedIssuers: string[] = [];
-  root.stringArray('trustedIssuers').forEach((issuer, i) => {
-    const path = `trustedIssuers[${i}]`;
-    checkKey(problems, path, () => trustedIssuers.push(normalizePublicKey(issuer, path)));
-  });
+  const trustedIssuers = publicKeyList(root, 'trustedIssuers', problems);
+  const walletUsers = publicKeyList(root, 'walletUsers', problems);
 
   const routes: RouteConfig[] = [];
   const rawRoutes = raw.routes;
@@ -259,6 +262,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
     serviceKey,
     dataDir,
     trustedIssuers,
+    walletUsers,
     routes,
     cookie: { name: cookieName, secure, sameSite, domain: cookie.string('domain') },
     cors: { origins: corsOrigins, credentials: corsCredentials },

@@ -43,6 +43,12 @@ export interface Es256kBackend {
   isPoint(compressed: Uint8Array): boolean;
   /** SEC1 compressed point (33 bytes) of a scalar in [1, n-1]. */
   publicKeyCreate(scalar: Uint8Array): Uint8Array;
+  /**
+   * ECDSA public-key recovery: the SEC1 compressed point (33 bytes) for which the 64-byte r||s
+   * `signature` over `digest` verifies, with the nonce point's y parity `recoveryBit`; undefined when
+   * there is no such point (r is not the x of a curve point). High-S is accepted.
+   */
+  recover(digest: Uint8Array, signature: Uint8Array, recoveryBit: 0 | 1): Uint8Array | undefined;
 }
 
 interface NativeBinding {
@@ -52,6 +58,8 @@ interface NativeBinding {
   publicKeyVerify(pubkey: Uint8Array): boolean;
   publicKeyCreate(seckey: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyConvert(pubkey: Uint8Array, compressed: boolean): Uint8Array;
+  /** Throws when recovery fails. */
+  ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array;
 }
 
 function sha256(data: Uint8Array): Buffer {
@@ -87,6 +95,17 @@ function createNativeBackend(binding: NativeBinding): Es256kBackend {
     publicKeyCreate(scalar) {
       return binding.publicKeyCreate(scalar, true);
     },
+    recover(digest, signature, recoveryBit) {
+      // s and n − s recover the same pair of keys with swapped bits (n − s negates the nonce point),
+      // so normalising keeps the answer set while meeting libsecp256k1's low-S expectations.
+      try {
+        const sig = Uint8Array.from(signature);
+        binding.signatureNormalize(sig); // throws, like the recovery, on r or s out of range
+        return binding.ecdsaRecover(sig, recoveryBit, digest, true);
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -114,6 +133,16 @@ const portableBackend: Es256kBackend = {
   },
   publicKeyCreate(scalar) {
     return secp256k1.getPublicKey(scalar, true);
+  },
+  recover(digest, signature, recoveryBit) {
+    // Normalised to low-S like the native backend, so both number the two candidates alike.
+    try {
+      let parsed = secp256k1.Signature.fromBytes(signature, 'compact');
+      if (parsed.hasHighS()) parsed = new secp256k1.Signature(parsed.r, ORDER_BIG - parsed.s);
+      return parsed.addRecoveryBit(recoveryBit).recoverPublicKey(digest).toBytes(true);
+    } catch {
+      return undefined;
+    }
   },
 };
 
@@ -182,6 +211,21 @@ export function randomSecret(): Uint8Array {
 /** SHA-256 then sign: the ES256K signature over a JWS signing input. */
 export function signEs256k(signingInput: Uint8Array, scalar: Uint8Array, backend: Es256kBackend = defaultBackend): Uint8Array {
   return backend.signDigest(sha256(signingInput), scalar);
+}
+
+/**
+ * The points a 64-byte r||s ES256K signature over a JWS signing input could have come from (SEC1
+ * compressed, one per recovery bit that yields a point; at most two). Recovery ids 2 and 3 (nonce
+ * x ≥ n) are left out: they occur with probability about 2^-128 and libsecp256k1 never signs one.
+ */
+export function recoverEs256k(signingInput: Uint8Array, signature: Uint8Array, backend: Es256kBackend = defaultBackend): Uint8Array[] {
+  const digest = sha256(signingInput);
+  const points: Uint8Array[] = [];
+  for (const bit of [0, 1] as const) {
+    const point = backend.recover(digest, signature, bit);
+    if (point) points.push(point);
+  }
+  return points;
 }
 
 /** Signature scalars r and s are each in [1, n-1] (64-byte r||s). */

@@ -45,14 +45,17 @@ export interface PortalAuthPluginOptions {
   onOutcome?: (outcome: string, seconds: number) => void;
 }
 
-/** Apply a route policy to a request; returns the identity, null for anonymous, or throws. */
-export function authorizeRequest(
+/**
+ * Apply a route policy to a request; resolves to the identity, null for anonymous, or rejects.
+ * Asynchronous because a wallet-issued token's signer may need a store lookup.
+ */
+export async function authorizeRequest(
   request: FastifyRequest,
   policy: RoutePolicy,
   authenticator: RequestAuthenticator,
   cookieName: string,
   allowedOrigins: readonly string[] = [],
-): PortalIdentity | null {
+): Promise<PortalIdentity | null> {
   if (policy.auth === 'public') return null;
   const presented = extractToken(request.headers, request.cookies, cookieName);
   if (presented === undefined) {
@@ -60,7 +63,7 @@ export function authorizeRequest(
     return null;
   }
   if (presented.fromCookie && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, allowedOrigins);
-  const identity = authenticator.authenticate(presented.token);
+  const identity = await authenticator.authenticateAny(presented.token);
   const missing = policy.permissions?.filter((p) => !identity.permissions.includes(p)) ?? [];
   if (missing.length > 0) throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   return identity;
@@ -81,7 +84,7 @@ const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options)
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      request.portal = authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
+      request.portal = await authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
       options.onOutcome?.(request.portal ? 'ok' : 'anonymous', seconds());
     } catch (error) {
       options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());

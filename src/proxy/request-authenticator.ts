@@ -1,21 +1,29 @@
 /**
  * Turns a presented token into a PortalIdentity: strict verification against the trusted issuers
- * (through the verified-token cache), then the revocation check. HTTP-free; throws GatewayErrors.
+ * (through the verified-token cache), then the revocation check. Tokens no trusted issuer signed may
+ * still be wallet-issued (flow B, signed by a known user for this gateway). HTTP-free; throws
+ * GatewayErrors.
  */
 import { npubEncode } from 'nostr-tools/nip19';
-import { TokenRevoked } from '../errors.js';
+import { JwtSignatureInvalid, TokenRevoked } from '../errors.js';
 import type { PortalClaims } from '../jwt/claims.js';
 import type { TokenVerifier } from '../jwt/token-verifier.js';
+import type { VerifiedWalletToken, WalletTokenVerifier } from '../jwt/wallet-token-verifier.js';
 import type { PortalIdentity } from './identity.js';
 
 export interface RevocationCheck {
-  /** Synchronous, in-memory: called on every authenticated request. */
-  isRevoked(claims: Pick<PortalClaims, 'target_key' | 'iat'> & { jti?: unknown }): boolean;
+  /**
+   * Synchronous, in-memory: called on every authenticated request. `userKey` is the user the token
+   * stands for when that is not its `target_key` (wallet-issued tokens: the signer).
+   */
+  isRevoked(claims: Pick<PortalClaims, 'target_key' | 'iat'> & { jti?: unknown }, userKey?: string): boolean;
 }
 
 export interface RequestAuthenticatorOptions {
   verifier: TokenVerifier;
   revocations?: RevocationCheck;
+  /** Accept wallet-issued tokens (flow B) through `authenticateAny`; absent: flow A only. */
+  wallet?: WalletTokenVerifier;
 }
 
 function permissionsOf(claims: PortalClaims): string[] {
@@ -26,13 +34,35 @@ function permissionsOf(claims: PortalClaims): string[] {
 export class RequestAuthenticator {
   private readonly verifier: TokenVerifier;
   private readonly revocations: RevocationCheck | undefined;
+  private readonly wallet: WalletTokenVerifier | undefined;
   private readonly npubs = new Map<string, string>();
 
   constructor(options: RequestAuthenticatorOptions) {
     this.verifier = options.verifier;
     this.revocations = options.revocations;
+    this.wallet = options.wallet;
   }
 
+  /**
+   * Flow A, then flow B: a token no trusted issuer signed is tried as a wallet-issued token. Returns
+   * the identity itself when flow A (or the wallet-token cache) decides, a promise only when the
+   * signer must be recovered and looked up, so the common path stays synchronous.
+   */
+  authenticateAny(token: string, now?: number): PortalIdentity | Promise<PortalIdentity> {
+    if (!this.wallet) return this.authenticate(token, now);
+    // A cached wallet token already failed flow A, and the trusted issuers never change while the
+    // gateway runs: skip the signature checks it would fail again.
+    const cached = this.wallet.cached(token, now);
+    if (cached) return this.walletIdentity(cached);
+    try {
+      return this.authenticate(token, now);
+    } catch (error) {
+      if (!(error instanceof JwtSignatureInvalid)) throw error;
+      return this.authenticateWallet(this.wallet, token, now, error);
+    }
+  }
+
+  /** Flow A only: a token signed by a trusted issuer. Synchronous. */
   authenticate(token: string, now?: number): PortalIdentity {
     const { claims, issuer } = this.verifier.verify(token, now);
     if (this.revocations?.isRevoked(claims)) throw new TokenRevoked();
@@ -42,6 +72,27 @@ export class RequestAuthenticator {
       flow: 'service',
       issuer,
       permissions: permissionsOf(claims),
+      jti: typeof claims.jti === 'string' ? claims.jti : undefined,
+      claims,
+    };
+  }
+
+  private async authenticateWallet(wallet: WalletTokenVerifier, token: string, now: number | undefined, flowAError: JwtSignatureInvalid) {
+    const verified = await wallet.verify(token, now);
+    // Not presented as a wallet token for this gateway: the flow-A reason is the one to report.
+    if (!verified) throw flowAError;
+    return this.walletIdentity(verified);
+  }
+
+  private walletIdentity({ claims, signer }: VerifiedWalletToken): PortalIdentity {
+    if (this.revocations?.isRevoked(claims, signer)) throw new TokenRevoked();
+    return {
+      targetKey: signer,
+      npub: this.npubOf(signer),
+      flow: 'wallet',
+      issuer: signer,
+      // The user signed these claims themselves: a `permissions` claim would be self-granted.
+      permissions: [],
       jti: typeof claims.jti === 'string' ? claims.jti : undefined,
       claims,
     };

@@ -32,6 +32,15 @@ describe('validateConfig', () => {
     expect(config.trustedIssuers).toEqual([a.publicKey, b.publicKey]);
   });
 
+  it('normalises wallet users given as npub or upper-case hex, and names a bad one by index', () => {
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    expect(validateConfig({ routes: [] }).walletUsers).toEqual([]);
+    expect(validateConfig({ walletUsers: [a.npub, b.publicKey.toUpperCase()], routes: [] }).walletUsers).toEqual([a.publicKey, b.publicKey]);
+    expect(problemsOf({ walletUsers: [a.npub, 'npub1nope'], routes: [] })).toEqual(['walletUsers[1]: is not a valid npub (bad bech32 checksum or length)']);
+    expect(problemsOf({ walletUsers: a.npub, routes: [] })).toEqual(['walletUsers: must be an array of non-empty strings']);
+  });
+
   it('reports every problem at once, naming the key and the expected type', () => {
     const problems = problemsOf({
       listen: { port: 'eighty' },

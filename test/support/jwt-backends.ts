@@ -12,7 +12,7 @@ export type BackendName = 'native' | 'portable';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'portable'];
 
 async function importAll() {
-  const [api, es256k, claims, jws, keys, verify, issue, base64url] = await Promise.all([
+  const [api, es256k, claims, jws, keys, verify, issue, base64url, recover] = await Promise.all([
     import('../../src/index.js'),
     import('../../src/jwt/es256k.js'),
     import('../../src/jwt/claims.js'),
@@ -21,8 +21,9 @@ async function importAll() {
     import('../../src/jwt/verify.js'),
     import('../../src/jwt/issue.js'),
     import('../../src/jwt/base64url.js'),
+    import('../../src/jwt/recover.js'),
   ]);
-  return { api, es256k, claims, jws, keys, verify, issue, base64url };
+  return { api, es256k, claims, jws, keys, verify, issue, base64url, recover };
 }
 
 export type JwtModules = Awaited<ReturnType<typeof importAll>>;

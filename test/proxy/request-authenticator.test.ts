@@ -1,0 +1,110 @@
+/**
+ * RequestAuthenticator: flow A (trusted issuers) first and synchronous, flow B (wallet-issued tokens
+ * of known users) as the fallback, revocation for both, with the real revocation list on a memory store.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RevocationList } from '../../src/auth/revocation-list.js';
+import { createMemoryStores } from '../../src/auth/stores/memory/index.js';
+import { JwtExpired, JwtSignatureInvalid, TokenRevoked, generateKeyPair, issueJwt, toNpub } from '../../src/index.js';
+import { TokenVerifier } from '../../src/jwt/token-verifier.js';
+import { WalletTokenVerifier } from '../../src/jwt/wallet-token-verifier.js';
+import { RequestAuthenticator } from '../../src/proxy/request-authenticator.js';
+
+const service = generateKeyPair();
+const user = generateKeyPair();
+const lists: RevocationList[] = [];
+
+afterEach(() => {
+  for (const list of lists.splice(0)) list.stop();
+});
+
+async function setup(options: { wallet?: boolean } = {}) {
+  const stores = createMemoryStores();
+  const revocations = new RevocationList(stores.revocations);
+  lists.push(revocations);
+  await revocations.start();
+  const asked: string[] = [];
+  const wallet = new WalletTokenVerifier({
+    serviceKey: service.publicKey,
+    isKnownUser: async (key) => {
+      asked.push(key);
+      return key === user.publicKey;
+    },
+  });
+  const authenticator = new RequestAuthenticator({
+    verifier: new TokenVerifier({ issuers: [service.publicKey] }),
+    revocations,
+    ...(options.wallet === false ? {} : { wallet }),
+  });
+  return { authenticator, revocations, asked };
+}
+
+const walletToken = (extraClaims?: Record<string, unknown>) => issueJwt(user.secretKey, service.publicKey, 1, { extraClaims });
+const serviceToken = () => issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { permissions: ['read'] } });
+
+describe('RequestAuthenticator.authenticateAny', () => {
+  it('answers a gateway-issued token synchronously, as flow A, without asking who the wallet users are', async () => {
+    const { authenticator, asked } = await setup();
+    const identity = authenticator.authenticateAny(serviceToken());
+    expect(identity).not.toBeInstanceOf(Promise);
+    expect(identity).toMatchObject({ targetKey: user.publicKey, flow: 'service', issuer: service.publicKey, permissions: ['read'] });
+    expect(asked).toEqual([]);
+  });
+
+  it('accepts a wallet-issued token of a known user as flow B: the signer is the identity, and it grants no permissions', async () => {
+    const { authenticator } = await setup();
+    const token = walletToken({ permissions: ['admin'], jti: 'wallet-1' });
+    const pending = authenticator.authenticateAny(token);
+    expect(pending).toBeInstanceOf(Promise);
+    const identity = await pending;
+    expect(identity).toMatchObject({
+      targetKey: user.publicKey,
+      npub: toNpub(user.publicKey),
+      flow: 'wallet',
+      issuer: user.publicKey,
+      permissions: [],
+      jti: 'wallet-1',
+    });
+    expect(identity.claims.target_key).toBe(service.publicKey);
+    // Seen before: answered from the wallet-token cache, synchronously.
+    expect(authenticator.authenticateAny(token)).toMatchObject({ flow: 'wallet', targetKey: user.publicKey });
+  });
+
+  it('reports the flow-A reason for a token that is no wallet token for this gateway', async () => {
+    const { authenticator, asked } = await setup();
+    const forSomeoneElse = issueJwt(user.secretKey, generateKeyPair().publicKey, 1);
+    await expect(authenticator.authenticateAny(forSomeoneElse)).rejects.toThrow(/does not verify with the issuer key/);
+    expect(asked).toEqual([]);
+  });
+
+  it('rejects a wallet token whose signer is unknown', async () => {
+    const { authenticator } = await setup();
+    const stranger = issueJwt(generateKeyPair().secretKey, service.publicKey, 1);
+    await expect(authenticator.authenticateAny(stranger)).rejects.toThrow(JwtSignatureInvalid);
+    await expect(authenticator.authenticateAny(stranger)).rejects.toThrow(/not a known user/);
+  });
+
+  it('does not try flow B when flow A fails for a reason other than the signature', async () => {
+    const { authenticator, asked } = await setup();
+    const expired = issueJwt(service.secretKey, user.publicKey, 1, { now: Math.floor(Date.now() / 1000) - 7200 });
+    expect(() => authenticator.authenticateAny(expired)).toThrow(JwtExpired);
+    expect(asked).toEqual([]);
+  });
+
+  it('revokes wallet tokens by their signer: logout everywhere kills those issued before it, on the cached path too', async () => {
+    const { authenticator, revocations } = await setup();
+    const token = walletToken();
+    await authenticator.authenticateAny(token);
+    await revocations.logoutEverywhere(user.publicKey);
+    expect(() => authenticator.authenticateAny(token)).toThrow(TokenRevoked);
+    const fresh = await setup();
+    await fresh.revocations.logoutEverywhere(user.publicKey);
+    await expect(fresh.authenticator.authenticateAny(token)).rejects.toThrow(TokenRevoked);
+  });
+
+  it('without a wallet verifier, accepts flow A only', async () => {
+    const { authenticator } = await setup({ wallet: false });
+    expect(() => authenticator.authenticateAny(walletToken())).toThrow(JwtSignatureInvalid);
+    expect(authenticator.authenticateAny(serviceToken())).toMatchObject({ flow: 'service' });
+  });
+});
