@@ -68,16 +68,16 @@ export class RevocationList {
     this.timer = undefined;
   }
 
-  /**
-   * Is this verified token revoked? `userKey` is the identity the token stands for: `target_key`
-   * for gateway-issued tokens (the default), the recovered signer for wallet-issued ones. A token
-   * without `iat` counts as issued at 0, so any watermark revokes it.
-   */
   /** The user's watermark: tokens issued before it are revoked (undefined when there is none). */
   notBeforeOf(userKey: string): number | undefined {
     return this.notBefore.get(userKey);
   }
 
+  /**
+   * Is this verified token revoked? `userKey` is the identity the token stands for: `target_key`
+   * for gateway-issued tokens (the default), the recovered signer for wallet-issued ones. A token
+   * without `iat` counts as issued at 0, so any watermark revokes it.
+   */
   isRevoked(claims: RevocationSubject, userKey: string = claims.target_key): boolean {
     if (typeof claims.jti === 'string' && this.jtis.has(claims.jti)) return true;
     const notBefore = this.notBefore.get(userKey);
