@@ -2,6 +2,7 @@
 /** The `portal-gateway` program. To add a command: a module in src/cli/ and one line in COMMANDS. */
 import * as checkConfig from './cli/check-config.js';
 import * as decode from './cli/decode.js';
+import * as demo from './cli/demo.js';
 import { runCli, type CommandTable } from './cli/dispatch.js';
 import { processIo } from './cli/io.js';
 import * as issue from './cli/issue.js';
@@ -16,6 +17,7 @@ const COMMANDS: CommandTable = {
   issue,
   verify,
   decode,
+  demo,
 };
 
 process.exitCode = await runCli(COMMANDS, process.argv.slice(2), processIo());

@@ -12,12 +12,14 @@ import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { PayloadTooLarge } from './errors.js';
 import { installErrorHandlers } from './http/error-handler.js';
+import { refreshCookieName } from './http/session-cookies.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
 import { createAdminAuthenticator } from './http/admin-auth.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerRelayAdminRoutes } from './http/relay-admin-routes.js';
 import { registerLoginRoutes } from './http/login-routes.js';
+import { registerSignInPage } from './http/sign-in-route.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerSessionRoutes } from './http/session-routes.js';
 import { createJwtIssuer } from './jwt/issue.js';
@@ -123,6 +125,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   registerHealthRoutes(app, () => readinessChecks, () => ({ relays: relayReport() }));
   const limited = await registerRateLimits(app, config.rateLimit);
   registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec, limited);
+  registerSignInPage(app, {
+    serviceName: config.serviceName,
+    allowedRedirectOrigins: config.login.allowedRedirectOrigins,
+    refreshCookieName: refreshCookieName(config.cookie),
+  });
   registerSessionRoutes(app, auth, config.cookie, config.cors.origins, limited);
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.

@@ -171,7 +171,7 @@ function redirectOrigins(r: Reader): string[] {
     let origin: string | undefined;
     try {
       const url = new URL(text);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/$/, '')) origin = url.origin;
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/$/, '').toLowerCase()) origin = url.origin;
     } catch {
       // reported below
     }

@@ -43,7 +43,7 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
       prefix: route.prefix,
       rewritePrefix: route.rewritePrefix === '/' ? '' : route.rewritePrefix,
       ...(route.websocket ? { websocket: true as const } : {}),
-      config: { portalAuth: { auth: route.auth, permissions: route.permissions }, routePrefix: route.prefix },
+      config: { portalAuth: { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect }, routePrefix: route.prefix },
       disableRequestLogging: true,
       undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
       replyOptions: {

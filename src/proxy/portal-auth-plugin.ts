@@ -14,6 +14,7 @@ import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
 import type { AuthPolicy } from '../config/types.js';
 import type { PortalIdentity } from './identity.js';
 import { stripIdentityHeaders } from './identity-headers.js';
+import { signInRedirect } from './login-redirect.js';
 import type { RequestAuthenticator } from './request-authenticator.js';
 import { extractToken } from './token-source.js';
 
@@ -21,6 +22,8 @@ export interface RoutePolicy {
   auth: AuthPolicy;
   /** Every listed permission must be granted; implies `required`. */
   permissions?: readonly string[];
+  /** Browsers loading a page without a valid session are redirected to the sign-in page instead of a 401. */
+  loginRedirect?: boolean;
 }
 
 declare module 'fastify' {
@@ -41,6 +44,8 @@ export interface PortalAuthPluginOptions {
   allowedOrigins?: readonly string[];
   /** Let CORS preflights through unauthenticated (set when @fastify/cors answers them). */
   corsPreflight?: boolean;
+  /** Sign-in page for routes with `loginRedirect`; default `/auth/login`. */
+  signInPath?: string;
   /** Called once per policy decision with 'ok', 'anonymous' or an error code, and its duration (metrics). */
   onOutcome?: (outcome: string, seconds: number) => void;
 }
@@ -88,6 +93,8 @@ const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options)
       options.onOutcome?.(request.portal ? 'ok' : 'anonymous', seconds());
     } catch (error) {
       options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());
+      const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
+      if (location) return reply.header('cache-control', 'no-store').redirect(location, 302);
       throw error;
     }
   });
