@@ -61,7 +61,7 @@ describe('portal-gateway/client in a browser', () => {
       await wallet.close();
       await context.close();
     }
-  });
+  }, 45_000); // waits for the access token to expire
 
   it('signs a page in through the client, with the tokens in memory only', async () => {
     const context = await stack.browser.newContext();

@@ -149,7 +149,7 @@ describe('the sign-in page', () => {
     expect(requests.filter((r) => r === 'POST /auth/refresh')).toHaveLength(1);
     expect(requests.filter((r) => r === 'POST /auth/login')).toHaveLength(0);
     expect((await context.cookies()).some((c) => c.name === 'portal_session')).toBe(true);
-  });
+  }, 45_000); // waits for the access token to expire
 
   it('shows who is signed in on the sign-in page itself, and signing out ends the session', async () => {
     await page.goto(`${stack.gw.url}/auth/login`);
