@@ -1,0 +1,27 @@
+/**
+ * Rows 3 and 4 of the proxy benchmark: the real gateway (createGateway) with one `required` route in
+ * front of the benchmark upstream, and every other setting at its default (verified-token cache included).
+ * The service key comes from the parent in BENCH_SERVICE_KEY so that the parent can issue the tokens.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../src/config/validate.js';
+import { createGateway } from '../../src/server.js';
+import { announce, upstreamUrl } from './announce.js';
+
+const serviceKey = process.env.BENCH_SERVICE_KEY;
+if (!serviceKey) throw new Error('benchmark gateway: BENCH_SERVICE_KEY is not set');
+delete process.env.BENCH_SERVICE_KEY;
+
+const config = validateConfig({
+  listen: { host: '127.0.0.1', port: 0 },
+  serviceKey,
+  dataDir: mkdtempSync(join(tmpdir(), 'portal-gateway-bench-')),
+  // Default 'warn': no per-request access line, like the other proxies. 'info' measures the access log.
+  logLevel: process.env.BENCH_GATEWAY_LOG ?? 'warn',
+  routes: [{ prefix: '/api', upstream: upstreamUrl(), auth: 'required' }],
+});
+// Log lines are formatted as in production but not written anywhere (stdout carries the port line).
+const gateway = await createGateway(config, { logStream: { write: () => undefined } });
+announce(await gateway.listen());
