@@ -154,12 +154,13 @@ export class PortalAuthenticator {
     login.challenge = challenge;
     this.awaitingResponse.set(challenge, login);
     this.counts.handshakes++;
+    // The challenge first: the observer may do slow bookkeeping (a store write), the wallet waits.
+    this.sendChallenge(login, event.pubkey, challenge);
     try {
       login.onHandshake?.({ walletKey: event.pubkey, preferredRelays: handshake.preferredRelays, clientInfo: handshake.clientInfo });
     } catch {
       // A failing observer must not break the login.
     }
-    this.sendChallenge(login, event.pubkey, challenge);
   }
 
   private sendChallenge(login: Login, walletKey: string, challenge: string): void {

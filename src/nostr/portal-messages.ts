@@ -5,9 +5,10 @@
  */
 import { randomInt } from 'node:crypto';
 import type { NostrEvent } from 'nostr-tools/core';
-import { decrypt as nip44Decrypt, encrypt as nip44Encrypt, getConversationKey } from 'nostr-tools/nip44';
+import { decrypt as nip44Decrypt, encrypt as nip44Encrypt } from 'nostr-tools/nip44';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { findDuplicateMember } from '../jwt/strict-json.js';
+import { conversationKey } from './nip44-conversation-key.js';
 import type { SubkeyPermission, SubkeyProof } from './subkey.js';
 
 /** Encrypted content larger than this is dropped before any decryption work. */
@@ -57,7 +58,7 @@ export function randomChallenge(): string {
 
 /** NIP-44 v2 encryption of `plaintext` from `secretKey` to `recipientKey` (x-only hex). */
 export function encryptContent(plaintext: string, secretKey: Uint8Array, recipientKey: string): string {
-  return nip44Encrypt(plaintext, getConversationKey(secretKey, recipientKey));
+  return nip44Encrypt(plaintext, conversationKey(secretKey, recipientKey));
 }
 
 /**
@@ -72,7 +73,7 @@ export function decryptContent(
 ): ParseResult<string> {
   if (payload.length > maxBytes) return fail('oversized', `content of ${payload.length} characters exceeds ${maxBytes}`);
   try {
-    return { ok: true, value: nip44Decrypt(payload, getConversationKey(secretKey, senderKey)) };
+    return { ok: true, value: nip44Decrypt(payload, conversationKey(secretKey, senderKey)) };
   } catch (error) {
     return fail('undecryptable', `not NIP-44 v2 for this key: ${(error as Error).message}`);
   }
