@@ -48,10 +48,22 @@ export function validateClaims(payload: JsonObject): PortalClaims {
   if (typeof targetKey !== 'string' || !TARGET_KEY.test(targetKey)) {
     throw new JwtClaimsInvalid('claim "target_key" must be 64 lower-case hex characters');
   }
-  if (!liftXOnly(Buffer.from(targetKey, 'hex'), defaultBackend)) {
+  if (!isCurvePointCached(targetKey)) {
     throw new JwtClaimsInvalid('claim "target_key" is not the x coordinate of a secp256k1 point');
   }
   return payload as PortalClaims;
+}
+
+// The same users present token after token; remember keys already found on the curve (bounded).
+const knownPoints = new Set<string>();
+const MAX_KNOWN_POINTS = 50_000;
+
+function isCurvePointCached(xOnlyHex: string): boolean {
+  if (knownPoints.has(xOnlyHex)) return true;
+  if (!liftXOnly(Buffer.from(xOnlyHex, 'hex'), defaultBackend)) return false;
+  if (knownPoints.size >= MAX_KNOWN_POINTS) knownPoints.clear();
+  knownPoints.add(xOnlyHex);
+  return true;
 }
 
 /** `now < exp + tolerance` and, when present, `nbf <= now + tolerance`. */

@@ -21,17 +21,19 @@ type Headers = Record<string, string | string[] | undefined>;
 
 /** Headers for the upstream: the token removed (unless the route opts in), identity and X-Forwarded-* set. */
 export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions): Headers {
-  const out: Headers = { ...headers };
+  // The proxy hands us its own copy of the request headers: edit it in place (hot path).
+  const out = headers as Headers;
   if (!route.passToken) {
-    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization)) delete out.authorization;
+    // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape.
+    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization)) out.authorization = undefined;
     if (typeof out.cookie === 'string') out.cookie = withoutCookie(out.cookie, options.cookieName);
   }
   const peer = request.raw.socket?.remoteAddress ?? '';
-  const priorFor = options.trustProxy ? headers['x-forwarded-for'] : undefined;
+  const priorFor = options.trustProxy ? out['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
-  out['x-forwarded-proto'] = options.trustProxy && headers['x-forwarded-proto'] ? headers['x-forwarded-proto'] : request.protocol;
-  // `headers.host` already names the upstream here; the client's host is on the request.
-  out['x-forwarded-host'] = options.trustProxy && headers['x-forwarded-host'] ? headers['x-forwarded-host'] : request.headers.host;
+  out['x-forwarded-proto'] = options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
+  // `host` already names the upstream here; the client's host is on the request.
+  out['x-forwarded-host'] = options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
   if (request.portal) Object.assign(out, identityHeaders(request.portal));
   return out;
 }
@@ -57,7 +59,8 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
       },
       // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
       wsClientOptions: {
-        rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, headers, route, options),
+        // `headers` is the plugin's one shared object for every connection: work on a copy.
+        rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options),
       } as object,
     });
   }

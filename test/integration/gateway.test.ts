@@ -54,6 +54,7 @@ beforeAll(async () => {
       { prefix: '/slow', upstream: upstream.url, auth: 'public', timeoutMs: 300 },
       { prefix: '/down', upstream: `http://127.0.0.1:${down}`, auth: 'public' },
       { prefix: '/ws', upstream: upstream.url, auth: 'required', websocket: true },
+      { prefix: '/ws-maybe', upstream: upstream.url, auth: 'optional', websocket: true },
       { prefix: '/passthrough', upstream: upstream.url, auth: 'required', passToken: true },
     ],
   });
@@ -276,6 +277,31 @@ describe('forwarding', () => {
     socket.send('ping over the gateway');
     expect(await echoed).toBe('ping over the gateway');
     socket.close();
+
+    // A second user on the same route gets their own identity, never the first one's.
+    const other = generateKeyPair();
+    const second = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token({ target: other.publicKey })}` } });
+    const secondHello = await new Promise<{ headers: Record<string, string> }>((resolve, reject) => {
+      second.once('message', (data) => resolve(JSON.parse(String(data))));
+      second.once('error', reject);
+    });
+    expect(secondHello.headers['x-portal-target-key']).toBe(other.publicKey);
+    second.close();
+
+    // On an optional route, an anonymous connection after a signed-in one carries no identity at all.
+    const hello = (url: string, headers: Record<string, string>) =>
+      new Promise<{ headers: Record<string, string> }>((resolve, reject) => {
+        const socket = new WebSocket(url, { headers });
+        socket.once('message', (data) => {
+          resolve(JSON.parse(String(data)));
+          socket.close();
+        });
+        socket.once('error', reject);
+      });
+    const maybeUrl = gw.url.replace('http', 'ws') + '/ws-maybe/echo';
+    expect((await hello(maybeUrl, { authorization: `Bearer ${token()}` })).headers['x-portal-target-key']).toBe(user.publicKey);
+    const anonymous = await hello(maybeUrl, {});
+    expect(Object.keys(anonymous.headers).filter((name) => name.startsWith('x-portal-'))).toEqual([]);
 
     const refused = new WebSocket(wsUrl);
     const status = await new Promise<number>((resolve) => {
