@@ -7,11 +7,13 @@ import { runCli, type CommandTable } from './cli/dispatch.js';
 import { processIo } from './cli/io.js';
 import * as issue from './cli/issue.js';
 import * as keygen from './cli/keygen.js';
+import * as login from './cli/login.js';
 import * as serve from './cli/serve.js';
 import * as verify from './cli/verify.js';
 
 const COMMANDS: CommandTable = {
   serve,
+  login,
   'check-config': checkConfig,
   keygen,
   issue,

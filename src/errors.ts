@@ -36,7 +36,10 @@ export type ErrorCode =
   | 'ERR_CSRF'
   | 'ERR_RELAYS_UNAVAILABLE'
   | 'ERR_SESSION_NOT_FOUND'
-  | 'ERR_RELAY_NOT_FOUND';
+  | 'ERR_RELAY_NOT_FOUND'
+  | 'ERR_LOGIN_DECLINED'
+  | 'ERR_LOGIN_EXPIRED'
+  | 'ERR_GATEWAY_CALL';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -311,5 +314,29 @@ export class RelayNotFound extends GatewayError {
   static readonly code = 'ERR_RELAY_NOT_FOUND';
   constructor(url: string) {
     super(RelayNotFound.code, `${url} is not one of the gateway's relays`);
+  }
+}
+
+/** The wallet declined a login (seen by a client following it, e.g. `portal-gateway login`). */
+export class LoginDeclined extends GatewayError {
+  static readonly code = 'ERR_LOGIN_DECLINED';
+  constructor(reason: string | undefined) {
+    super(LoginDeclined.code, `the wallet declined the login${reason ? ` (${reason})` : ''}`);
+  }
+}
+
+/** A login ended without an answer from the wallet: it timed out, or the gateway gave up on it. */
+export class LoginExpired extends GatewayError {
+  static readonly code = 'ERR_LOGIN_EXPIRED';
+  constructor(message = 'the login expired before the wallet answered') {
+    super(LoginExpired.code, message);
+  }
+}
+
+/** A client of the gateway (e.g. `portal-gateway login`) could not reach it, or got an answer it cannot use. */
+export class GatewayCallFailed extends GatewayError {
+  static readonly code = 'ERR_GATEWAY_CALL';
+  constructor(message: string) {
+    super(GatewayCallFailed.code, message);
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * The first call of a terminal login: POST /auth/login on the gateway. What comes back is checked
+ * before use; the gateway's own errors are passed on with its code, made safe to print.
+ */
+import type { LoginHandle } from '../client/login-follow.js';
+import { GatewayCallFailed } from '../errors.js';
+import { printable } from './printable.js';
+
+export interface StartedLogin extends LoginHandle {
+  portal_url: string;
+  /** Unix seconds. */
+  expires_at: number;
+}
+
+export type StartAnswer = { ok: true; login: StartedLogin } | { ok: false; code: string; message: string };
+
+const ERROR_CODE = /^ERR_[A-Z0-9_]{1,40}$/;
+const START_TIMEOUT_MS = 30_000;
+
+function isStartedLogin(body: unknown): body is StartedLogin {
+  const b = body as Record<string, unknown> | null;
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.portal_url === 'string' &&
+    b.portal_url.startsWith('portal://') &&
+    typeof b.login_id === 'string' &&
+    typeof b.login_secret === 'string' &&
+    typeof b.status_url === 'string' &&
+    b.status_url.startsWith('/') &&
+    typeof b.events_url === 'string' &&
+    b.events_url.startsWith('/') &&
+    typeof b.expires_at === 'number'
+  );
+}
+
+export async function startGatewayLogin(base: string): Promise<StartAnswer> {
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await fetch(`${base}/auth/login`, { method: 'POST', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+    body = await response.json();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new GatewayCallFailed(`cannot start a login at ${base} (${printable(String(cause), 80)})`);
+  }
+  if (response.status === 201 && isStartedLogin(body)) return { ok: true, login: body };
+  const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown };
+  if (typeof error === 'string' && ERROR_CODE.test(error) && typeof message === 'string') {
+    return { ok: false, code: error, message: printable(message, 300) };
+  }
+  throw new GatewayCallFailed(`${base} did not answer POST /auth/login as a portal-gateway does (HTTP ${response.status})`);
+}
