@@ -31,6 +31,8 @@ function clientMeta(request: FastifyRequest) {
 }
 
 export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, cookie: CookieConfig, loginTtlSec: number, limited: RateLimitedRoute): void {
+  const openStreams = new Set<() => void>();
+
   /** Status, plus the tokens the first time the secret holder asks after approval. */
   async function statusWithTokens(request: FastifyRequest, reply: FastifyReply | undefined, id: string): Promise<StatusBody> {
     const view = await auth.logins.view(id);
@@ -90,11 +92,18 @@ export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, co
     const timer = setInterval(() => void refresh(), SSE_POLL_MS);
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     function stop() {
+      if (!openStreams.delete(stop)) return;
       unwatch();
       clearInterval(timer);
       clearInterval(heartbeat);
       raw.end();
     }
+    openStreams.add(stop);
     request.raw.once('close', stop);
+  });
+
+  // A stream stays open until its login ends (minutes): end them all so shutdown does not wait.
+  app.addHook('preClose', async () => {
+    for (const stop of [...openStreams]) stop();
   });
 }

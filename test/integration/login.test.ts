@@ -186,3 +186,18 @@ describe('without relays', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('ends open login event streams instead of waiting for their logins', async () => {
+    const other = await startGateway({ serviceKey: service.secretKey, relays: [relay.url], routes: [] });
+    await waitForRelay(other.url);
+    const { body: started } = await startLogin(other.url);
+    const response = await fetch(other.url + started.events_url);
+    const reader = response.body!.getReader();
+    await reader.read(); // the first status event: the stream is open
+    const began = Date.now();
+    await other.close();
+    expect(Date.now() - began).toBeLessThan(5000);
+    for (;;) if ((await reader.read()).done) break;
+  });
+});
