@@ -33,6 +33,12 @@ import { RequestAuthenticator } from './proxy/request-authenticator.js';
 export interface GatewayOptions {
   /** Where log lines go (default stdout). */
   logStream?: DestinationStream;
+  /**
+   * Benchmarks only (bench/sessions.ts measures what the per-request check costs): false leaves the
+   * revocation list out of request authentication, so logouts no longer take effect. Deliberately not
+   * a configuration key.
+   */
+  revocationCheck?: boolean;
 }
 
 export interface Gateway {
@@ -76,7 +82,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
   });
-  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations, wallet });
+  const authenticator = new RequestAuthenticator({ verifier, revocations: options.revocationCheck === false ? undefined : auth.revocations, wallet });
 
   app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length'] ?? 0);
