@@ -3,57 +3,21 @@
  * rust-nostr (independent signing and NIP-44), the gateway, and an upstream that echoes headers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, verifyJwt } from '../../src/index.js';
+import { generateKeyPair, issueJwt, verifyJwt } from '../../src/index.js';
 import { closedPort, startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { TestWallet } from '../support/wallet.js';
+import { loginStatus, startLogin as startLoginAt, waitForLogin, waitForRelay, type StartedLogin as Started } from '../support/login-client.js';
 
 const service = generateKeyPair();
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: RunningGateway;
 
-interface Started {
-  login_id: string;
-  portal_url: string;
-  qr_svg: string;
-  login_secret: string;
-  status_url: string;
-  events_url: string;
-  expires_at: number;
-  status: string;
-}
-
-async function startLogin(base = gw.url): Promise<{ body: Started; cookie: string }> {
-  const response = await fetch(`${base}/auth/login`, { method: 'POST' });
-  expect(response.status).toBe(201);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('portal_login='))!;
-  return { body: (await response.json()) as Started, cookie: cookie.split(';')[0]! };
-}
-
-async function status(started: Started, headers: Record<string, string> = {}) {
-  const response = await fetch(gw.url + started.status_url, { headers });
-  return { body: (await response.json()) as Record<string, any>, response };
-}
-
-async function waitForStatus(started: Started, wanted: string, headers: Record<string, string> = {}) {
-  for (let i = 0; i < 200; i++) {
-    const result = await status(started, headers);
-    if (result.body.status === wanted) return result;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`login never reached ${wanted}`);
-}
-
-async function waitForRelay(base: string) {
-  for (let i = 0; i < 100; i++) {
-    const ready = (await (await fetch(`${base}/readyz`)).json()) as { relays: Record<string, { state: string }> };
-    if (Object.values(ready.relays).some((r) => r.state === 'open')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('relay never connected');
-}
+const startLogin = async (base = gw.url) => startLoginAt(base);
+const status = (started: Started, headers: Record<string, string> = {}) => loginStatus(gw.url, started, headers);
+const waitForStatus = (started: Started, wanted: string, headers: Record<string, string> = {}) => waitForLogin(gw.url, started, wanted, headers);
 
 beforeAll(async () => {
   relay = await startRelayProcess();
@@ -179,7 +143,7 @@ describe('without relays', () => {
       const response = await fetch(`${down.url}/auth/login`, { method: 'POST' });
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ error: 'ERR_RELAYS_UNAVAILABLE', message: expect.stringContaining('no Nostr relay is connected') });
-      const token = (await import('../../src/index.js')).issueJwt(service.secretKey, generateKeyPair().publicKey, 1);
+      const token = issueJwt(service.secretKey, generateKeyPair().publicKey, 1);
       expect((await fetch(`${down.url}/api/x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
       await down.close();

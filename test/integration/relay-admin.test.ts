@@ -10,6 +10,7 @@ import { generateKeyPair, parseHandshakeUrl, verifyJwt } from '../../src/index.j
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { TestWallet } from '../support/wallet.js';
+import { startLogin, waitForLogin, type StartedLogin } from '../support/login-client.js';
 
 const ADMIN_SECRET = generateKeyPair().secretKey; // 64 random hex characters
 const service = generateKeyPair();
@@ -52,14 +53,9 @@ async function pollUntilLive(url: string): Promise<RelayView> {
 }
 
 /** The status of a login once it has ended, with the tokens for the holder of its secret. */
-async function finalStatus(started: Record<string, string>): Promise<Record<string, any>> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const response = await fetch(gw.url + started.status_url, { headers: { 'x-login-secret': started.login_secret! } });
-    const body = (await response.json()) as Record<string, any>;
-    if (['approved', 'declined', 'expired'].includes(body.status) || Date.now() > deadline) return body;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+async function finalStatus(started: StartedLogin): Promise<Record<string, any>> {
+  const ended = (body: { status: string }) => ['approved', 'declined', 'expired'].includes(body.status);
+  return (await waitForLogin(gw.url, started, ended, { 'x-login-secret': started.login_secret })).body;
 }
 
 beforeAll(async () => {
@@ -117,11 +113,11 @@ describe('POST and DELETE /admin/relays', () => {
     expect(removed).toEqual({ status: 200, body: { removed: first.url, relays: [second.url] } });
     expect((await (await fetch(`${gw.url}/.well-known/portal-gateway`)).json()) as Record<string, unknown>).toMatchObject({ relays: [second.url] });
 
-    const started = (await (await fetch(`${gw.url}/auth/login`, { method: 'POST' })).json()) as Record<string, string>;
+    const { body: started } = await startLogin(gw.url);
     expect(parseHandshakeUrl(started.portal_url).relays).toEqual([second.url]);
     const wallet = new TestWallet();
     try {
-      await wallet.login(started.portal_url!, { approve: { grantedPermissions: [], sessionToken: 'relay-admin' } });
+      await wallet.login(started.portal_url, { approve: { grantedPermissions: [], sessionToken: 'relay-admin' } });
       const body = await finalStatus(started);
       expect(body.status).toBe('approved');
       expect(verifyJwt(service.publicKey, body.access_token).target_key).toBe(wallet.mainKey);

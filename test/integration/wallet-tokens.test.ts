@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { privateJwk } from '../support/secp256k1-reference.js';
 import { TestWallet } from '../support/wallet.js';
+import { signInWithWallet as signIn, waitForRelay } from '../support/login-client.js';
 
 const service = generateKeyPair();
 /** Allow-listed in the configuration: never logs in. */
@@ -21,31 +22,11 @@ let gw: RunningGateway;
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-async function waitForRelay(base: string) {
-  for (let i = 0; i < 100; i++) {
-    const ready = (await (await fetch(`${base}/readyz`)).json()) as { relays: Record<string, { state: string }> };
-    if (Object.values(ready.relays).some((r) => r.state === 'open')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('relay never connected');
-}
-
 /** A complete Portal login of `user` through the gateway; resolves to the flow-A access token. */
 async function signInWithWallet(user: KeyPair): Promise<string> {
-  const started = (await (await fetch(`${gw.url}/auth/login`, { method: 'POST' })).json()) as { portal_url: string; status_url: string; login_secret: string };
   const wallet = new TestWallet({ secretKeyHex: user.secretKey });
   try {
-    const walletDone = wallet.login(started.portal_url, { approve: { grantedPermissions: [], sessionToken: 'opaque' } });
-    for (let i = 0; i < 200; i++) {
-      const response = await fetch(gw.url + started.status_url, { headers: { 'x-login-secret': started.login_secret } });
-      const body = (await response.json()) as { status: string; access_token?: string };
-      if (body.status === 'approved' && body.access_token) {
-        await walletDone;
-        return body.access_token;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('login never approved');
+    return (await signIn(gw.url, wallet)).access_token;
   } finally {
     await wallet.close();
   }
