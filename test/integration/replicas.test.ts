@@ -9,6 +9,7 @@ import type { TokenResponse } from '../../src/auth/token-service.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { refresh, requestJson } from '../support/http-json.js';
+import { startLogin, waitForLogin, waitForRelay, type StartedLogin } from '../support/login-client.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { TestWallet } from '../support/wallet.js';
@@ -25,50 +26,24 @@ let b: GatewayProcess;
 /** Every credential the replicas handed out, to check that neither one logged any of them. */
 const handedOut: string[] = [];
 
-interface StartedLogin {
-  login_id: string;
-  portal_url: string;
-  login_secret: string;
-  status_url: string;
+/** POST /auth/login on `on`; the login secret is remembered for the log check. */
+async function begin(on: GatewayProcess): Promise<StartedLogin> {
+  const { body } = await startLogin(on.url);
+  handedOut.push(body.login_secret);
+  return body;
 }
 
-async function waitForRelay(replica: GatewayProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ready = (await requestJson('GET', `${replica.url}/readyz`)).body as { relays: Record<string, { state: string }> };
-    if (Object.values(ready.relays).some((r) => r.state === 'open')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${replica.url} never connected to the relay`);
-}
-
-async function startLogin(on: GatewayProcess): Promise<StartedLogin> {
-  const started = await requestJson('POST', `${on.url}/auth/login`);
-  expect(started.status).toBe(201);
-  handedOut.push(started.body.login_secret);
-  return started.body as StartedLogin;
-}
-
-/** Polls a login's status on `on` until `done` holds; with the secret, the first approved answer claims the tokens. */
-async function pollLogin(on: GatewayProcess, login: StartedLogin, withSecret: boolean, done: (body: any) => boolean) {
-  const headers: Record<string, string> = withSecret ? { 'x-login-secret': login.login_secret } : {};
-  for (let i = 0; i < 400; i++) {
-    const { status, body } = await requestJson('GET', on.url + login.status_url, { headers });
-    expect(status).toBe(200);
-    if (done(body)) return body;
-    expect(['pending', 'handshake', 'approved']).toContain(body.status);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`login ${login.login_id} never finished`);
-}
+const withSecret = (login: StartedLogin) => ({ 'x-login-secret': login.login_secret });
 
 /** A real sign-in: started on one replica, approved by the wallet over the relay, tokens collected from another. */
 async function signIn(wallet: TestWallet, startOn: GatewayProcess, collectFrom: GatewayProcess): Promise<TokenResponse> {
-  const login = await startLogin(startOn);
+  const login = await begin(startOn);
   const approved = wallet.login(login.portal_url, { approve: { grantedPermissions: [], sessionToken: 'replicas' } });
-  const body = await pollLogin(collectFrom, login, true, (view) => typeof view.access_token === 'string');
+  const { body } = await waitForLogin(collectFrom.url, login, (view) => typeof view.access_token === 'string' || view.status === 'declined' || view.status === 'expired', withSecret(login));
   await approved;
+  expect(body.access_token).toEqual(expect.any(String));
   handedOut.push(body.access_token, body.refresh_token);
-  return body as TokenResponse;
+  return body as unknown as TokenResponse;
 }
 
 const api = (replica: GatewayProcess, token: string) => requestJson('GET', `${replica.url}/api/items`, { token });
@@ -94,7 +69,7 @@ beforeAll(async () => {
   };
   const env = { PORTAL_SERVICE_KEY: service.secretKey };
   [a, b] = await Promise.all([startGatewayProcess(config, env), startGatewayProcess(config, env)]);
-  await Promise.all([waitForRelay(a), waitForRelay(b)]);
+  await Promise.all([waitForRelay(a.url), waitForRelay(b.url)]);
 });
 
 afterAll(async () => {
@@ -117,14 +92,10 @@ describe('a login started on one replica', () => {
 
   it('hands its tokens to exactly one of many concurrent claims spread over both replicas', async () => {
     const wallet = new TestWallet();
-    const login = await startLogin(a);
+    const login = await begin(a);
     await wallet.login(login.portal_url, { approve: { grantedPermissions: [], sessionToken: 'race' } });
-    await pollLogin(b, login, false, (view) => view.status === 'approved');
-    const claims = await Promise.all(
-      Array.from({ length: 16 }, (_, i) =>
-        requestJson('GET', (i % 2 ? a : b).url + login.status_url, { headers: { 'x-login-secret': login.login_secret } }),
-      ),
-    );
+    await waitForLogin(b.url, login, 'approved');
+    const claims = await Promise.all(Array.from({ length: 16 }, (_, i) => requestJson('GET', (i % 2 ? a : b).url + login.status_url, { headers: withSecret(login) })));
     const winners = claims.filter((claim) => typeof claim.body.access_token === 'string');
     expect(winners).toHaveLength(1);
     handedOut.push(winners[0]!.body.access_token, winners[0]!.body.refresh_token);
@@ -133,7 +104,7 @@ describe('a login started on one replica', () => {
     for (const claim of claims) expect(claim.body.status).toBe('approved');
     // Later polls on either replica still get no tokens.
     for (const replica of [a, b]) {
-      const again = await requestJson('GET', replica.url + login.status_url, { headers: { 'x-login-secret': login.login_secret } });
+      const again = await requestJson('GET', replica.url + login.status_url, { headers: withSecret(login) });
       expect(again.body.access_token).toBeUndefined();
       expect(again.body.claimed).toBe(true);
     }
