@@ -84,21 +84,27 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const authenticator = new RequestAuthenticator({ verifier, revocations: options.revocationCheck === false ? undefined : auth.revocations, wallet });
 
-  app.addHook('onRequest', async (request, reply) => {
+  const logEachRequest = ['info', 'debug', 'trace'].includes(config.logLevel);
+  // Callback-style hooks on the hot path: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > config.limits.maxBodyBytes) {
       // The body is never read, so the connection cannot be reused.
       reply.header('connection', 'close');
-      throw new PayloadTooLarge(`request body of ${length} bytes exceeds the limit of ${config.limits.maxBodyBytes}`);
+      return done(new PayloadTooLarge(`request body of ${length} bytes exceeds the limit of ${config.limits.maxBodyBytes}`));
     }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.config.routePrefix ?? (request.routeOptions.url ? 'gateway' : 'unmatched');
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    request.log.info(
-      { method: request.method, url: redactUrl(request.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.portal?.npub },
-      'request',
-    );
+    if (logEachRequest) {
+      request.log.info(
+        { method: request.method, url: redactUrl(request.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.portal?.npub },
+        'request',
+      );
+    }
+    done();
   });
 
   await app.register(cookie);
