@@ -3,6 +3,7 @@ import { npubEncode } from 'nostr-tools/nip19';
 import { BACKEND_NAMES, loadJwtModules, type JwtModules } from '../support/jwt-backends.js';
 import { createPrng } from '../support/prng.js';
 import { offCurveX, opensslSignedToken, randomSecretHex, xOnlyOf } from '../support/secp256k1-reference.js';
+import { codeOf } from '../support/error-code.js';
 
 const prng = createPrng(31);
 const ISSUER_SECRET = randomSecretHex(prng.bytes);
@@ -10,17 +11,6 @@ const ISSUER = xOnlyOf(ISSUER_SECRET);
 const TARGET = xOnlyOf(randomSecretHex(prng.bytes));
 const NOW = 1_750_000_000;
 const MAX = 253402300799;
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'valid';
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string') throw error;
-    return code;
-  }
-}
 
 describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
   let m: JwtModules;

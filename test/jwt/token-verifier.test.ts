@@ -3,6 +3,7 @@ import { npubEncode } from 'nostr-tools/nip19';
 import { BACKEND_NAMES, loadJwtModules, type JwtModules } from '../support/jwt-backends.js';
 import { createPrng } from '../support/prng.js';
 import { highSTwin, isHighSToken, offCurveX, opensslSignedToken, randomSecretHex, xOnlyOf } from '../support/secp256k1-reference.js';
+import { codeOf } from '../support/error-code.js';
 
 const prng = createPrng(53);
 const NOW = 1_750_000_000;
@@ -13,17 +14,6 @@ const [SECRET_A, SECRET_B, SECRET_C, SECRET_STRANGER] = Array.from({ length: 4 }
   string,
 ];
 const TARGET = xOnlyOf(randomSecretHex(prng.bytes));
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-    return 'valid';
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string') throw error;
-    return code;
-  }
-}
 
 describe.each(BACKEND_NAMES)('TokenVerifier with the %s backend', (backendName) => {
   let m: JwtModules;
