@@ -5,6 +5,7 @@
 import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
+import { nowSeconds } from '../jwt/claims.js';
 import { createJwtIssuer } from '../jwt/issue.js';
 import { PortalAuthenticator } from '../nostr/portal-authenticator.js';
 import { RelayPool } from '../nostr/relay-pool.js';
@@ -21,6 +22,8 @@ export interface AuthServices {
   authenticator: PortalAuthenticator;
   tokens: TokenService;
   logins: LoginService;
+  /** End one session: its refresh tokens and, at once, every access token issued for it. */
+  endSession(sessionId: string): Promise<boolean>;
   /** Throws RelaysUnavailable unless at least one relay is connected. */
   assertRelaysUp(): void;
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     accessTtlSec: config.tokens.accessTtlSec,
     refreshTtlSec: config.tokens.refreshTtlSec,
     notBeforeOf: (userKey) => revocations.notBeforeOf(userKey),
+    onSessionRevoked: (sessionId, until) => revocations.revokeSession(sessionId, until),
   });
   const logins = new LoginService({
     authenticator,
@@ -67,6 +71,12 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     authenticator,
     tokens,
     logins,
+    async endSession(sessionId) {
+      const now = nowSeconds();
+      const ended = await stores.sessions.revokeSession(sessionId, now);
+      await revocations.revokeSession(sessionId, now + config.tokens.accessTtlSec);
+      return ended;
+    },
     assertRelaysUp() {
       if (!pool.status().some((relay) => relay.state === 'open')) throw new RelaysUnavailable(pool.status().map((r) => r.url));
     },

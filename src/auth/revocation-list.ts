@@ -7,8 +7,13 @@ import { DEFAULT_CLOCK_TOLERANCE_SEC, nowSeconds } from '../jwt/claims.js';
 import type { RevocationEvent, RevocationStore } from './stores/types.js';
 
 /** The claims the check needs; verified PortalClaims fit as they are. */
+/** Deny-list entries for whole sessions; jtis are base64url, so they never contain ':'. */
+const SESSION_ENTRY = 'sid:';
+
 export interface RevocationSubject {
   jti?: unknown;
+  /** Session id of a gateway-issued access token. */
+  sid?: unknown;
   target_key: string;
   iat?: number;
 }
@@ -80,8 +85,17 @@ export class RevocationList {
    */
   isRevoked(claims: RevocationSubject, userKey: string = claims.target_key): boolean {
     if (typeof claims.jti === 'string' && this.jtis.has(claims.jti)) return true;
+    if (typeof claims.sid === 'string' && this.jtis.has(SESSION_ENTRY + claims.sid)) return true;
     const notBefore = this.notBefore.get(userKey);
     return notBefore !== undefined && (claims.iat ?? 0) < notBefore;
+  }
+
+  /**
+   * Deny-lists every access token of one session (logout, session ended, refresh token reused) until
+   * `expiresAt`, the latest `exp` any of them can have. Kept in the jti list under a prefix no jti has.
+   */
+  async revokeSession(sessionId: string, expiresAt: number): Promise<void> {
+    await this.revokeJti(SESSION_ENTRY + sessionId, expiresAt);
   }
 
   /** Deny-lists one access token (logout) until its `exp`, here and on every replica. */

@@ -33,6 +33,8 @@ export interface TokenServiceOptions {
    * fall under it, so new tokens are stamped no earlier than the watermark.
    */
   notBeforeOf?: (userKey: string) => number | undefined;
+  /** Called when a session ends through refresh-token reuse, to revoke its access tokens at once. */
+  onSessionRevoked?: (sessionId: string, accessTokensExpireBy: number) => Promise<void>;
 }
 
 export function hashRefreshToken(token: string): string {
@@ -51,6 +53,8 @@ export class TokenService {
   private readonly now: () => number;
   private readonly notBeforeOf: (userKey: string) => number | undefined;
 
+  private readonly onSessionRevoked: TokenServiceOptions['onSessionRevoked'];
+
   constructor(options: TokenServiceOptions) {
     this.issuer = options.issuer;
     this.sessions = options.sessions;
@@ -58,6 +62,7 @@ export class TokenService {
     this.refreshTtlSec = options.refreshTtlSec;
     this.now = options.now ?? nowSeconds;
     this.notBeforeOf = options.notBeforeOf ?? (() => undefined);
+    this.onSessionRevoked = options.onSessionRevoked;
   }
 
   /** A new session for a user who just signed in: its first access and refresh tokens. */
@@ -87,7 +92,10 @@ export class TokenService {
     // The session's absolute expiry is kept: rotation does not extend a session forever.
     const current = await this.sessions.findSessionByRefreshHash(hashRefreshToken(refreshToken));
     const result = await this.sessions.rotateRefreshToken(hashRefreshToken(refreshToken), hashRefreshToken(next), now, current?.expiresAt ?? now);
-    if (result.outcome === 'reused') throw new RefreshTokenReused();
+    if (result.outcome === 'reused') {
+      await this.onSessionRevoked?.(result.session.id, now + this.accessTtlSec);
+      throw new RefreshTokenReused();
+    }
     if (result.outcome !== 'rotated') throw new RefreshTokenInvalid(`the refresh token is ${result.outcome === 'unknown' ? 'not known' : result.outcome}`);
     if (meta.userAgent !== undefined || meta.clientIp !== undefined) await this.sessions.touchSession(result.session.id, now, meta);
     return this.respond(result.session, next, now);

@@ -81,7 +81,7 @@ export function registerSessionRoutes(
     const sid = identity.claims.sid;
     if (typeof sid === 'string') {
       const session = await auth.stores.sessions.getSession(sid);
-      if (session?.userKey === identity.targetKey) await auth.stores.sessions.revokeSession(sid, nowSeconds());
+      if (session?.userKey === identity.targetKey) await auth.endSession(sid);
     }
     clearSessionCookies(reply, cookie);
     return reply.code(200).send({ status: 'logged_out' });
@@ -121,7 +121,7 @@ export function registerSessionRoutes(
     const session = await auth.stores.sessions.getSession(id);
     // Another user's session id is answered exactly like an unknown one.
     if (!session || session.userKey !== identity.targetKey || session.revokedAt !== undefined) throw new SessionNotFound();
-    await auth.stores.sessions.revokeSession(id, nowSeconds());
+    await auth.endSession(id);
     return reply.code(204).send();
   });
 }

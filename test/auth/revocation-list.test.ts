@@ -61,6 +61,16 @@ describe('RevocationList', () => {
     expect(list.isRevoked({ target_key: alice })).toBe(false);
   });
 
+  it('ends every access token of one session, and nothing else', async () => {
+    const { list, clock } = setup();
+    await started(list);
+    await list.revokeSession('s1', clock.now + 900);
+    expect(list.isRevoked({ sid: 's1', jti: 'any', target_key: alice, iat: clock.now })).toBe(true);
+    expect(list.isRevoked({ sid: 's2', jti: 'any', target_key: alice, iat: clock.now })).toBe(false);
+    // A jti that happens to equal the session id is a different entry.
+    expect(list.isRevoked({ jti: 's1', target_key: alice, iat: clock.now })).toBe(false);
+  });
+
   it('logs a user out everywhere: every token up to this second, not later ones nor other users', async () => {
     const { list, stores, clock } = setup();
     await started(list);

@@ -58,6 +58,9 @@ describe('refresh', () => {
     const reuse = await post('/auth/refresh', { body: { refresh_token: first.refresh_token } });
     expect(reuse.status).toBe(401);
     expect(reuse.body.error).toBe('ERR_REFRESH_TOKEN_REUSED');
+    // The family is revoked at once: access tokens already issued for it stop working too.
+    expect((await get('/api/x', second.body.access_token)).body.error).toBe('ERR_TOKEN_REVOKED');
+    expect((await get('/api/x', first.access_token)).body.error).toBe('ERR_TOKEN_REVOKED');
     const afterReuse = await post('/auth/refresh', { body: { refresh_token: second.body.refresh_token } });
     expect(afterReuse.status).toBe(401);
     expect(afterReuse.body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
@@ -95,14 +98,20 @@ describe('refresh', () => {
 });
 
 describe('logout', () => {
-  it('revokes the presented access token at once and ends the session', async () => {
-    const session = await signIn(generateKeyPair().publicKey);
+  it('revokes the presented access token and every other one of its session at once, and ends the session', async () => {
+    const user = generateKeyPair().publicKey;
+    const session = await signIn(user);
+    const refreshed = await post('/auth/refresh', { body: { refresh_token: session.refresh_token } });
+    const otherSession = await signIn(user);
     expect((await get('/api/x', session.access_token)).status).toBe(200);
     const out = await post('/auth/logout', { token: session.access_token });
     expect(out.status).toBe(200);
     const after = await get('/api/x', session.access_token);
     expect(after.status).toBe(401);
     expect(after.body.error).toBe('ERR_TOKEN_REVOKED');
+    expect((await get('/api/x', refreshed.body.access_token)).body.error).toBe('ERR_TOKEN_REVOKED');
+    expect((await get('/api/x', otherSession.access_token)).status).toBe(200);
+    expect((await post('/auth/refresh', { body: { refresh_token: refreshed.body.refresh_token } })).status).toBe(401);
     expect((await post('/auth/refresh', { body: { refresh_token: session.refresh_token } })).status).toBe(401);
   });
 
@@ -149,6 +158,8 @@ describe('me and sessions', () => {
     expect(denied.status).toBe(404);
     const ended = await fetch(`${gw.url}/auth/sessions/${b.session_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${a.access_token}` } });
     expect(ended.status).toBe(204);
+    expect((await get('/api/x', b.access_token)).body.error).toBe('ERR_TOKEN_REVOKED');
+    expect((await get('/api/x', a.access_token)).status).toBe(200);
     expect((await post('/auth/refresh', { body: { refresh_token: b.refresh_token } })).status).toBe(401);
     expect((await get('/auth/sessions', a.access_token)).body.sessions).toHaveLength(1);
     expect((await get('/auth/me')).status).toBe(401);
