@@ -5,7 +5,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 
-const SENSITIVE_QUERY = /([?&](?:access_token|refresh_token|token|id_token|code|secret|key)=)[^&#]*/gi;
+const SENSITIVE_QUERY = /([?&](?:access_token|refresh_token|token|id_token|code|secret|login_secret|key)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SENSITIVE_QUERY, '$1[REDACTED]');

@@ -70,7 +70,7 @@ export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, co
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const send = (body: StatusBody) => raw.write(`event: status\ndata: ${JSON.stringify(body)}\n\n`);
     send(last);
-    if (TERMINAL.has(last.status) && (last.status !== 'approved' || last.claimed || loginSecretOf(request)?.from !== 'header')) return void raw.end();
+    if (TERMINAL.has(last.status) && (last.status !== 'approved' || last.claimed || (loginSecretOf(request)?.from ?? 'cookie') === 'cookie')) return void raw.end();
 
     let busy = false;
     const refresh = async () => {

@@ -10,6 +10,7 @@ import type { TokenResponse } from '../auth/token-service.js';
 
 export const LOGIN_SECRET_COOKIE = 'portal_login';
 export const LOGIN_SECRET_HEADER = 'x-login-secret';
+export const LOGIN_SECRET_QUERY = 'login_secret';
 
 export function refreshCookieName(cookie: CookieConfig): string {
   return `${cookie.name}_refresh`;
@@ -38,9 +39,15 @@ export function clearLoginSecretCookie(reply: FastifyReply, cookie: CookieConfig
 }
 
 /** The login secret and where it came from: the header (apps) or the cookie (browsers). */
-export function loginSecretOf(request: FastifyRequest): { secret: string; from: 'header' | 'cookie' } | undefined {
+/**
+ * The login secret and where it came from: the header (apps), the `login_secret` query parameter (apps
+ * whose event-stream client cannot set headers; redacted from logs), or the cookie (browsers).
+ */
+export function loginSecretOf(request: FastifyRequest): { secret: string; from: 'header' | 'query' | 'cookie' } | undefined {
   const header = request.headers[LOGIN_SECRET_HEADER];
   if (typeof header === 'string' && header !== '') return { secret: header, from: 'header' };
+  const query = (request.query as Record<string, unknown> | undefined)?.[LOGIN_SECRET_QUERY];
+  if (typeof query === 'string' && query !== '') return { secret: query, from: 'query' };
   const cookie = request.cookies[LOGIN_SECRET_COOKIE];
   return cookie ? { secret: cookie, from: 'cookie' } : undefined;
 }

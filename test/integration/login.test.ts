@@ -120,6 +120,23 @@ describe('approve', () => {
   });
 });
 
+describe('login secret in the query', () => {
+  it('serves an event-stream client that cannot set headers, and keeps the secret out of the logs', async () => {
+    const { body: started } = await startLogin();
+    const response = await fetch(`${gw.url}${started.events_url}?login_secret=${started.login_secret}`);
+    const wallet = new TestWallet();
+    const walletDone = wallet.login(started.portal_url, { approve: { grantedPermissions: [], sessionToken: 'q' } });
+    const text = await response.text();
+    const approved = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>).pop()!;
+    expect(approved.status).toBe('approved');
+    expect(verifyJwt(service.publicKey, approved.access_token as string).target_key).toBe(wallet.mainKey);
+    await walletDone;
+    await wallet.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(gw.logs.join('\n')).not.toContain(started.login_secret);
+  });
+});
+
 describe('decline', () => {
   it('reports the wallet reason and gives no tokens', async () => {
     const { body: started } = await startLogin();
