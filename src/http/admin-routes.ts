@@ -46,8 +46,9 @@ export function registerAdminRoutes(
     const token = issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
     // Audit line: who issued what for whom; never the token.
     request.log.info({ admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti }, 'service token issued');
+    // 200 with { token }, as Portal's own POST /jwt/issue answers.
     return reply
-      .code(201)
+      .code(200)
       .header('cache-control', 'no-store')
       .send({ token, token_type: 'Bearer', target_key: targetKey, expires_in: ttlSec, jti, permissions });
   });

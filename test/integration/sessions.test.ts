@@ -181,7 +181,7 @@ describe('service tokens', () => {
       body: { target_key: target.npub, duration_hours: 2, permissions: ['reports:read'] },
       headers: { authorization: `Bearer ${ADMIN_SECRET}` },
     });
-    expect(issued.status).toBe(201);
+    expect(issued.status).toBe(200);
     const claims = verifyJwt(service.publicKey, issued.body.token);
     expect(claims).toMatchObject({ target_key: target.publicKey, permissions: ['reports:read'] });
     expect(claims.exp - claims.iat!).toBe(7200);
@@ -198,7 +198,7 @@ describe('service tokens', () => {
     const body = { target_key: target.publicKey, duration_hours: 1 };
     const header = await getToken(url, 'POST', (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')), true, body);
     const signed = await post('/admin/tokens', { body, headers: { authorization: header } });
-    expect(signed.status).toBe(201);
+    expect(signed.status).toBe(200);
     const replay = await post('/admin/tokens', { body, headers: { authorization: header } });
     expect(replay.status).toBe(403);
     const strangerHeader = await getToken(url, 'POST', (e) => finalizeEvent(e, Buffer.from(generateKeyPair().secretKey, 'hex')), true, body);
