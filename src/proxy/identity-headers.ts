@@ -17,14 +17,25 @@ export const IDENTITY_HEADER_NAMES = {
 
 /** Remove every client-sent identity header in place (also from rawHeaders, which proxies may read). */
 export function stripIdentityHeaders(headers: IncomingHttpHeaders, rawHeaders?: string[]): void {
+  let found = false;
   for (const name of Object.keys(headers)) {
-    if (IDENTITY_HEADER.test(name)) delete headers[name];
+    if (startsWithX(name) && IDENTITY_HEADER.test(name)) {
+      delete headers[name];
+      found = true;
+    }
   }
-  if (rawHeaders) {
+  // rawHeaders holds the same names: only walk it when there was something to remove.
+  if (found && rawHeaders) {
     for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
       if (IDENTITY_HEADER.test(rawHeaders[i]!)) rawHeaders.splice(i, 2);
     }
   }
+}
+
+/** Cheap pre-check before the regular expression (hot path: most header names do not start with x). */
+function startsWithX(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c === 0x78 || c === 0x58;
 }
 
 /** Headers that tell the upstream who the caller is. */

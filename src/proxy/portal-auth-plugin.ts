@@ -54,13 +54,13 @@ export interface PortalAuthPluginOptions {
  * Apply a route policy to a request; resolves to the identity, null for anonymous, or rejects.
  * Asynchronous because a wallet-issued token's signer may need a store lookup.
  */
-export async function authorizeRequest(
+export function authorizeRequest(
   request: FastifyRequest,
   policy: RoutePolicy,
   authenticator: RequestAuthenticator,
   cookieName: string,
   allowedOrigins: readonly string[] = [],
-): Promise<PortalIdentity | null> {
+): PortalIdentity | null | Promise<PortalIdentity | null> {
   if (policy.auth === 'public') return null;
   const presented = extractToken(request.headers, request.cookies, cookieName);
   if (presented === undefined) {
@@ -68,7 +68,12 @@ export async function authorizeRequest(
     return null;
   }
   if (presented.fromCookie && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, allowedOrigins);
-  const identity = await authenticator.authenticateAny(presented.token);
+  // Synchronous unless a wallet-issued token's signer must be looked up (flow B).
+  const identity = authenticator.authenticateAny(presented.token);
+  return identity instanceof Promise ? identity.then((found) => withPermissions(policy, found)) : withPermissions(policy, identity);
+}
+
+function withPermissions(policy: RoutePolicy, identity: PortalIdentity): PortalIdentity {
   const missing = policy.permissions?.filter((p) => !identity.permissions.includes(p)) ?? [];
   if (missing.length > 0) throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   return identity;
@@ -81,22 +86,34 @@ function isCorsPreflight(request: FastifyRequest): boolean {
 const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
   const cookieName = options.cookieName ?? 'portal_session';
   app.decorateRequest('portal', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style and synchronous on the common path (flow A): no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     stripIdentityHeaders(request.headers, request.raw.rawHeaders);
     const policy = request.routeOptions.config.portalAuth;
     // Browsers never send credentials on a CORS preflight; @fastify/cors answers it without forwarding.
-    if (!policy || (options.corsPreflight && isCorsPreflight(request))) return;
+    if (!policy || (options.corsPreflight && isCorsPreflight(request))) return done();
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    try {
-      request.portal = await authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
-      options.onOutcome?.(request.portal ? 'ok' : 'anonymous', seconds());
-    } catch (error) {
+    const succeed = (identity: PortalIdentity | null) => {
+      request.portal = identity;
+      options.onOutcome?.(identity ? 'ok' : 'anonymous', seconds());
+      done();
+    };
+    const fail = (error: unknown) => {
       options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());
       const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
-      if (location) return reply.header('cache-control', 'no-store').redirect(location, 302);
-      throw error;
+      // Replying from a callback hook: send, and do not call done.
+      if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
+      done(error as Error);
+    };
+    let decided: PortalIdentity | null | Promise<PortalIdentity | null>;
+    try {
+      decided = authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
+    } catch (error) {
+      return fail(error);
     }
+    if (decided instanceof Promise) decided.then(succeed, fail);
+    else succeed(decided);
   });
 };
 
