@@ -10,6 +10,7 @@ import type { LoginView } from '../auth/login-service.js';
 import type { TokenResponse } from '../auth/token-service.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest } from '../errors.js';
+import { clientMeta } from './client-meta.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 import { clearLoginSecretCookie, loginSecretOf, setLoginSecretCookie, setSessionCookies } from './session-cookies.js';
 
@@ -23,11 +24,6 @@ function loginId(request: FastifyRequest): string {
   const { id } = request.params as { id: string };
   if (!LOGIN_ID.test(id)) throw new BadRequest('login id is malformed');
   return id;
-}
-
-function clientMeta(request: FastifyRequest) {
-  const userAgent = request.headers['user-agent'];
-  return { clientIp: request.ip, ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 256) } : {}) };
 }
 
 export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, cookie: CookieConfig, loginTtlSec: number, limited: RateLimitedRoute): void {

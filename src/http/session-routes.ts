@@ -15,6 +15,7 @@ import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid, SessionNo
 import { nowSeconds } from '../jwt/claims.js';
 import { assertSameOrigin } from '../proxy/csrf.js';
 import type { PortalIdentity } from '../proxy/identity.js';
+import { clientMeta } from './client-meta.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 import { clearSessionCookies, refreshCookieName, setSessionCookies } from './session-cookies.js';
 
@@ -57,16 +58,11 @@ export function registerSessionRoutes(
   allowedOrigins: readonly string[],
   limited: RateLimitedRoute,
 ): void {
-  const meta = (request: FastifyRequest) => {
-    const userAgent = request.headers['user-agent'];
-    return { clientIp: request.ip, ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 256) } : {}) };
-  };
-
   app.post('/auth/refresh', { config: limited }, async (request, reply) => {
     const presented = presentedRefreshToken(request, cookie, allowedOrigins);
     if (!presented) throw new RefreshTokenInvalid('no refresh token: send {"refresh_token": …} or the refresh cookie');
     try {
-      const tokens = await auth.tokens.refresh(presented.token, meta(request));
+      const tokens = await auth.tokens.refresh(presented.token, clientMeta(request));
       if (presented.fromCookie) setSessionCookies(reply, cookie, tokens);
       return reply.header('cache-control', 'no-store').send(tokens);
     } catch (error) {
