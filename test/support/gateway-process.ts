@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child-process.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,10 +84,7 @@ export async function startGatewayProcess(config: Record<string, unknown>, env: 
   async function signal(name: NodeJS.Signals): Promise<void> {
     const current = child;
     child = undefined;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
-    current.kill(name);
-    await exited;
+    await stopChild(current, name);
   }
 
   await launch();

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child-process.js';
 
 const MAIN = fileURLToPath(new URL('./relay-main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,12 +31,7 @@ export async function startRelayProcess(options: { port?: number } = {}): Promis
   async function signal(name: NodeJS.Signals): Promise<void> {
     const current = child;
     child = undefined;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
-    current.kill(name);
-    await exited;
-    current.stdin?.destroy();
-    current.stdout?.destroy();
+    await stopChild(current, name);
   }
 
   return {
