@@ -59,6 +59,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
+    onVerified: (seconds) => metrics.observeVerify(seconds),
   });
   const metrics = createMetrics(() => verifier.stats());
 
@@ -96,8 +97,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.config.routePrefix ?? (request.routeOptions.url ? 'gateway' : 'unmatched');
-    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    const { config: routeConfig, url } = request.routeOptions; // built anew on each read
+    const route = routeConfig.routePrefix ?? (url ? 'gateway' : 'unmatched');
+    metrics.countRequest(route, request.method, reply.statusCode);
     if (logEachRequest) {
       request.log.info(
         { method: request.method, url: redactUrl(request.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.portal?.npub },
@@ -113,10 +115,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cookieName: config.cookie.name,
     allowedOrigins: config.cors.origins,
     corsPreflight: config.cors.origins.length > 0,
-    onOutcome: (outcome, seconds) => {
-      metrics.authOutcomes.inc({ outcome });
-      metrics.verifySeconds.observe(seconds);
-    },
+    onOutcome: metrics.countAuthOutcome,
   });
   if (config.cors.origins.length > 0) {
     await app.register(cors, {

@@ -2,13 +2,15 @@
  * Rows 3 and 4 of the proxy benchmark: the real gateway (createGateway) with one `required` route in
  * front of the benchmark upstream, and every other setting at its default (verified-token cache included).
  * The service key comes from the parent in BENCH_SERVICE_KEY so that the parent can issue the tokens.
+ * It runs the build in dist/ (what `npm start` runs), not the sources through tsx's transform.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig } from '../../src/config/validate.js';
-import { createGateway } from '../../src/server.js';
 import { announce, upstreamUrl } from './announce.js';
+
+const built = new URL('../../dist/index.js', import.meta.url).href;
+const { createGateway, validateConfig } = (await import(built)) as typeof import('../../src/index.js');
 
 const serviceKey = process.env.BENCH_SERVICE_KEY;
 if (!serviceKey) throw new Error('benchmark gateway: BENCH_SERVICE_KEY is not set');

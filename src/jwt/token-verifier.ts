@@ -21,6 +21,8 @@ export interface TokenVerifierOptions {
   /** Default 60 s. */
   clockToleranceSec?: number;
   backend?: Es256kBackend;
+  /** Called with the duration of each verification the cache could not answer (metrics). */
+  onVerified?: (seconds: number) => void;
 }
 
 export interface VerifiedToken {
@@ -41,6 +43,7 @@ export class TokenVerifier {
   private readonly cache: LRUCache<string, VerifiedToken> | undefined;
   private readonly clockToleranceSec: number | undefined;
   private readonly backend: Es256kBackend;
+  private readonly onVerified: ((seconds: number) => void) | undefined;
   private hits = 0;
   private misses = 0;
 
@@ -51,6 +54,7 @@ export class TokenVerifier {
     this.cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
     this.clockToleranceSec = options.clockToleranceSec;
     this.backend = options.backend ?? defaultBackend;
+    this.onVerified = options.onVerified;
   }
 
   /** Verify against every trusted issuer; throws a JwtError (signature errors only if no key fits). */
@@ -60,11 +64,21 @@ export class TokenVerifier {
     if (verified) this.hits++;
     else {
       this.misses++;
-      verified = this.verifyUncached(token);
+      const started = performance.now();
+      try {
+        verified = this.verifyUncached(token);
+      } finally {
+        this.onVerified?.((performance.now() - started) / 1000);
+      }
       this.cache?.set(token, verified);
     }
     checkClaimTimes(verified.claims, { now, clockToleranceSec: this.clockToleranceSec });
     return verified;
+  }
+
+  /** True when `token` is in the verified-token cache (its times are not checked here). */
+  isCached(token: string): boolean {
+    return this.cache?.has(token) ?? false;
   }
 
   stats(): CacheStats {

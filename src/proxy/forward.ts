@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteConfig } from '../config/types.js';
 import { UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { sendError } from '../http/error-handler.js';
-import { identityHeaders } from './identity-headers.js';
+import { setIdentityHeaders } from './identity-headers.js';
 import { withoutCookie } from './token-source.js';
 
 export interface ForwardOptions {
@@ -34,7 +34,7 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
   out['x-forwarded-proto'] = options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
   // `host` already names the upstream here; the client's host is on the request.
   out['x-forwarded-host'] = options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
-  if (request.portal) Object.assign(out, identityHeaders(request.portal));
+  if (request.portal) setIdentityHeaders(out, request.portal);
   return out;
 }
 

@@ -1,4 +1,7 @@
-/** The verified identity of a request, as set on `request.portal` and sent to the upstream. */
+/**
+ * The verified identity of a request, as set on `request.portal` and sent to the upstream. Frozen: one
+ * object serves every request that presents the same token.
+ */
 import type { PortalClaims } from '../jwt/claims.js';
 
 /** `service`: flow A, signed by the gateway or a trusted issuer. `wallet`: flow B, signed by the user. */
@@ -6,14 +9,14 @@ export type AuthFlow = 'service' | 'wallet';
 
 export interface PortalIdentity {
   /** The user's (or calling service's) x-only key, 64 lower-case hex chars. */
-  targetKey: string;
-  npub: string;
-  flow: AuthFlow;
+  readonly targetKey: string;
+  readonly npub: string;
+  readonly flow: AuthFlow;
   /** x-only key whose signature verified. */
-  issuer: string;
+  readonly issuer: string;
   /** Permissions granted by the token (`permissions` claim), possibly empty. */
-  permissions: string[];
+  readonly permissions: readonly string[];
   /** `jti` claim when present. */
-  jti?: string;
-  claims: PortalClaims;
+  readonly jti?: string;
+  readonly claims: PortalClaims;
 }

@@ -1,12 +1,13 @@
 /**
  * Fastify plugin: strips client identity headers from every request, and on routes that carry a
  * `portalAuth` policy in their config, authenticates the caller and decorates `request.portal`.
- * The gateway uses it for its proxy routes; teams embedding the gateway can use it for their own.
+ * The gateway uses it for its proxy routes; teams embedding the gateway can use it for their own
+ * (register the plugin before the routes it guards).
  *
  *   app.register(portalAuth, { authenticator, cookieName: 'portal_session' });
  *   app.get('/me', { config: { portalAuth: { auth: 'required' } } }, (req) => req.portal);
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
 import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
@@ -46,8 +47,8 @@ export interface PortalAuthPluginOptions {
   corsPreflight?: boolean;
   /** Sign-in page for routes with `loginRedirect`; default `/auth/login`. */
   signInPath?: string;
-  /** Called once per policy decision with 'ok', 'anonymous' or an error code, and its duration (metrics). */
-  onOutcome?: (outcome: string, seconds: number) => void;
+  /** Called once per policy decision with 'ok', 'anonymous' or an error code (metrics). */
+  onOutcome?: (outcome: string) => void;
 }
 
 /**
@@ -83,37 +84,61 @@ function isCorsPreflight(request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
 }
 
-const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
-  const cookieName = options.cookieName ?? 'portal_session';
-  app.decorateRequest('portal', null);
-  // Callback-style and synchronous on the common path (flow A): no promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    stripIdentityHeaders(request.headers, request.raw.rawHeaders);
-    const policy = request.routeOptions.config.portalAuth;
+/** The onRequest hook of one route with a policy: authenticate, then decorate `request.portal`. */
+function policyHook(policy: RoutePolicy, options: PortalAuthPluginOptions, cookieName: string): onRequestHookHandler {
+  // Callback-style and synchronous on the common path (flow A): no promise and no closure per request.
+  return function enforcePortalPolicy(request, reply, done) {
     // Browsers never send credentials on a CORS preflight; @fastify/cors answers it without forwarding.
-    if (!policy || (options.corsPreflight && isCorsPreflight(request))) return done();
-    const started = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const succeed = (identity: PortalIdentity | null) => {
-      request.portal = identity;
-      options.onOutcome?.(identity ? 'ok' : 'anonymous', seconds());
-      done();
-    };
-    const fail = (error: unknown) => {
-      options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL', seconds());
-      const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
-      // Replying from a callback hook: send, and do not call done.
-      if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
-      done(error as Error);
-    };
+    if (options.corsPreflight && isCorsPreflight(request)) return done();
     let decided: PortalIdentity | null | Promise<PortalIdentity | null>;
     try {
       decided = authorizeRequest(request, policy, options.authenticator, cookieName, options.allowedOrigins);
     } catch (error) {
-      return fail(error);
+      return reject(request, reply, done, error, policy, options);
     }
-    if (decided instanceof Promise) decided.then(succeed, fail);
-    else succeed(decided);
+    if (!(decided instanceof Promise)) return accept(request, done, decided, options);
+    decided.then(
+      (identity) => accept(request, done, identity, options),
+      (error: unknown) => reject(request, reply, done, error, policy, options),
+    );
+  };
+}
+
+function accept(request: FastifyRequest, done: HookHandlerDoneFunction, identity: PortalIdentity | null, options: PortalAuthPluginOptions): void {
+  request.portal = identity;
+  options.onOutcome?.(identity ? 'ok' : 'anonymous');
+  done();
+}
+
+function reject(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  error: unknown,
+  policy: RoutePolicy,
+  options: PortalAuthPluginOptions,
+): void {
+  options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
+  const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
+  // Replying from a callback hook: send, and do not call done.
+  if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
+  done(error as Error);
+}
+
+const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
+  const cookieName = options.cookieName ?? 'portal_session';
+  app.decorateRequest('portal', null);
+  // Every request, routed or not, loses client-sent identity headers before anything else reads them.
+  app.addHook('onRequest', (request, _reply, done) => {
+    stripIdentityHeaders(request.headers, request.raw.rawHeaders);
+    done();
+  });
+  // A route's policy is read once, when the route is added, rather than looked up on every request.
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.portalAuth;
+    if (!policy) return;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [...own, policyHook(policy, options, cookieName)];
   });
 };
 

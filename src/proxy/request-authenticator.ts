@@ -7,7 +7,7 @@
 import { npubEncode } from 'nostr-tools/nip19';
 import { JwtSignatureInvalid, TokenRevoked } from '../errors.js';
 import type { PortalClaims } from '../jwt/claims.js';
-import type { TokenVerifier } from '../jwt/token-verifier.js';
+import type { TokenVerifier, VerifiedToken } from '../jwt/token-verifier.js';
 import type { VerifiedWalletToken, WalletTokenVerifier } from '../jwt/wallet-token-verifier.js';
 import type { PortalIdentity } from './identity.js';
 
@@ -36,6 +36,8 @@ export class RequestAuthenticator {
   private readonly revocations: RevocationCheck | undefined;
   private readonly wallet: WalletTokenVerifier | undefined;
   private readonly npubs = new Map<string, string>();
+  // Verified tokens come from bounded caches as the same frozen objects: build each identity once.
+  private readonly identities = new WeakMap<VerifiedToken | VerifiedWalletToken, PortalIdentity>();
 
   constructor(options: RequestAuthenticatorOptions) {
     this.verifier = options.verifier;
@@ -49,7 +51,7 @@ export class RequestAuthenticator {
    * signer must be recovered and looked up, so the common path stays synchronous.
    */
   authenticateAny(token: string, now?: number): PortalIdentity | Promise<PortalIdentity> {
-    if (!this.wallet) return this.authenticate(token, now);
+    if (!this.wallet || this.verifier.isCached(token)) return this.authenticate(token, now);
     // A cached wallet token already failed flow A, and the trusted issuers never change while the
     // gateway runs: skip the signature checks it would fail again.
     const cached = this.wallet.cached(token, now);
@@ -64,17 +66,23 @@ export class RequestAuthenticator {
 
   /** Flow A only: a token signed by a trusted issuer. Synchronous. */
   authenticate(token: string, now?: number): PortalIdentity {
-    const { claims, issuer } = this.verifier.verify(token, now);
-    if (this.revocations?.isRevoked(claims)) throw new TokenRevoked();
-    return {
-      targetKey: claims.target_key,
-      npub: this.npubOf(claims.target_key),
-      flow: 'service',
-      issuer,
-      permissions: permissionsOf(claims),
-      jti: typeof claims.jti === 'string' ? claims.jti : undefined,
-      claims,
-    };
+    const verified = this.verifier.verify(token, now);
+    if (this.revocations?.isRevoked(verified.claims)) throw new TokenRevoked();
+    let identity = this.identities.get(verified);
+    if (identity === undefined) {
+      const { claims, issuer } = verified;
+      identity = Object.freeze({
+        targetKey: claims.target_key,
+        npub: this.npubOf(claims.target_key),
+        flow: 'service',
+        issuer,
+        permissions: Object.freeze(permissionsOf(claims)),
+        jti: typeof claims.jti === 'string' ? claims.jti : undefined,
+        claims,
+      });
+      this.identities.set(verified, identity);
+    }
+    return identity;
   }
 
   private async authenticateWallet(wallet: WalletTokenVerifier, token: string, now: number | undefined, flowAError: JwtSignatureInvalid) {
@@ -84,18 +92,24 @@ export class RequestAuthenticator {
     return this.walletIdentity(verified);
   }
 
-  private walletIdentity({ claims, signer }: VerifiedWalletToken): PortalIdentity {
+  private walletIdentity(verified: VerifiedWalletToken): PortalIdentity {
+    const { claims, signer } = verified;
     if (this.revocations?.isRevoked(claims, signer)) throw new TokenRevoked();
-    return {
-      targetKey: signer,
-      npub: this.npubOf(signer),
-      flow: 'wallet',
-      issuer: signer,
-      // The user signed these claims themselves: a `permissions` claim would be self-granted.
-      permissions: [],
-      jti: typeof claims.jti === 'string' ? claims.jti : undefined,
-      claims,
-    };
+    let identity = this.identities.get(verified);
+    if (identity === undefined) {
+      identity = Object.freeze({
+        targetKey: signer,
+        npub: this.npubOf(signer),
+        flow: 'wallet',
+        issuer: signer,
+        // The user signed these claims themselves: a `permissions` claim would be self-granted.
+        permissions: Object.freeze([]),
+        jti: typeof claims.jti === 'string' ? claims.jti : undefined,
+        claims,
+      });
+      this.identities.set(verified, identity);
+    }
+    return identity;
   }
 
   cacheStats() {
