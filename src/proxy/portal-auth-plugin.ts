@@ -11,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneF
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
 import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
+import { sendError } from '../http/error-handler.js';
 import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
 import type { AuthPolicy } from '../config/types.js';
 import type { PortalIdentity } from './identity.js';
@@ -122,6 +123,9 @@ function reject(
   const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
   // Replying from a callback hook: send, and do not call done.
   if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
+  // Answered here rather than by the app's error handler, so an app embedding the plugin gets the
+  // same JSON 401/403 (and WWW-Authenticate) as the gateway; anything else is a bug for that handler.
+  if (error instanceof GatewayError) return void sendError(reply, error);
   done(error as Error);
 }
 

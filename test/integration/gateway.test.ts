@@ -323,6 +323,8 @@ describe('operations', () => {
     expect(metrics.body).toContain('portal_gateway_http_requests_total{route="/api",method="GET",status="200"}');
     expect(metrics.body).toContain('portal_gateway_auth_outcomes_total{outcome="ERR_JWT_EXPIRED"}');
     expect(metrics.body).toMatch(/portal_gateway_verify_cache_hit_ratio \d/);
+    // Every token this file presented was verified once, on a cache miss, and timed.
+    expect(Number(/^portal_gateway_verify_seconds_count (\d+)$/m.exec(metrics.body)?.[1])).toBeGreaterThan(0);
   });
 
   it('logs one line per request and never a token or cookie', async () => {

@@ -1,0 +1,100 @@
+/**
+ * The portalAuth plugin embedded in an application's own Fastify server (no gateway around it): route
+ * policies from route config, `request.portal`, JSON errors with stable codes, identity headers stripped
+ * on every route, and one frozen identity per token.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth } from '../../src/index.js';
+
+const service = generateKeyPair();
+const user = generateKeyPair();
+const stranger = generateKeyPair();
+let app: FastifyInstance;
+const outcomes: string[] = [];
+
+beforeAll(async () => {
+  app = Fastify();
+  const authenticator = new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) });
+  await app.register(portalAuth, { authenticator, onOutcome: (outcome) => outcomes.push(outcome) });
+  const echo = (request: { portal: unknown; headers: Record<string, unknown> }) => ({ portal: request.portal, headers: request.headers });
+  app.get('/me', { config: { portalAuth: { auth: 'required' } } }, echo);
+  app.get('/maybe', { config: { portalAuth: { auth: 'optional' } } }, echo);
+  app.get('/admin', { config: { portalAuth: { auth: 'required', permissions: ['admin'] } } }, echo);
+  app.get('/open', echo);
+  app.get('/same', { config: { portalAuth: { auth: 'required' } } }, (request) => ({ same: request.portal === lastIdentity, frozen: Object.isFrozen(request.portal) }));
+  app.get('/remember', { config: { portalAuth: { auth: 'required' } } }, (request) => {
+    lastIdentity = request.portal;
+    return {};
+  });
+});
+let lastIdentity: unknown;
+
+afterAll(async () => {
+  await app.close();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const userToken = (extraClaims?: Record<string, unknown>) => issueJwt(service.secretKey, user.publicKey, 1, extraClaims ? { extraClaims } : {});
+
+describe('portalAuth in an application', () => {
+  it('decorates request.portal on a required route', async () => {
+    const response = await app.inject({ url: '/me', headers: bearer(userToken()) });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().portal).toMatchObject({ targetKey: user.publicKey, flow: 'service', issuer: service.publicKey, permissions: [] });
+  });
+
+  it('answers a missing or bad token with the JSON 401 and WWW-Authenticate, a missing permission with 403', async () => {
+    const missing = await app.inject({ url: '/me' });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json()).toMatchObject({ error: 'ERR_AUTH_REQUIRED' });
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token"/);
+
+    const foreign = await app.inject({ url: '/me', headers: bearer(issueJwt(stranger.secretKey, user.publicKey, 1)) });
+    expect(foreign.statusCode).toBe(401);
+    expect(foreign.json().error).toBe('ERR_JWT_SIGNATURE');
+
+    const denied = await app.inject({ url: '/admin', headers: bearer(userToken()) });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json()).toEqual({ error: 'ERR_PERMISSION_DENIED', message: 'missing permission: admin' });
+    const allowed = await app.inject({ url: '/admin', headers: bearer(userToken({ permissions: ['admin'] })) });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json().portal.permissions).toEqual(['admin']);
+  });
+
+  it('passes anonymous callers on optional routes, rejects bad tokens there', async () => {
+    const anonymous = await app.inject({ url: '/maybe' });
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json().portal).toBeNull();
+    expect((await app.inject({ url: '/maybe', headers: bearer('not.a.token') })).statusCode).toBe(401);
+  });
+
+  it('strips client-sent identity headers on routes with and without a policy', async () => {
+    const spoofed = { 'X-Portal-Target-Key': stranger.publicKey, x_portal_npub: 'npub1spoof', 'x-portal-auth-flow': 'service' };
+    for (const [url, headers] of [
+      ['/open', spoofed],
+      ['/maybe', spoofed],
+      ['/me', { ...spoofed, ...bearer(userToken()) }],
+    ] as const) {
+      const response = await app.inject({ url, headers });
+      expect(response.statusCode).toBe(200);
+      expect(Object.keys(response.json().headers).filter((name) => /^x[-_]portal[-_]/i.test(name))).toEqual([]);
+    }
+  });
+
+  it('hands every request with the same token one frozen identity', async () => {
+    const token = userToken();
+    await app.inject({ url: '/remember', headers: bearer(token) });
+    expect((await app.inject({ url: '/same', headers: bearer(token) })).json()).toEqual({ same: true, frozen: true });
+    expect((await app.inject({ url: '/same', headers: bearer(userToken({ jti: 'other' })) })).json().same).toBe(false);
+  });
+
+  it('reports each decision to onOutcome', async () => {
+    outcomes.length = 0;
+    await app.inject({ url: '/me' });
+    await app.inject({ url: '/maybe' });
+    await app.inject({ url: '/me', headers: bearer(userToken()) });
+    await app.inject({ url: '/open' });
+    expect(outcomes).toEqual(['ERR_AUTH_REQUIRED', 'anonymous', 'ok']);
+  });
+});
