@@ -25,6 +25,7 @@ import { registerSessionRoutes } from './http/session-routes.js';
 import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
+import { VerifyPool } from './jwt/verify-pool.js';
 import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
 import { registerRoutes } from './proxy/forward.js';
 import { portalAuth } from './proxy/portal-auth-plugin.js';
@@ -55,7 +56,10 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  // Without the native binding there is nothing to run on the threads: verification stays inline.
+  const pool = config.tokens.verifyThreads > 0 && VerifyPool.supported ? new VerifyPool({ threads: config.tokens.verifyThreads }) : undefined;
   const verifier = new TokenVerifier({
+    pool,
     issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
@@ -75,7 +79,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   installErrorHandlers(app);
   const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'));
   metrics.observeAuth(auth);
-  app.addHook('onClose', async () => auth.close());
+  app.addHook('onClose', async () => {
+    await auth.close();
+    await pool?.close();
+  });
   const knownUsers = new KnownUsers(auth.stores.users, { allowList: config.walletUsers });
   const wallet = new WalletTokenVerifier({
     serviceKey: serviceKey.publicKey,

@@ -1,4 +1,5 @@
 /** Default values of the gateway configuration (documented in the README). */
+import { availableParallelism } from 'node:os';
 import type { GatewayConfig } from './types.js';
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store'> = {
@@ -9,7 +10,14 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
   walletUsers: [],
   cookie: { name: 'portal_session', secure: true, sameSite: 'lax' },
   cors: { origins: [], credentials: false },
-  tokens: { accessTtlSec: 15 * 60, refreshTtlSec: 7 * 24 * 3600, clockToleranceSec: 60, verifyCacheSize: 10_000 },
+  tokens: {
+    accessTtlSec: 15 * 60,
+    refreshTtlSec: 7 * 24 * 3600,
+    clockToleranceSec: 60,
+    verifyCacheSize: 10_000,
+    // One core stays with the event loop; more than four threads gain little for one gateway process.
+    verifyThreads: Math.max(0, Math.min(4, availableParallelism() - 1)),
+  },
   limits: { maxBodyBytes: 100 * 1024 * 1024 },
   trustProxy: false,
   logLevel: 'info',

@@ -43,6 +43,8 @@ export interface TokenConfig {
   clockToleranceSec: number;
   /** Verified tokens kept in memory; 0 disables the cache. */
   verifyCacheSize: number;
+  /** Worker threads that verify signatures of tokens not in the cache; 0 verifies on the event loop. */
+  verifyThreads: number;
 }
 
 /** Where sessions, revocations and logins live. `sqlite` (default) is a file in `dataDir`. */

@@ -203,7 +203,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const listen = root.object_('listen', ['host', 'port']);
   const cookie = root.object_('cookie', ['name', 'secure', 'sameSite', 'domain']);
   const cors = root.object_('cors', ['origins', 'credentials']);
-  const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize']);
+  const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize', 'verifyThreads']);
   const limits = root.object_('limits', ['maxBodyBytes']);
   const login = root.object_('login', ['timeoutSec', 'requestPermissions', 'allowedRedirectOrigins']);
   const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
@@ -271,6 +271,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
       refreshTtlSec: tokens.integer('refreshTtlSec', d.tokens.refreshTtlSec, 60, 400 * 24 * 3600),
       clockToleranceSec: tokens.integer('clockToleranceSec', d.tokens.clockToleranceSec, 0, 600),
       verifyCacheSize: tokens.integer('verifyCacheSize', d.tokens.verifyCacheSize, 0, 10_000_000),
+      verifyThreads: tokens.integer('verifyThreads', d.tokens.verifyThreads, 0, 64),
     },
     limits: { maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0) },
     trustProxy: root.boolean('trustProxy', d.trustProxy),

@@ -29,7 +29,7 @@ export interface LiftedKey {
   readonly compressed: Uint8Array;
   /** OpenSSL key object, built on first use by the portable backend. */
   keyObject?: KeyObject;
-  /** SEC1 uncompressed point, built on first use by the native backend: parsing it needs no square root. */
+  /** SEC1 uncompressed point, built on first use (`uncompressedKey`). */
   uncompressed?: Uint8Array;
 }
 
@@ -66,25 +66,40 @@ function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-function loadNativeBinding(): NativeBinding | undefined {
+interface LoadedBinding {
+  binding: NativeBinding;
+  /** Absolute path of the binding's entry point, for worker threads that load it too. */
+  path: string;
+}
+
+function loadNativeBinding(): LoadedBinding | undefined {
   if (process.env.PORTAL_GATEWAY_CRYPTO === 'portable') return undefined;
   try {
     // The binding entry point only; the package's own fallback (elliptic) is slower than ours.
-    return createRequire(import.meta.url)('secp256k1/bindings') as NativeBinding;
+    const require = createRequire(import.meta.url);
+    const path = require.resolve('secp256k1/bindings');
+    return { binding: require(path) as NativeBinding, path };
   } catch {
     return undefined;
   }
 }
 
+/** libsecp256k1 ECDSA over SHA-256(signingInput) for a 65-byte uncompressed key; high-S accepted. */
+function nativeVerifier(binding: NativeBinding) {
+  return (signingInput: Uint8Array, signature: Uint8Array, uncompressedKey: Uint8Array): boolean => {
+    // libsecp256k1 rejects high-S; Portal, OpenSSL and jose accept it, so normalise a copy first.
+    const sig = Uint8Array.from(signature);
+    binding.signatureNormalize(sig); // throws on r or s out of range
+    return binding.ecdsaVerify(sig, sha256(signingInput), uncompressedKey);
+  };
+}
+
 function createNativeBackend(binding: NativeBinding): Es256kBackend {
+  const verify = nativeVerifier(binding);
   return {
     name: 'native',
     verify(signingInput, signature, key) {
-      // libsecp256k1 rejects high-S; Portal, OpenSSL and jose accept it, so normalise a copy first.
-      const sig = Uint8Array.from(signature);
-      binding.signatureNormalize(sig);
-      key.uncompressed ??= binding.publicKeyConvert(key.compressed, false);
-      return binding.ecdsaVerify(sig, sha256(signingInput), key.uncompressed);
+      return verify(signingInput, signature, uncompressedKey(key));
     },
     signDigest(digest, scalar) {
       return binding.ecdsaSign(digest, scalar).signature;
@@ -146,12 +161,23 @@ const portableBackend: Es256kBackend = {
   },
 };
 
-const nativeBinding = loadNativeBinding();
+const native = loadNativeBinding();
 
 /** Every backend that loaded here, fastest first. */
-export const availableBackends: readonly Es256kBackend[] = nativeBinding
-  ? [createNativeBackend(nativeBinding), portableBackend]
-  : [portableBackend];
+export const availableBackends: readonly Es256kBackend[] = native ? [createNativeBackend(native.binding), portableBackend] : [portableBackend];
+
+/**
+ * The native backend's verification on raw bytes, and where its binding lives, for the verify pool's
+ * worker threads; undefined when the native backend is not in use (unavailable, or portable forced).
+ */
+export const nativeVerify = native && nativeVerifier(native.binding);
+export const nativeBindingPath = native?.path;
+
+/** The key's SEC1 uncompressed point (65 bytes), derived once: parsing it needs no square root. */
+export function uncompressedKey(key: LiftedKey): Uint8Array {
+  key.uncompressed ??= ECDH.convertKey(key.compressed, 'secp256k1', undefined, undefined, 'uncompressed') as Buffer;
+  return key.uncompressed;
+}
 
 /** The backend used by default: libsecp256k1 when its binding loads, else the portable one. */
 export const defaultBackend: Es256kBackend = availableBackends[0]!;

@@ -8,10 +8,11 @@
 import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
 import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
-import { defaultBackend, type Es256kBackend, type LiftedKey } from './es256k.js';
-import { MAX_TOKEN_LENGTH, parseJws, parsePayload } from './jws.js';
+import { defaultBackend, uncompressedKey, type Es256kBackend, type LiftedKey } from './es256k.js';
+import { MAX_TOKEN_LENGTH, parseJws, parsePayload, type ParsedJws } from './jws.js';
 import { parsePublicKey } from './keys.js';
-import { checkSignature } from './verify.js';
+import { checkSignature, checkSignatureShape, SIGNATURE_MISMATCH } from './verify.js';
+import type { VerifyPool } from './verify-pool.js';
 
 export interface TokenVerifierOptions {
   /** Trusted issuer keys (64 hex or npub); the first is normally the gateway's own key. */
@@ -21,6 +22,8 @@ export interface TokenVerifierOptions {
   /** Default 60 s. */
   clockToleranceSec?: number;
   backend?: Es256kBackend;
+  /** Worker threads for `verifyPooled`; without one it verifies on the calling thread. */
+  pool?: VerifyPool;
   /** Called with the duration of each verification the cache could not answer (metrics). */
   onVerified?: (seconds: number) => void;
 }
@@ -43,7 +46,10 @@ export class TokenVerifier {
   private readonly cache: LRUCache<string, VerifiedToken> | undefined;
   private readonly clockToleranceSec: number | undefined;
   private readonly backend: Es256kBackend;
+  private readonly pool: VerifyPool | undefined;
   private readonly onVerified: ((seconds: number) => void) | undefined;
+  /** Tokens on the verify pool now: a token presented again meanwhile waits for the same answer. */
+  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
   private hits = 0;
   private misses = 0;
 
@@ -54,26 +60,33 @@ export class TokenVerifier {
     this.cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
     this.clockToleranceSec = options.clockToleranceSec;
     this.backend = options.backend ?? defaultBackend;
+    this.pool = options.pool;
     this.onVerified = options.onVerified;
   }
 
   /** Verify against every trusted issuer; throws a JwtError (signature errors only if no key fits). */
   verify(token: string, now?: number): VerifiedToken {
-    // Oversized input goes straight to the checks that reject it, without being hashed for a lookup.
-    let verified = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
-    if (verified) this.hits++;
-    else {
-      this.misses++;
-      const started = performance.now();
-      try {
-        verified = this.verifyUncached(token);
-      } finally {
-        this.onVerified?.((performance.now() - started) / 1000);
-      }
-      this.cache?.set(token, verified);
+    return this.inTime(this.lookup(token) ?? this.verifyHere(token), now);
+  }
+
+  /**
+   * `verify`, with a token the cache does not hold checked on the verify pool (when there is one and
+   * it is not saturated). A cache hit or a malformed token still answers synchronously; a pooled
+   * verification resolves or rejects the promise.
+   */
+  verifyPooled(token: string, now?: number): VerifiedToken | Promise<VerifiedToken> {
+    const cached = this.lookup(token);
+    if (cached) return this.inTime(cached, now);
+    const pool = this.pool;
+    if (!pool || pool.saturated) return this.inTime(this.verifyHere(token), now);
+    let pending = this.inFlight.get(token);
+    if (!pending) {
+      pending = this.verifyOnPool(token, pool);
+      this.inFlight.set(token, pending);
+      const forget = () => void this.inFlight.delete(token);
+      pending.then(forget, forget);
     }
-    checkClaimTimes(verified.claims, { now, clockToleranceSec: this.clockToleranceSec });
-    return verified;
+    return pending.then((verified) => this.inTime(verified, now));
   }
 
   /** True when `token` is in the verified-token cache (its times are not checked here). */
@@ -85,21 +98,67 @@ export class TokenVerifier {
     return { hits: this.hits, misses: this.misses, size: this.cache?.size ?? 0 };
   }
 
-  private verifyUncached(token: string): VerifiedToken {
-    const jws = parseJws(token);
-    let lastError: JwtSignatureInvalid | undefined;
-    for (const key of this.keys) {
-      try {
-        checkSignature(jws, key, this.backend);
-        // Frozen: the same object is handed to every caller that presents this token.
-        return Object.freeze({ claims: deepFreeze(validateClaims(parsePayload(jws))), issuer: key.xOnlyHex });
-      } catch (error) {
-        if (!(error instanceof JwtSignatureInvalid)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError ?? new JwtSignatureInvalid('no trusted issuer keys are configured');
+  private lookup(token: string): VerifiedToken | undefined {
+    // Oversized input goes straight to the checks that reject it, without being hashed for a lookup.
+    const verified = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
+    if (verified) this.hits++;
+    else this.misses++;
+    return verified;
   }
+
+  /** `exp`/`nbf` are checked on every use, so a cached token still expires on time. */
+  private inTime(verified: VerifiedToken, now: number | undefined): VerifiedToken {
+    checkClaimTimes(verified.claims, { now, clockToleranceSec: this.clockToleranceSec });
+    return verified;
+  }
+
+  private verifyHere(token: string): VerifiedToken {
+    const started = performance.now();
+    try {
+      const jws = parseJws(token);
+      let lastError: JwtSignatureInvalid | undefined;
+      for (const key of this.keys) {
+        try {
+          checkSignature(jws, key, this.backend);
+          return this.remember(token, jws, key);
+        } catch (error) {
+          if (!(error instanceof JwtSignatureInvalid)) throw error;
+          lastError = error;
+        }
+      }
+      throw lastError ?? noIssuers();
+    } finally {
+      this.onVerified?.((performance.now() - started) / 1000);
+    }
+  }
+
+  /** The same checks as `verifyHere`, with the ECDSA on a worker thread; structural errors still throw here. */
+  private verifyOnPool(token: string, pool: VerifyPool): Promise<VerifiedToken> {
+    const jws = parseJws(token);
+    checkSignatureShape(jws.signature);
+    const started = performance.now();
+    return this.signerOf(jws, pool)
+      .then((key) => this.remember(token, jws, key))
+      .finally(() => this.onVerified?.((performance.now() - started) / 1000));
+  }
+
+  private async signerOf(jws: ParsedJws, pool: VerifyPool): Promise<LiftedKey> {
+    for (const key of this.keys) {
+      if (await pool.verify(jws.signingInput, jws.signature, uncompressedKey(key))) return key;
+    }
+    throw this.keys.length > 0 ? new JwtSignatureInvalid(SIGNATURE_MISMATCH) : noIssuers();
+  }
+
+  /** Claims checked (step 8-9), the result frozen and cached: the same object goes to every caller of this token. */
+  private remember(token: string, jws: ParsedJws, key: LiftedKey): VerifiedToken {
+    const verified = Object.freeze({ claims: deepFreeze(validateClaims(parsePayload(jws))), issuer: key.xOnlyHex });
+    this.cache?.set(token, verified);
+    return verified;
+  }
+}
+
+function noIssuers(): JwtSignatureInvalid {
+  return new JwtSignatureInvalid('no trusted issuer keys are configured');
 }
 
 function deepFreeze<T>(value: T): T {

@@ -10,15 +10,18 @@ import { parsePublicKey } from './keys.js';
 
 export type VerifyOptions = TimeOptions;
 
+/** Step 7's checks that need no key: a 64-byte r||s signature with both scalars in range. */
+export function checkSignatureShape(signature: Uint8Array): void {
+  if (signature.length !== 64) throw new JwtSignatureInvalid(`signature is ${signature.length} bytes; expected 64 (r||s)`);
+  if (!signatureScalarsInRange(signature)) throw new JwtSignatureInvalid('signature r or s is zero or not below the curve order');
+}
+
+export const SIGNATURE_MISMATCH = 'signature does not verify with the issuer key';
+
 /** Step 7: a 64-byte r||s signature, both scalars in range, valid for `key` (high-S accepted). */
 export function checkSignature(jws: ParsedJws, key: LiftedKey, backend: Es256kBackend = defaultBackend): void {
-  if (jws.signature.length !== 64) {
-    throw new JwtSignatureInvalid(`signature is ${jws.signature.length} bytes; expected 64 (r||s)`);
-  }
-  if (!signatureScalarsInRange(jws.signature)) throw new JwtSignatureInvalid('signature r or s is zero or not below the curve order');
-  if (!backend.verify(jws.signingInput, jws.signature, key)) {
-    throw new JwtSignatureInvalid('signature does not verify with the issuer key');
-  }
+  checkSignatureShape(jws.signature);
+  if (!backend.verify(jws.signingInput, jws.signature, key)) throw new JwtSignatureInvalid(SIGNATURE_MISMATCH);
 }
 
 /** Steps 2-9 for one key: everything but the time checks (what a verified-token cache may keep). */

@@ -47,26 +47,43 @@ export class RequestAuthenticator {
 
   /**
    * Flow A, then flow B: a token no trusted issuer signed is tried as a wallet-issued token. Returns
-   * the identity itself when flow A (or the wallet-token cache) decides, a promise only when the
-   * signer must be recovered and looked up, so the common path stays synchronous.
+   * the identity itself when a cache or a synchronous check decides, and a promise when a signature is
+   * checked on the verify pool or a wallet token's signer must be looked up.
    */
   authenticateAny(token: string, now?: number): PortalIdentity | Promise<PortalIdentity> {
-    if (!this.wallet || this.verifier.isCached(token)) return this.authenticate(token, now);
     // A cached wallet token already failed flow A, and the trusted issuers never change while the
     // gateway runs: skip the signature checks it would fail again.
-    const cached = this.wallet.cached(token, now);
-    if (cached) return this.walletIdentity(cached);
-    try {
-      return this.authenticate(token, now);
-    } catch (error) {
-      if (!(error instanceof JwtSignatureInvalid)) throw error;
-      return this.authenticateWallet(this.wallet, token, now, error);
+    if (this.wallet && !this.verifier.isCached(token)) {
+      const cached = this.wallet.cached(token, now);
+      if (cached) return this.walletIdentity(cached);
     }
+    let verified: VerifiedToken | Promise<VerifiedToken>;
+    try {
+      verified = this.verifier.verifyPooled(token, now);
+    } catch (error) {
+      return this.asWalletToken(token, now, error);
+    }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (found) => this.serviceIdentity(found),
+        (error: unknown) => this.asWalletToken(token, now, error),
+      );
+    }
+    return this.serviceIdentity(verified);
   }
 
-  /** Flow A only: a token signed by a trusted issuer. Synchronous. */
+  /** Flow A only: a token signed by a trusted issuer, verified on the calling thread. */
   authenticate(token: string, now?: number): PortalIdentity {
-    const verified = this.verifier.verify(token, now);
+    return this.serviceIdentity(this.verifier.verify(token, now));
+  }
+
+  /** After flow A failed with `flowAError`: rethrows it unless the token is a wallet token for this gateway. */
+  private asWalletToken(token: string, now: number | undefined, flowAError: unknown): Promise<PortalIdentity> {
+    if (!this.wallet || !(flowAError instanceof JwtSignatureInvalid)) throw flowAError;
+    return this.authenticateWallet(this.wallet, token, now, flowAError);
+  }
+
+  private serviceIdentity(verified: VerifiedToken): PortalIdentity {
     if (this.revocations?.isRevoked(verified.claims)) throw new TokenRevoked();
     let identity = this.identities.get(verified);
     if (identity === undefined) {

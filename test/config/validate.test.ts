@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { applyEnvironment, loadConfig } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigInvalid } from '../../src/errors.js';
@@ -21,7 +22,13 @@ describe('validateConfig', () => {
     const config = validateConfig({ routes: [{ prefix: '/api/', upstream: upstream + '/', auth: 'required' }] });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(config.routes[0]).toMatchObject({ prefix: '/api', upstream, auth: 'required', rewritePrefix: '/api', timeoutMs: 30000, websocket: false, passToken: false });
-    expect(config.tokens).toEqual({ accessTtlSec: 900, refreshTtlSec: 604800, clockToleranceSec: 60, verifyCacheSize: 10000 });
+    expect(config.tokens).toEqual({
+      accessTtlSec: 900,
+      refreshTtlSec: 604800,
+      clockToleranceSec: 60,
+      verifyCacheSize: 10000,
+      verifyThreads: Math.max(0, Math.min(4, availableParallelism() - 1)),
+    });
     expect(config.cookie).toMatchObject({ name: 'portal_session', secure: true, sameSite: 'lax' });
   });
 
@@ -53,7 +60,7 @@ describe('validateConfig', () => {
         { prefix: '/a', upstream, auth: 'public', colour: 'blue' },
       ],
       cookie: { name: 'bad name', sameSite: 'none', secure: false },
-      tokens: { accessTtlSec: -5 },
+      tokens: { accessTtlSec: -5, verifyThreads: 1.5 },
       logLevel: 'loud',
       extra: true,
     });
@@ -71,6 +78,7 @@ describe('validateConfig', () => {
       'cookie.name: must be a valid cookie name',
       'cookie.sameSite: "none" requires "secure": true',
       'tokens.accessTtlSec: must be an integer from 10',
+      'tokens.verifyThreads: must be an integer from 0 to 64',
       'logLevel: must be one of fatal, error, warn, info, debug, trace, silent',
       'extra: unknown key',
     ];
