@@ -35,7 +35,7 @@ console.log(`Proxy benchmark, ${new Date().toISOString()}`);
 console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`);
 console.log(
   `autocannon: ${options.connections} connections, pipelining 1; per target ${options.warmupSec} s warm-up, then ${options.durationSec} s measured in ${options.rounds} interleaved rounds; ` +
-    `gateway log level ${options.gatewayLog}; load average at start ${loadAverage()}`,
+    `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads} (default); load average at start ${loadAverage()}`,
 );
 
 /** Fails the run early when a target does not behave as its row assumes (a 401 flood measures nothing). */

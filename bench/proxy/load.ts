@@ -22,15 +22,17 @@ export interface LoadResult {
   ok: number;
   /** Measured seconds (autocannon's own clock). */
   seconds: number;
-  /** CPU seconds the server under test used during the run, when known. */
+  /** CPU seconds the server under test used during the run (all threads), when known. */
   serverCpuSec?: number;
+  /** The part of it on the server's main thread, its event loop: the one thread every request needs. */
+  serverLoopCpuSec?: number;
   /** Non-2xx responses, connection errors and timeouts: any of these makes the row invalid. */
   failures: number;
 }
 
 export async function runLoad(url: string, options: LoadOptions): Promise<LoadResult> {
-  const cpu = () => (options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid));
-  const cpuBefore = cpu();
+  const cpu = (mainThreadOnly = false) => (options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid, mainThreadOnly));
+  const [cpuBefore, loopBefore] = [cpu(), cpu(true)];
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -47,7 +49,7 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
       },
     ],
   });
-  const cpuAfter = cpu();
+  const [cpuAfter, loopAfter] = [cpu(), cpu(true)];
   return {
     // Completed 2xx responses over the measured time: immune to how per-second samples are averaged.
     reqPerSec: result['2xx'] / result.duration,
@@ -55,6 +57,7 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
     ok: result['2xx'],
     seconds: result.duration,
     ...(cpuBefore !== undefined && cpuAfter !== undefined ? { serverCpuSec: cpuAfter - cpuBefore } : {}),
+    ...(loopBefore !== undefined && loopAfter !== undefined ? { serverLoopCpuSec: loopAfter - loopBefore } : {}),
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }

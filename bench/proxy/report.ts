@@ -34,11 +34,11 @@ const fmt = (value: number, digits = 2) => value.toFixed(digits);
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ratioText = (s: Spread) => `${fmt(s.median)}x (${fmt(s.min)}-${fmt(s.max)})`;
 
-/** CPU microseconds the server process spent per answered request, when known. */
-function cpuPerRequest(results: LoadResult[]): number | undefined {
-  if (results.some((r) => r.serverCpuSec === undefined)) return undefined;
+/** CPU microseconds the server process (or only its event loop) spent per answered request, when known. */
+function cpuPerRequest(results: LoadResult[], clock: 'serverCpuSec' | 'serverLoopCpuSec' = 'serverCpuSec'): number | undefined {
+  if (results.some((r) => r[clock] === undefined)) return undefined;
   const ok = sum(results.map((r) => r.ok));
-  return ok === 0 ? undefined : (sum(results.map((r) => r.serverCpuSec!)) * 1e6) / ok;
+  return ok === 0 ? undefined : (sum(results.map((r) => r[clock]!)) * 1e6) / ok;
 }
 
 /** Per-round req/s ratio of `a` to `b`. */
@@ -58,8 +58,8 @@ function cpuRatios(a: Row, b: Row): Spread | undefined {
 export function printTable(rows: readonly Row[]): void {
   const plain = rows.find((r) => r.key === 'plain')!;
   const nameWidth = Math.max(...rows.map((r) => r.name.length), 'target'.length);
-  const columns = ['req/s', 'p99 ms', 'CPU µs/req', 'req/s vs no-auth', 'CPU/req vs no-auth', 'cache hits'];
-  const widths = [7, 6, 10, 20, 20, 10];
+  const columns = ['req/s', 'p99 ms', 'CPU µs/req', 'loop µs/req', 'req/s vs no-auth', 'CPU/req vs no-auth', 'cache hits'];
+  const widths = [7, 6, 10, 11, 20, 20, 10];
   const line = (name: string, cells: string[]) => `${name.padEnd(nameWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
   const header = line('target', columns);
   console.log(header);
@@ -68,12 +68,14 @@ export function printTable(rows: readonly Row[]): void {
     const ok = sum(row.rounds.map((r) => r.ok));
     const failures = sum(row.rounds.map((r) => r.failures));
     const cpu = cpuPerRequest(row.rounds);
+    const loop = cpuPerRequest(row.rounds, 'serverLoopCpuSec');
     const cpuVs = cpuRatios(row, plain);
     console.log(
       line(row.name, [
         int(ok / sum(row.rounds.map((r) => r.seconds))),
         fmt(spread(row.rounds.map((r) => r.p99Ms)).median, 0),
         cpu === undefined ? '' : int(cpu),
+        loop === undefined ? '' : int(loop),
         ratioText(rateRatios(row, plain)),
         cpuVs === undefined ? '' : ratioText(cpuVs),
         row.cacheHitRatio === undefined ? '' : `${fmt(row.cacheHitRatio * 100, 1)}%`,
