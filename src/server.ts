@@ -15,6 +15,7 @@ import { installErrorHandlers } from './http/error-handler.js';
 import { refreshCookieName } from './http/session-cookies.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
+import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { createAdminAuthenticator } from './http/admin-auth.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerRelayAdminRoutes } from './http/relay-admin-routes.js';
@@ -71,6 +72,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger: loggerOptions(config.logLevel, options.logStream),
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024, // for the gateway's own JSON endpoints; proxied bodies are streamed
     forceCloseConnections: 'idle',
@@ -116,7 +118,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     done();
   });
 
-  await app.register(cookie);
   await app.register(portalAuth, {
     authenticator,
     cookieName: config.cookie.name,
@@ -142,13 +143,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
   registerHealthRoutes(app, () => readinessChecks, () => ({ relays: relayReport() }));
   const limited = await registerRateLimits(app, config.rateLimit);
-  registerLoginRoutes(app, auth, config.cookie, config.login.timeoutSec, limited);
-  registerSignInPage(app, {
-    serviceName: config.serviceName,
-    allowedRedirectOrigins: config.login.allowedRedirectOrigins,
-    refreshCookieName: refreshCookieName(config.cookie),
+  // Only the sign-in and session endpoints read and set cookies: the cookie plugin's two hooks stay off
+  // the proxied requests (their token source reads the Cookie header itself when there is no Bearer).
+  await app.register(async (sessions) => {
+    await sessions.register(cookie);
+    registerLoginRoutes(sessions, auth, config.cookie, config.login.timeoutSec, limited);
+    registerSignInPage(sessions, {
+      serviceName: config.serviceName,
+      allowedRedirectOrigins: config.login.allowedRedirectOrigins,
+      refreshCookieName: refreshCookieName(config.cookie),
+    });
+    registerSessionRoutes(sessions, auth, config.cookie, config.cors.origins, limited);
   });
-  registerSessionRoutes(app, auth, config.cookie, config.cors.origins, limited);
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
   const admin = createAdminAuthenticator(config.admin);

@@ -1,4 +1,5 @@
 /** Where a request's token comes from: `Authorization: Bearer`, else the session cookie. */
+import { fastifyCookie } from '@fastify/cookie';
 import type { IncomingHttpHeaders } from 'node:http';
 import { JwtMalformed } from '../errors.js';
 import { MAX_TOKEN_LENGTH } from '../jwt/jws.js';
@@ -14,10 +15,12 @@ export interface PresentedToken {
 /**
  * The presented token, or undefined when there is none. A non-Bearer Authorization header (e.g. Basic,
  * meant for the upstream) is not ours and is ignored. Oversized values are rejected before decoding.
+ * `cookies` are the request's parsed cookies where @fastify/cookie runs; elsewhere (proxied routes,
+ * apps without the plugin) the Cookie header is parsed here, and only when there is no Bearer token.
  */
 export function extractToken(
   headers: IncomingHttpHeaders,
-  cookies: Record<string, string | undefined> | undefined,
+  cookies: Record<string, string | undefined> | null | undefined,
   cookieName: string,
 ): PresentedToken | undefined {
   const authorization = headers.authorization;
@@ -27,7 +30,7 @@ export function extractToken(
     if (!match || match[1] === '') throw new JwtMalformed('Authorization header must be "Bearer <token>"');
     presented = { token: match[1]!, fromCookie: false };
   } else {
-    const cookie = cookies?.[cookieName];
+    const cookie = (cookies ?? (headers.cookie ? fastifyCookie.parse(headers.cookie) : undefined))?.[cookieName];
     if (cookie) presented = { token: cookie, fromCookie: true };
   }
   if (presented && presented.token.length > MAX_TOKEN_LENGTH) {
