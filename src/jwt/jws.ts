@@ -28,6 +28,15 @@ function decodeSegment(segment: string, name: string): Buffer {
   return bytes;
 }
 
+/** The header every Portal token carries, decoded once: most tokens skip decoding and parsing it. */
+const PORTAL_HEADER: JsonObject = Object.freeze({ alg: 'ES256K' });
+
+function parseHeader(headerText: string): JsonObject {
+  const parsed = parseStrictJsonObject(decodeSegment(headerText, 'header'));
+  if ('problem' in parsed) throw new JwtMalformed(`header ${parsed.problem}`);
+  return parsed.value;
+}
+
 /** Split and decode a compact JWS and check its header; throws typed errors only. */
 export function parseJws(token: unknown): ParsedJws {
   if (typeof token !== 'string') throw new JwtMalformed(`token must be a string, got ${token === null ? 'null' : typeof token}`);
@@ -39,13 +48,10 @@ export function parseJws(token: unknown): ParsedJws {
   const [headerText, payloadText, signatureText] = segments as [string, string, string];
   if (headerText === '') throw new JwtMalformed('header segment is empty');
   if (payloadText === '') throw new JwtMalformed('payload segment is empty');
-  const headerBytes = decodeSegment(headerText, 'header');
+  const header = headerText === ES256K_HEADER_SEGMENT ? PORTAL_HEADER : parseHeader(headerText);
   const payloadBytes = decodeSegment(payloadText, 'payload');
   const signature = decodeSegment(signatureText, 'signature');
 
-  const parsedHeader = parseStrictJsonObject(headerBytes);
-  if ('problem' in parsedHeader) throw new JwtMalformed(`header ${parsedHeader.problem}`);
-  const header = parsedHeader.value;
   if (header.alg !== 'ES256K') {
     throw new JwtAlgorithmNotAllowed(
       'alg' in header ? `header alg ${describeValue(header.alg)} is not allowed; only "ES256K" is` : 'header has no "alg"; only "ES256K" is allowed',

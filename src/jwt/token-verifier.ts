@@ -83,8 +83,6 @@ export class TokenVerifier {
     if (!pending) {
       pending = this.verifyOnPool(token, pool);
       this.inFlight.set(token, pending);
-      const forget = () => void this.inFlight.delete(token);
-      pending.then(forget, forget);
     }
     return pending.then((verified) => this.inTime(verified, now));
   }
@@ -137,16 +135,27 @@ export class TokenVerifier {
     const jws = parseJws(token);
     checkSignatureShape(jws.signature);
     const started = performance.now();
-    return this.signerOf(jws, pool)
-      .then((key) => this.remember(token, jws, key))
-      .finally(() => this.onVerified?.((performance.now() - started) / 1000));
+    const settled = () => {
+      this.inFlight.delete(token);
+      this.onVerified?.((performance.now() - started) / 1000);
+    };
+    return this.signerOf(jws, pool, 0).then(
+      (key) => {
+        settled();
+        return this.remember(token, jws, key);
+      },
+      (error: unknown) => {
+        settled();
+        throw error;
+      },
+    );
   }
 
-  private async signerOf(jws: ParsedJws, pool: VerifyPool): Promise<LiftedKey> {
-    for (const key of this.keys) {
-      if (await pool.verify(jws.signingInput, jws.signature, uncompressedKey(key))) return key;
-    }
-    throw this.keys.length > 0 ? new JwtSignatureInvalid(SIGNATURE_MISMATCH) : noIssuers();
+  /** The first trusted key, from `index` on, whose signature this is (one key at a time: usually the first). */
+  private signerOf(jws: ParsedJws, pool: VerifyPool, index: number): Promise<LiftedKey> {
+    const key = this.keys[index];
+    if (key === undefined) return Promise.reject(index > 0 ? new JwtSignatureInvalid(SIGNATURE_MISMATCH) : noIssuers());
+    return pool.verify(jws.signingInput, jws.signature, uncompressedKey(key)).then((valid) => (valid ? key : this.signerOf(jws, pool, index + 1)));
   }
 
   /** Claims checked (step 8-9), the result frozen and cached: the same object goes to every caller of this token. */

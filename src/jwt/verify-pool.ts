@@ -2,9 +2,9 @@
  * ES256K signature verification on worker threads, so a flood of new tokens does not keep the event
  * loop busy with ECDSA (about 56 µs each) while other cores idle.
  *
- * Calls made in one turn of the event loop are packed into one transferred ArrayBuffer per worker and
- * answered with one Uint8Array of 0/1, so the main thread pays a few µs per verification instead of
- * the full ECDSA. Only libsecp256k1 runs here: check `VerifyPool.supported` before constructing.
+ * Calls made in one turn of the event loop, or while a worker is busy with its previous batch, are
+ * packed into one transferred ArrayBuffer per worker and answered with one Uint8Array of 0/1, so the
+ * main thread pays a few µs per verification instead of the full ECDSA. Only libsecp256k1 runs here: check `VerifyPool.supported` before constructing.
  * The worker repeats the native backend's few lines (normalise to low-S, hash, verify) in its own source.
  */
 import { Worker } from 'node:worker_threads';
@@ -186,7 +186,9 @@ export class VerifyPool {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    for (const slot of this.slots) if (slot.open.length > 0) this.send(slot);
+    // A worker still busy with a batch gets the calls collected meanwhile as one batch when it answers:
+    // they would wait in its message queue anyway, and fewer, larger batches cost less per call.
+    for (const slot of this.slots) if (slot.open.length > 0 && slot.inFlight.size === 0) this.send(slot);
   };
 
   private leastPending(): Slot {
@@ -229,6 +231,7 @@ export class VerifyPool {
       if (slot.inFlight.size === 0) worker.unref();
       this.settled(slot, entries.length);
       for (let i = 0; i < entries.length; i++) entries[i]!.resolve(results[i] === 1);
+      if (slot.open.length > 0 && slot.inFlight.size === 0) this.send(slot);
     });
     // An error is followed by an exit; either way the worker's batches are verified here instead.
     const lost = (): void => {
@@ -236,6 +239,8 @@ export class VerifyPool {
       slot.worker = undefined;
       void worker.terminate();
       this.settleInline(slot);
+      // Calls that were waiting for this worker's answer go to its replacement.
+      if (slot.open.length > 0) this.send(slot);
     };
     worker.on('error', lost);
     worker.on('exit', lost);
