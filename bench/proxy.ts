@@ -109,12 +109,13 @@ try {
 
   const roundSec = options.durationSec / options.rounds;
   for (let round = 1; round <= options.rounds; round++) {
-    const rates: number[] = [];
-    for (const t of targets) {
+    // Each round starts one row later, so no row always runs right after the same other one.
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+    for (const t of order) {
       const result = await runLoad(t.server.url, { connections: options.connections, durationSec: roundSec, nextToken: t.token, serverPid: t.server.pid });
       t.row.rounds.push(result);
-      rates.push(Math.round(result.reqPerSec));
     }
+    const rates = targets.map((t) => Math.round(t.row.rounds.at(-1)!.reqPerSec));
     // Progress on stderr, so that stdout is the report alone.
     process.stderr.write(`round ${round}/${options.rounds}, req/s of rows 1-5: ${rates.join(' ')}\n`);
   }
