@@ -44,6 +44,8 @@ beforeAll(async () => {
   gw = await startGateway({
     serviceKey: service.nsec,
     trustedIssuers: [otherIssuer.npub],
+    // New tokens are checked on verify threads whatever the machine's core count (the CORS gateway below verifies inline).
+    tokens: { verifyThreads: 2 },
     cookie: { name: 'portal_session', secure: false },
     routes: [
       { prefix: '/public', upstream: upstream.url, auth: 'public' },
@@ -345,6 +347,7 @@ describe('CORS', () => {
       serviceKey: service.secretKey,
       relays: [],
       cors: { origins: ['https://app.example'], credentials: true },
+      tokens: { verifyThreads: 0 },
       routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
     });
     try {
