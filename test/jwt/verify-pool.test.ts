@@ -1,6 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultBackend, liftXOnly } from '../../src/jwt/es256k.js';
 import { VerifyPool } from '../../src/jwt/verify-pool.js';
 import { createPrng } from '../support/prng.js';
@@ -275,4 +275,26 @@ describe('VerifyPool', () => {
     expect(pool.pending).toBe(0);
     expect(pool.saturated).toBe(false);
   });
+
+  it('sends the calls made while its worker is busy as one batch when the worker answers', async () => {
+    const pool = newPool(1);
+    const valid = makeValidCases(10);
+    expect(await pool.verify(valid[0]!.signingInput, valid[0]!.signature, valid[0]!.key)).toBe(true);
+    const [worker] = pool.runningWorkers();
+    const posted = vi.spyOn(worker!, 'postMessage');
+    // Four full batches (sent at once, 256 calls each) keep the worker busy for tens of milliseconds
+    // while three more turns each add a call.
+    const busy = randomMix(valid, 1024);
+    const first = verifyAll(pool, busy.cases);
+    const later: Promise<boolean>[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const c = valid[turn]!;
+      later.push(pool.verify(c.signingInput, c.signature, c.key));
+    }
+    expect(await first).toEqual(busy.expected);
+    expect(await Promise.all(later)).toEqual([true, true, true]);
+    expect(posted.mock.calls.map(([message]) => (message as { count: number }).count)).toEqual([256, 256, 256, 256, 3]);
+  });
 });
+
