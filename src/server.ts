@@ -10,7 +10,6 @@ import type { GatewayConfig } from './config/types.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
-import { PayloadTooLarge } from './errors.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { refreshCookieName } from './http/session-cookies.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
@@ -95,16 +94,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const authenticator = new RequestAuthenticator({ verifier, revocations: options.revocationCheck === false ? undefined : auth.revocations, wallet });
 
   const logEachRequest = ['info', 'debug', 'trace'].includes(config.logLevel);
-  // Callback-style hooks on the hot path: no promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > config.limits.maxBodyBytes) {
-      // The body is never read, so the connection cannot be reused.
-      reply.header('connection', 'close');
-      return done(new PayloadTooLarge(`request body of ${length} bytes exceeds the limit of ${config.limits.maxBodyBytes}`));
-    }
-    done();
-  });
+  // Callback-style hook on the hot path: no promise per request.
   app.addHook('onResponse', (request, reply, done) => {
     const { config: routeConfig, url } = request.routeOptions; // built anew on each read
     const route = routeConfig.routePrefix ?? (url ? 'gateway' : 'unmatched');
@@ -162,7 +152,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   registerRelayAdminRoutes(app, auth.pool, admin, limited);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy });
+  await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy, maxBodyBytes: config.limits.maxBodyBytes });
 
   return {
     app,

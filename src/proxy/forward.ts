@@ -7,14 +7,17 @@ import httpProxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteConfig } from '../config/types.js';
-import { UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
+import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { sendError } from '../http/error-handler.js';
+import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import { setIdentityHeaders } from './identity-headers.js';
 import { withoutCookie } from './token-source.js';
 
 export interface ForwardOptions {
   cookieName: string;
   trustProxy: boolean;
+  /** Largest request body forwarded, declared or streamed. */
+  maxBodyBytes: number;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -39,31 +42,45 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
 }
 
 export async function registerRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
-  for (const route of routes) {
-    await app.register(httpProxy, {
-      upstream: route.upstream,
-      prefix: route.prefix,
-      rewritePrefix: route.rewritePrefix === '/' ? '' : route.rewritePrefix,
-      ...(route.websocket ? { websocket: true as const } : {}),
-      config: { portalAuth: { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect }, routePrefix: route.prefix },
-      disableRequestLogging: true,
-      undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
-      replyOptions: {
-        timeout: route.timeoutMs,
-        rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options) as IncomingHttpHeaders,
-        onError: (reply, { error }) => {
-          const status = (error as { statusCode?: number }).statusCode;
-          const failure = status === 504 ? new UpstreamTimeout(undefined, { cause: error }) : new UpstreamUnavailable(undefined, { cause: error });
-          sendError(reply as FastifyReply, failure);
-        },
+  // One scope for the proxied routes: the body limits apply to them and not to the gateway's own endpoints.
+  await app.register(async (proxies) => {
+    proxies.addHook('onRequest', declaredBodyLimit(options.maxBodyBytes));
+    proxies.addHook('preParsing', streamedBodyLimit(options.maxBodyBytes));
+    for (const route of routes) await registerRoute(proxies, route, options);
+  });
+}
+
+async function registerRoute(app: FastifyInstance, route: RouteConfig, options: ForwardOptions): Promise<void> {
+  await app.register(httpProxy, {
+    upstream: route.upstream,
+    prefix: route.prefix,
+    rewritePrefix: route.rewritePrefix === '/' ? '' : route.rewritePrefix,
+    ...(route.websocket ? { websocket: true as const } : {}),
+    config: { portalAuth: { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect }, routePrefix: route.prefix },
+    disableRequestLogging: true,
+    undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
+    replyOptions: {
+      timeout: route.timeoutMs,
+      rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options) as IncomingHttpHeaders,
+      onError: (reply, { error }) => {
+        const status = (error as { statusCode?: number }).statusCode;
+        const failure =
+          bodyLimitError(error) ?? (status === 504 ? new UpstreamTimeout(undefined, { cause: error }) : new UpstreamUnavailable(undefined, { cause: error }));
+        sendError(reply as FastifyReply, failure);
       },
-      // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
-      wsClientOptions: {
-        // `headers` is the plugin's one shared object for every connection: work on a copy.
-        rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options),
-      } as object,
-    });
-  }
+    },
+    // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
+    wsClientOptions: {
+      // `headers` is the plugin's one shared object for every connection: work on a copy.
+      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options),
+    } as object,
+  });
+}
+
+/** The body limit's own error, when that is what ended the upstream request (the HTTP client wraps it). */
+function bodyLimitError(error: unknown): PayloadTooLarge | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause instanceof PayloadTooLarge) return cause;
+  return undefined;
 }
 
 declare module 'fastify' {

@@ -266,6 +266,51 @@ describe('forwarding', () => {
     expect(status).toBe(413);
   });
 
+  it('counts a chunked body as it streams: forwarded whole under the limit, cut off with 413 above it', async () => {
+    const limit = 1024 * 1024;
+    const small = await startGateway({
+      serviceKey: service.secretKey,
+      relays: [],
+      limits: { maxBodyBytes: limit },
+      routes: [{ prefix: '/public', upstream: upstream.url, auth: 'public' }],
+    });
+    /** POST `chunks` of 64 KiB without a Content-Length (chunked transfer encoding). */
+    const postChunked = (chunks: number) =>
+      new Promise<{ status: number; body: any; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(new URL('/public/upload', small.url), { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), connection: res.headers.connection }));
+        });
+        // Once the gateway answers it stops reading: later writes may fail, the answer is what counts.
+        req.on('error', (error) => (req.writableFinished ? undefined : reject(error)));
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        let sent = 0;
+        const writeMore = () => {
+          while (sent < chunks) {
+            sent++;
+            if (!req.write(chunk)) return void req.once('drain', writeMore);
+          }
+          req.end();
+        };
+        writeMore();
+      });
+    try {
+      const within = await postChunked(limit / (64 * 1024));
+      expect(within.status).toBe(200);
+      expect(within.body.bodyBytes).toBe(limit);
+      expect(within.body.headers['transfer-encoding']).toBe('chunked');
+
+      const over = await postChunked(4 * (limit / (64 * 1024)));
+      expect(over.status).toBe(413);
+      expect(over.body).toEqual({ error: 'ERR_PAYLOAD_TOO_LARGE', message: `request body exceeds the limit of ${limit} bytes` });
+      expect(over.connection).toBe('close');
+      // The upstream never got more than the limit of it.
+      expect(upstream.uploadProgress()).toBeLessThanOrEqual(limit);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('proxies WebSockets with authentication at the handshake', async () => {
     const wsUrl = gw.url.replace('http', 'ws') + '/ws/echo';
     const socket = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token()}`, 'x-portal-target-key': 'f'.repeat(64) } });
