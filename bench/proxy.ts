@@ -3,9 +3,9 @@
  * through a plain @fastify/http-proxy, and through a hand-built jose@5 proxy, all in one run so that the
  * ratios hold on any machine. Each server runs in its own process; autocannon drives load from this one.
  *
- *   npm run bench:proxy [-- --duration 10 --rounds 10 --warmup 3 --connections 50 --gateway-log warn|info]
+ *   npm run bench:proxy [-- --duration 10 --rounds 10 --warmup 3 --round-warmup 1 --connections 50 --gateway-log warn|info]
  *
- * (or PROXY_BENCH_DURATION, _ROUNDS, _WARMUP, _CONNECTIONS, _GATEWAY_LOG in the environment).
+ * (or PROXY_BENCH_DURATION, _ROUNDS, _WARMUP, _ROUND_WARMUP, _CONNECTIONS, _GATEWAY_LOG in the environment).
  */
 import { cpus, loadavg } from 'node:os';
 import { DEFAULT_CONFIG } from '../src/config/defaults.js';
@@ -34,7 +34,7 @@ const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`Proxy benchmark, ${new Date().toISOString()}`);
 console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`);
 console.log(
-  `autocannon: ${options.connections} connections, pipelining 1; per target ${options.warmupSec} s warm-up, then ${options.durationSec} s measured in ${options.rounds} interleaved rounds; ` +
+  `autocannon: ${options.connections} connections, pipelining 1; per target ${options.warmupSec} s warm-up, then ${options.durationSec} s measured in ${options.rounds} interleaved rounds (each after ${options.roundWarmupSec} s of untimed load); ` +
     `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads} (default); load average at start ${loadAverage()}`,
 );
 
@@ -98,7 +98,7 @@ try {
   // Measured tokens, sized so that none repeats: no proxy row can outrun the fastest proxy's warm-up
   // rate by much (twice over: warm-up runs colder, and outside load comes and goes).
   const proxyWarmRates = targets.filter((t) => t.row.key !== 'direct').map((t) => warmRates.get(t)!);
-  const poolSize = Math.ceil(Math.max(...proxyWarmRates) * options.durationSec * 2) + 1_000;
+  const poolSize = Math.ceil(Math.max(...proxyWarmRates) * (options.durationSec + options.rounds * options.roundWarmupSec) * 2) + 1_000;
   const issueStart = performance.now();
   const pool = tokenPool(keys.issuer, poolSize);
   const issueSec = (performance.now() - issueStart) / 1000;
@@ -112,6 +112,8 @@ try {
     // Each round starts one row later, so no row always runs right after the same other one.
     const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
     for (const t of order) {
+      // Each row sat idle while the others ran; measure it serving, not waking up.
+      await runLoad(t.server.url, { connections: options.connections, durationSec: options.roundWarmupSec, nextToken: t.token });
       const result = await runLoad(t.server.url, { connections: options.connections, durationSec: roundSec, nextToken: t.token, serverPid: t.server.pid });
       t.row.rounds.push(result);
     }

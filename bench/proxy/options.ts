@@ -5,6 +5,8 @@ export interface BenchOptions {
   /** Measured seconds per target, split evenly over the rounds. */
   durationSec: number;
   warmupSec: number;
+  /** Untimed load on each row right before each of its measured rounds, after it sat idle meanwhile. */
+  roundWarmupSec: number;
   /** Targets are measured in turn, round after round, so a burst of outside load hits every row alike. */
   rounds: number;
   connections: number;
@@ -25,6 +27,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     options: {
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      'round-warmup': { type: 'string' },
       rounds: { type: 'string' },
       connections: { type: 'string' },
       'gateway-log': { type: 'string' },
@@ -39,6 +42,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
   return {
     durationSec,
     warmupSec: positiveInt('--warmup', values.warmup ?? env.PROXY_BENCH_WARMUP, 3),
+    roundWarmupSec: positiveInt('--round-warmup', values['round-warmup'] ?? env.PROXY_BENCH_ROUND_WARMUP, 1),
     rounds,
     connections: positiveInt('--connections', values.connections ?? env.PROXY_BENCH_CONNECTIONS, 50),
     gatewayLog,
