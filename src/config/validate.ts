@@ -96,17 +96,45 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * An upstream URL, normalised to `scheme://host[:port]` and its base path without trailing slashes. What
+ * the proxy could not send on (credentials, a query, a path it would refuse) is a config error here rather
+ * than a failure on every request.
+ */
 function httpUrl(reader: Reader, key: string): string | undefined {
   const text = reader.string(key);
   if (text === undefined) return reader.has(key) ? undefined : reader.problem(key, 'is required (an http:// or https:// URL)');
+  let url: URL;
   try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return reader.problem(key, 'must be an http:// or https:// URL');
-    if (url.search || url.hash) return reader.problem(key, 'must not contain a query or fragment');
-    return text.replace(/\/+$/, '');
+    url = new URL(text);
   } catch {
     return reader.problem(key, 'must be an absolute http:// or https:// URL');
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return reader.problem(key, 'must be an http:// or https:// URL');
+  if (/[?#]/.test(text)) return reader.problem(key, 'must not contain a query or fragment');
+  if (url.username || url.password) return reader.problem(key, 'must not contain credentials (the gateway would not send them)');
+  const base = url.pathname.replace(/\/+$/, '');
+  if (base.includes('//') || !decodes(base)) return reader.problem(key, 'has a path the proxy cannot forward to (empty segment or bad %-escape)');
+  return url.origin + base;
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a route path (`prefix`, `rewritePrefix`) cannot be used, or undefined. Such a path would match no
+ * request, or make the proxy refuse every request it forwards.
+ */
+function routePathProblem(path: string): string | undefined {
+  if (!path.startsWith('/') || /[?#*:%\\\s\x00-\x1f\x7f]/.test(path)) return 'must be a path starting with / without ?, #, *, :, %, \\ or spaces';
+  if (/\/\/|\/\.\.?(?:\/|$)/.test(path)) return 'must not contain empty, "." or ".." segments';
+  return undefined;
 }
 
 /** Run a key parser whose errors start with `path`; record them as `path: problem`. */
@@ -140,8 +168,9 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
   ]);
   let prefix = r.string('prefix');
   if (prefix === undefined && !r.has('prefix')) r.problem('prefix', 'is required (a path starting with /)');
-  else if (prefix !== undefined && (!prefix.startsWith('/') || /[?#\s*:]/.test(prefix))) {
-    prefix = r.problem('prefix', 'must be a path starting with / without ?, #, *, : or spaces');
+  else if (prefix !== undefined && prefix !== '/') {
+    const problem = routePathProblem(prefix);
+    if (problem) prefix = r.problem('prefix', problem);
   }
   const upstream = httpUrl(r, 'upstream');
   const permissions = r.stringArray('permissions');
@@ -149,7 +178,8 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
   const auth = r.oneOf('auth', AUTH_POLICIES, 'required');
   if (permissions.length > 0 && auth !== 'required') r.problem('permissions', 'only apply to routes with "auth": "required"');
   const rewritePrefix = r.string('rewritePrefix');
-  if (rewritePrefix !== undefined && !rewritePrefix.startsWith('/')) r.problem('rewritePrefix', 'must start with /');
+  const rewriteProblem = rewritePrefix === undefined || rewritePrefix === '/' ? undefined : routePathProblem(rewritePrefix);
+  if (rewriteProblem) r.problem('rewritePrefix', rewriteProblem);
   const route: RouteConfig = {
     prefix: prefix === '/' ? '/' : (prefix ?? '/').replace(/\/+$/, ''),
     upstream: upstream ?? '',
@@ -242,6 +272,9 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const secure = cookie.boolean('secure', d.cookie.secure);
   if (sameSite === 'none' && !secure) cookie.problem('sameSite', '"none" requires "secure": true');
 
+  const cookieDomain = cookie.string('domain');
+  // Written into Set-Cookie as is: a host name only, so nothing can be added to the header.
+  if (cookieDomain !== undefined && !/^\.?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/.test(cookieDomain)) cookie.problem('domain', 'must be a host name such as example.com');
   const corsOrigins = cors.stringArray('origins');
   const corsCredentials = cors.boolean('credentials', d.cors.credentials);
   if (corsCredentials && corsOrigins.includes('*')) cors.problem('credentials', 'cannot be true when origins contains "*"');
@@ -264,7 +297,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
     trustedIssuers,
     walletUsers,
     routes,
-    cookie: { name: cookieName, secure, sameSite, domain: cookie.string('domain') },
+    cookie: { name: cookieName, secure, sameSite, domain: cookieDomain },
     cors: { origins: corsOrigins, credentials: corsCredentials },
     tokens: {
       accessTtlSec: tokens.integer('accessTtlSec', d.tokens.accessTtlSec, 10, 30 * 24 * 3600),

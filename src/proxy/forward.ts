@@ -11,6 +11,7 @@ import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors
 import { sendError } from '../http/error-handler.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import { setIdentityHeaders } from './identity-headers.js';
+import { upstreamTarget } from './upstream-target.js';
 import { withoutCookie } from './token-source.js';
 
 export interface ForwardOptions {
@@ -51,10 +52,16 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
 }
 
 async function registerRoute(app: FastifyInstance, route: RouteConfig, options: ForwardOptions): Promise<void> {
+  const target = upstreamTarget(route);
   await app.register(httpProxy, {
-    upstream: route.upstream,
+    // The plugin joins paths itself only from the upstream's root: the base path rides in rewritePrefix.
+    // Under the prefix `/` the plugin keeps the rest of the path without its leading slash.
+    upstream: target.origin,
     prefix: route.prefix,
-    rewritePrefix: route.rewritePrefix === '/' ? '' : route.rewritePrefix,
+    rewritePrefix: route.prefix === '/' ? `${target.pathPrefix}/` : target.pathPrefix || '/',
+    // The bare prefix rewritten to the root leaves an empty path, which reply-from would replace with the
+    // request's own path: send it to `/` (reply-from appends the query).
+    handler: (_request, reply, dest, replyOptions) => reply.from(dest || '/', replyOptions),
     ...(route.websocket ? { websocket: true as const } : {}),
     config: { portalAuth: { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect }, routePrefix: route.prefix },
     disableRequestLogging: true,

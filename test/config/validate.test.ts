@@ -86,6 +86,40 @@ describe('validateConfig', () => {
     expect(problems.join('\n')).not.toContain('nsec1notakey');
   });
 
+  it('keeps an upstream base path, normalised, and refuses what the proxy could not forward, naming the key', () => {
+    const route = (fields: Record<string, unknown>) => ({ prefix: '/api', upstream, auth: 'public', ...fields });
+    expect(validateConfig({ routes: [route({ upstream: 'HTTP://127.0.0.1:3000/base//' })] }).routes[0]!.upstream).toBe('http://127.0.0.1:3000/base');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ upstream: 'http://user:secret@127.0.0.1:3000' }, 'routes[0].upstream: must not contain credentials'],
+      [{ upstream: 'http://127.0.0.1:3000/base?' }, 'routes[0].upstream: must not contain a query or fragment'],
+      [{ upstream: 'http://127.0.0.1:3000/#' }, 'routes[0].upstream: must not contain a query or fragment'],
+      [{ upstream: 'http://127.0.0.1:3000//base' }, 'routes[0].upstream: has a path the proxy cannot forward to'],
+      [{ upstream: 'http://127.0.0.1:3000/%zz' }, 'routes[0].upstream: has a path the proxy cannot forward to'],
+      [{ rewritePrefix: 'v2' }, 'routes[0].rewritePrefix: must be a path starting with /'],
+      [{ rewritePrefix: '//evil.example' }, 'routes[0].rewritePrefix: must not contain empty, "." or ".." segments'],
+      [{ rewritePrefix: '/a/../b' }, 'routes[0].rewritePrefix: must not contain empty, "." or ".." segments'],
+      [{ rewritePrefix: '/v2?x=1' }, 'routes[0].rewritePrefix: must be a path starting with /'],
+      [{ rewritePrefix: '/:id' }, 'routes[0].rewritePrefix: must be a path starting with /'],
+      [{ rewritePrefix: '/a%20b' }, 'routes[0].rewritePrefix: must be a path starting with /'],
+      [{ prefix: '//' }, 'routes[0].prefix: must not contain empty, "." or ".." segments'],
+      [{ prefix: '/a/./b' }, 'routes[0].prefix: must not contain empty, "." or ".." segments'],
+      [{ prefix: '/a\\b' }, 'routes[0].prefix: must be a path starting with /'],
+      [{ prefix: '/a%20b' }, 'routes[0].prefix: must be a path starting with /'],
+    ];
+    for (const [fields, expected] of cases) {
+      const problems = problemsOf({ routes: [route(fields)] });
+      expect(problems, JSON.stringify(fields)).toHaveLength(1);
+      expect(problems[0], JSON.stringify(fields)).toContain(expected);
+      expect(problems[0]).not.toContain('secret');
+    }
+    for (const rewritePrefix of ['/', '/v2', '/v2/', '/é']) expect(validateConfig({ routes: [route({ rewritePrefix })] }).routes[0]!.rewritePrefix).toBe(rewritePrefix);
+  });
+
+  it('accepts only a host name as cookie.domain (it is written into Set-Cookie as is)', () => {
+    expect(validateConfig({ routes: [], cookie: { domain: '.example.com' } }).cookie.domain).toBe('.example.com');
+    expect(problemsOf({ routes: [], cookie: { domain: 'example.com; HttpOnly=false' } })).toEqual(['cookie.domain: must be a host name such as example.com']);
+  });
+
   it('rejects a document that is not an object', () => {
     expect(problemsOf([])).toEqual(['(root): must be a JSON object']);
     expect(problemsOf({})).toEqual(['routes: is required (an array of routes)']);
