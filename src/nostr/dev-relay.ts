@@ -2,7 +2,7 @@
  * A real Nostr relay on a loopback port: `@nostr-relay/core` behind a small `ws` server. It is the
  * gateway's embedded default relay (logins work with no internet) and the relay of the tests.
  *
- * Two fixes over the core as shipped (design section 7):
+ * Two fixes over the core as shipped:
  * - the core ignores tag filters (`#p`) for live events and sends every subscriber every event, so
  *   each outgoing EVENT is checked against its subscription's filters (nostr-tools `matchFilter`);
  * - the core keeps 20 subscriptions per connection and silently drops the oldest, so the cap is

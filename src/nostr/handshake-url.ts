@@ -1,5 +1,5 @@
 /**
- * `portal://` key-handshake URLs (spec section 3): the link or QR code a wallet scans to start a login.
+ * `portal://` key-handshake URLs (docs/protocol.md section 3): the link or QR code a wallet scans to start a login.
  *
  * `portal://<npub of main key>?relays=<r1>,<r2>&token=<token>[&subkey=<npub>][&no_request=true]`
  */
@@ -14,8 +14,8 @@ const SCHEME = 'portal://';
 const UNRESERVED_BYTE = /^[A-Za-z0-9\-_.~]$/;
 
 /**
- * Tokens are inserted raw (spec 3), so a token with `&`, `=`, `,`, `#`, `%` or spaces would corrupt
- * the URL (spec 7.10): only characters that never need escaping are allowed.
+ * Tokens are inserted raw (docs/protocol.md 3.1), so a token with `&`, `=`, `,`, `#`, `%` or spaces
+ * would corrupt the URL (6.3): only characters that never need escaping are allowed.
  */
 const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{1,256}$/;
 
@@ -87,13 +87,13 @@ function parseNpub(text: string, what: string): string {
 
 function percentDecode(text: string): string {
   try {
-    return decodeURIComponent(text); // `+` stays a plus, as the spec requires
+    return decodeURIComponent(text); // `+` stays a plus (docs/protocol.md 3.2)
   } catch {
     throw new HandshakeUrlInvalid('a relay has a malformed percent-encoding or is not UTF-8');
   }
 }
 
-/** Parses a handshake URL the way a wallet does (spec 3, "Parsing"); throws HandshakeUrlInvalid. */
+/** Parses a handshake URL the way a wallet does (docs/protocol.md 3.2); throws HandshakeUrlInvalid. */
 export function parseHandshakeUrl(input: unknown): HandshakeUrl {
   if (typeof input !== 'string') throw new HandshakeUrlInvalid('a handshake URL must be a string');
   const text = input.trim();

@@ -1,5 +1,5 @@
 /**
- * Nostr event kinds of the Portal login (spec section 4). All three are in the ephemeral range
+ * Nostr event kinds of the Portal login (docs/protocol.md section 4). All three are in the ephemeral range
  * (20000-29999): relays forward them to live subscribers and never store them.
  */
 export const KIND_AUTH_CHALLENGE = 27000;

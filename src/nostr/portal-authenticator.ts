@@ -1,5 +1,5 @@
 /**
- * The service side of Portal logins (spec 4.7), for many logins at once over two shared relay
+ * The service side of Portal logins (docs/protocol.md 4.5), for many logins at once over two shared relay
  * subscriptions (one per incoming kind, filtered on the service key), not one per login: a pending
  * login is a few small objects and a timer, so tens of thousands fit in little memory.
  *

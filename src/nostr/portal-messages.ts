@@ -1,5 +1,5 @@
 /**
- * Contents of the Portal login events (spec section 4), with no I/O: NIP-44 v2 sealing and opening,
+ * Contents of the Portal login events (docs/protocol.md section 4), with no I/O: NIP-44 v2 sealing and opening,
  * the AUTH_CHALLENGE the service sends, and strict parsers for what wallets send. Parsers return a
  * result instead of throwing, because every input here comes from strangers on public relays.
  */
@@ -62,7 +62,7 @@ export function encryptContent(plaintext: string, secretKey: Uint8Array, recipie
 }
 
 /**
- * NIP-44 v2 decryption of content from `senderKey`. There is no plaintext fallback (spec 7.12):
+ * NIP-44 v2 decryption of content from `senderKey`. There is no plaintext fallback (docs/protocol.md 6.4):
  * content that does not decrypt is dropped, even when it happens to be JSON.
  */
 export function decryptContent(

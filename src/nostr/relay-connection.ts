@@ -1,7 +1,7 @@
 /**
  * One WebSocket to one relay, kept alive: connect timeout, exponential backoff with jitter, a ping
  * to notice dead peers, and every live subscription sent again after a reconnect. Events are
- * checked here (signature, and the subscription's own filters, since relays may lie: spec 7.11)
+ * checked here (signature, and the subscription's own filters, since relays may lie: docs/protocol.md 4.6)
  * so each relay's counters say how well it behaves.
  */
 import WebSocket from 'ws';

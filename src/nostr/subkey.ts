@@ -1,5 +1,5 @@
 /**
- * Portal subkeys (spec section 5): a child key is the main key plus a tweak derived from public
+ * Portal subkeys (docs/protocol.md section 5): a child key is the main key plus a tweak derived from public
  * metadata, so anyone holding the main x-only key can check that a key is one of its subkeys.
  */
 import { createHash } from 'node:crypto';
@@ -77,7 +77,7 @@ export function verifySubkeyProof(proof: SubkeyProof, presentingKey: string): bo
 }
 
 /**
- * Stricter than the reference (spec 7.15), which ignores these: a subkey may sign a login only
+ * Stricter than the reference (docs/protocol.md 6.5), which ignores these: a subkey may sign a login only
  * inside its validity window and with the `auth` permission.
  */
 export function subkeyAllowsLogin(metadata: SubkeyMetadata, nowSec: number): boolean {

@@ -1,7 +1,7 @@
 /**
  * Cross-checks against implementations nobody here wrote: jose@5 (JWT library, OpenSSL underneath)
  * and node:crypto (OpenSSL) on keys computed with BigInt curve arithmetic. jose is laxer than the
- * strict profile (spec 2.8), so only valid tokens are compared with it.
+ * strict profile (docs/protocol.md 2.8), so only valid tokens are compared with it.
  */
 import { SignJWT, importJWK, jwtVerify, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -246,7 +246,7 @@ function buildResignedCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
   return cases;
 }
 
-/** The strict claim rules of spec 2.6 steps 9-11, written again here to judge re-signed payloads. */
+/** The strict claim rules of docs/protocol.md 2.5 steps 9-11, written again here to judge re-signed payloads. */
 function claimsAreAcceptable(payloadText: string): boolean {
   const claims = JSON.parse(payloadText) as Record<string, unknown>;
   const isTime = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 253402300799;

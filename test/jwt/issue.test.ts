@@ -64,7 +64,7 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
     const token = m.api.issueJwt(EVEN_SECRET, TARGET, hours, { now: NOW });
     expect(payloadText(token)).toBe(`{"exp":${NOW + lifetimeSec},"nbf":${NOW},"iat":${NOW},"target_key":"${TARGET}"}`);
     expect(token.split('.')[0]).toBe(HEADER_SEGMENT);
-    expect(token).toHaveLength(286); // section 2.3: 10-digit times give a 286-character token
+    expect(token).toHaveLength(286); // docs/protocol.md 2.3: 10-digit times give a 286-character token
   });
 
   it('truncates a fractional now and defaults now to the clock', () => {

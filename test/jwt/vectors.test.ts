@@ -15,7 +15,7 @@ function outcome(run: () => unknown): string {
   }
 }
 
-describe('shared Portal JWT vectors', () => {
+describe('Portal JWT vectors', () => {
   it('has the 24 published cases', () => {
     expect(jwtVectors.length).toBe(24);
   });

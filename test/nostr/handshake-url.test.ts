@@ -4,9 +4,9 @@ import { HandshakeUrlInvalid, InvalidArgument, KeyInvalid } from '../../src/erro
 import { buildHandshakeUrl, isValidHandshakeToken, parseHandshakeUrl, randomHandshakeToken } from '../../src/nostr/handshake-url.js';
 import { parsePortalUrl } from '../support/wallet.js';
 
-// Spec section 3.
+// The example of docs/protocol.md section 3.1.
 const SERVICE_KEY = 'd1fa8e4dc4ecbc587834fbcecaf5e8a5bc6a7012310008878901acdb5fe4958f';
-const SPEC_EXAMPLE =
+const DOC_EXAMPLE =
   'portal://npub168agunwyaj79s7p5l08v4a0g5k7x5uqjxyqq3pufqxkdkhlyjk8s9pzm6z?relays=wss%3A%2F%2Frelay.damus.io,wss%3A%2F%2Fnos.lol&token=token_1750000000123456789';
 const OTHER_KEY = '9a0f017f984ebe5f7cf70bdf43b2173968f99f38bf0669a2bbf4c8bbcd482772';
 const NPUB = npubEncode(SERVICE_KEY);
@@ -23,9 +23,9 @@ function parseError(input: unknown): HandshakeUrlInvalid {
 }
 
 describe('buildHandshakeUrl', () => {
-  it('reproduces the spec example byte for byte', () => {
+  it('reproduces the documented example byte for byte', () => {
     const url = buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: ['wss://relay.damus.io', 'wss://nos.lol'], token: 'token_1750000000123456789' });
-    expect(url).toBe(SPEC_EXAMPLE);
+    expect(url).toBe(DOC_EXAMPLE);
   });
 
   it('percent-encodes relays byte-wise with upper-case hex, leaving only A-Z a-z 0-9 - _ . ~', () => {
@@ -49,8 +49,8 @@ describe('buildHandshakeUrl', () => {
 });
 
 describe('parseHandshakeUrl', () => {
-  it('parses the spec example', () => {
-    expect(parseHandshakeUrl(`  ${SPEC_EXAMPLE}\n`)).toEqual({
+  it('parses the documented example', () => {
+    expect(parseHandshakeUrl(`  ${DOC_EXAMPLE}\n`)).toEqual({
       mainKey: SERVICE_KEY,
       relays: ['wss://relay.damus.io', 'wss://nos.lol'],
       token: 'token_1750000000123456789',
@@ -58,7 +58,7 @@ describe('parseHandshakeUrl', () => {
     });
   });
 
-  it('round-trips what it builds, and agrees with the wallet-side parser written from the spec', () => {
+  it('round-trips what it builds, and agrees with the wallet-side parser written from docs/protocol.md', () => {
     const relays = ['wss://relay.example.com/path?x=1&y=2', 'ws://127.0.0.1:7000', "ws://odd/é,+!'"];
     const url = buildHandshakeUrl({ mainKey: SERVICE_KEY, relays, token: randomHandshakeToken(), subkey: OTHER_KEY, noRequest: true });
     const parsed = parseHandshakeUrl(url);

@@ -10,7 +10,7 @@ import {
 } from '../../src/nostr/subkey.js';
 import { deriveSubkeySecret } from '../support/wallet.js';
 
-// Worked example of spec section 5 (the main key has odd y, so the negation rule applies).
+// Worked example of docs/protocol.md section 5 (the main key has odd y, so the negation rule applies).
 const MAIN_SECRET = '6bb02b344b1c91f9901cedd351b41b1f0e03c22ba2d39eb537e2a22151945ddc';
 const MAIN_KEY = '9a0f017f984ebe5f7cf70bdf43b2173968f99f38bf0669a2bbf4c8bbcd482772';
 const METADATA: SubkeyMetadata = {
@@ -26,7 +26,7 @@ const TWEAK = '2884b9ac42877471e80bba45447287f2212febfe5736f04e390cd64ac03bee52'
 const SUBKEY_SECRET = 'bcd48e77f76ae27857eecc71f2be6cd1cddb06b963abf1d4c0fc92b63eddd1b7';
 const SUBKEY = '3f169fde8d638c418758e1c43b901964d8ee0f29622469e639b5304d417a77c3';
 
-describe('subkeys (spec section 5 worked example)', () => {
+describe('subkeys (docs/protocol.md section 5 worked example)', () => {
   it('serialises the metadata to the canonical bytes', () => {
     expect(Buffer.from(subkeyCanonicalBytes(METADATA)).toString('hex')).toBe(CANONICAL);
   });

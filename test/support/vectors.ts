@@ -1,4 +1,4 @@
-/** The shared Portal JWT test vectors (read-only, next to the project checkout). */
+/** The Portal JWT test vectors (test/fixtures/portal-jwt.json; format in docs/protocol.md section 2.7). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -18,10 +18,10 @@ export interface JwtVector {
   claims_json?: string;
 }
 
-const path = fileURLToPath(new URL('../../../shared/spec/vectors/portal-jwt.json', import.meta.url));
+const path = fileURLToPath(new URL('../fixtures/portal-jwt.json', import.meta.url));
 export const jwtVectors: JwtVector[] = (JSON.parse(readFileSync(path, 'utf8')) as { cases: JwtVector[] }).cases;
 
-/** Strict-profile category of each error code (spec 2.6). */
+/** Strict-profile category of each error code (docs/protocol.md section 2.5). */
 export const CATEGORY_OF_CODE: Record<string, string> = {
   ERR_JWT_MALFORMED: 'malformed',
   ERR_JWT_ALG: 'bad_alg',

@@ -1,7 +1,7 @@
 /**
  * A Portal wallet for tests, independent of the code under test: signing, NIP-44 and relay I/O
  * come from rust-nostr (Rust compiled to WebAssembly), subkey math from node:crypto (OpenSSL), and
- * the portal:// parser is written here from the spec. Nothing from src/ or nostr-tools is used.
+ * the portal:// parser is written here from docs/protocol.md. Nothing from src/ or nostr-tools is used.
  */
 import { createECDH, createHash } from 'node:crypto';
 import rustNostr from '@rust-nostr/nostr-sdk';
@@ -23,7 +23,7 @@ export interface ParsedPortalUrl {
   noRequest: boolean;
 }
 
-/** Spec section 3, "Parsing". Throws Error on a malformed URL. */
+/** docs/protocol.md 3.2. Throws Error on a malformed URL. */
 export function parsePortalUrl(input: string): ParsedPortalUrl {
   const text = input.trim();
   if (!text.startsWith('portal://')) throw new Error('not a portal:// URL');
@@ -261,7 +261,7 @@ async function sendUntilAccepted(client: RustClient, event: ReturnType<TestWalle
   }
 }
 
-/** Spec section 5, from the spec text: child secret = (d or n − d) + t mod n. */
+/** docs/protocol.md section 5: child secret = (d or n − d) + t mod n. */
 export function deriveSubkeySecret(mainSecretHex: string, subkey: WalletSubkey): string {
   const name = Buffer.from(subkey.name, 'utf8');
   const u64 = (value: number): Buffer => {
