@@ -1,28 +1,31 @@
-/** `portal-gateway check-config --config <file>`: validate a configuration and exit. */
-import { loadConfig, readConfigFile } from '../config/load.js';
+/**
+ * `portal-gateway check-config [--config <file>]`: validate a configuration and exit. The file comes
+ * from `--config` or PORTAL_CONFIG; without one the environment alone is checked (the container case).
+ */
+import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';
 
-export const summary = 'validate a configuration file (every problem is reported at once)';
+export const summary = 'validate a configuration: file and environment (every problem is reported at once)';
 
 const spec: CommandSpec = {
   name: 'check-config',
   summary,
-  synopsis: '--config <file>',
+  synopsis: '[--config <file>]',
   options: {
-    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON)' },
+    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG, else the environment alone)' },
   },
   maxPositionals: 0,
-  notes: 'Environment overrides (PORTAL_SERVICE_KEY, PORTAL_SERVICE_KEY_FILE, PORTAL_GATEWAY_PORT, …) are applied first.',
+  notes: 'Settings from the environment (PORTAL_ + the key path in upper snake case, e.g. PORTAL_LISTEN_PORT) are applied first.',
 };
 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
-    const path = args.requiredString('config');
-    const config = loadConfig(readConfigFile(path), io.env);
+    const source = configSource(args.string('config'), io.env);
+    const config = loadConfig(readConfigSource(source), io.env);
     io.stdout.write(
-      `${path}: OK — ${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ` +
+      `${typeof source === 'object' ? source.file : 'environment'}: OK — ${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ` +
         `listen ${config.listen.host}:${config.listen.port}, ` +
         `service key ${config.serviceKey ? 'configured' : `generated in ${config.dataDir}`}\n`,
     );

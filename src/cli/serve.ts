@@ -1,9 +1,11 @@
 /**
- * `portal-gateway serve [--config <file>]`: run the gateway. Without a config file it runs on embedded
- * defaults in front of a small demo API, so that it can be tried with nothing else installed.
+ * `portal-gateway serve [--config <file>]`: run the gateway. The configuration comes from the file
+ * (`--config` or PORTAL_CONFIG) and the environment, or from the environment alone when it names
+ * routes (PORTAL_ROUTES). With neither it runs on embedded defaults in front of a small demo API, so
+ * that it can be tried with nothing else installed.
  * SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list.
  */
-import { loadConfig, readConfigFile } from '../config/load.js';
+import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
@@ -14,16 +16,17 @@ import { EXIT_OK, type CliIo } from './io.js';
 import { reloadRelays } from './relay-reload.js';
 import { runCommand } from './run-command.js';
 
-export const summary = 'run the gateway (embedded defaults and a demo API when no --config is given)';
+export const summary = 'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
 
 const spec: CommandSpec = {
   name: 'serve',
   summary,
   synopsis: '[--config <file>]',
   options: {
-    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON); see the README' },
+    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG); see the README' },
   },
   maxPositionals: 0,
+  notes: 'Every setting can also come from the environment: PORTAL_ + the key path in upper snake case (PORTAL_LISTEN_PORT, PORTAL_ROUTES, …).',
 };
 
 /** What runs beside the gateway on embedded defaults: the demo API and a local Nostr relay. */
@@ -61,10 +64,10 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined): stri
 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
-    const path = args.string('config');
-    const demo = path === undefined ? { upstream: await startDemoUpstream(), relay: await startDevRelay() } : undefined;
+    const source = configSource(args.string('config'), io.env);
+    const demo = source === 'embedded' ? { upstream: await startDemoUpstream(), relay: await startDevRelay() } : undefined;
     try {
-      const readRaw = () => (path === undefined ? embeddedConfig(demo!.upstream.url, demo!.relay.url) : readConfigFile(path));
+      const readRaw = () => (demo ? embeddedConfig(demo.upstream.url, demo.relay.url) : readConfigSource(source));
       const config = loadConfig(readRaw(), io.env);
       const gateway = await createGateway(config);
       const url = await gateway.listen();

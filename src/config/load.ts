@@ -1,68 +1,54 @@
 /**
- * Loading: a JSON file (or the embedded defaults), then environment overrides for secrets and
- * deployment knobs, then validation. Secrets can come from the environment or a file so that they
- * never need to be written into the config file.
+ * Loading: a JSON file (or nothing: the environment alone, or the embedded defaults), then the
+ * environment (src/config/environment.ts), then validation. Problems with a value from the
+ * environment name its variable.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
+import { applyEnvironment, CONFIG_FILE_ENV, FILE_SUFFIX, nameVariable, variableName } from './environment.js';
 import { readJsonFile } from './json-file.js';
 import { RELAYS_CONFIG_FILE, readRelaysFile } from './relays.js';
 import type { GatewayConfig } from './types.js';
 import { validateConfig } from './validate.js';
 
-/** Environment variables read by the gateway (documented in the README). */
-export const ENV = {
-  serviceKey: 'PORTAL_SERVICE_KEY',
-  serviceKeyFile: 'PORTAL_SERVICE_KEY_FILE',
-  host: 'PORTAL_GATEWAY_HOST',
-  port: 'PORTAL_GATEWAY_PORT',
-  dataDir: 'PORTAL_DATA_DIR',
-  logLevel: 'PORTAL_LOG_LEVEL',
-  relays: 'PORTAL_RELAYS',
-  relaysConfig: 'PORTAL_RELAYS_CONFIG',
-  adminSecret: 'PORTAL_ADMIN_SECRET',
-} as const;
+/** Path of a relays file used when neither the config nor PORTAL_RELAYS names relays. */
+export const RELAYS_CONFIG_ENV = 'PORTAL_RELAYS_CONFIG';
 
 type Env = Record<string, string | undefined>;
 
 /** Parse a config file, reporting a JSON syntax error with the file name. */
 export const readConfigFile = readJsonFile;
 
-function readSecretFile(path: string, variable: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    throw new ConfigInvalid([`${variable}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
-  }
+/**
+ * Where the configuration comes from: `--config`, else the file named by PORTAL_CONFIG, else the
+ * environment alone when it names routes (the container case), else the embedded demo defaults.
+ */
+export type ConfigSource = { file: string } | 'environment' | 'embedded';
+
+export function configSource(flag: string | undefined, env: Env): ConfigSource {
+  const file = flag ?? (env[CONFIG_FILE_ENV] || undefined);
+  if (file !== undefined) return { file };
+  const routes = variableName('routes');
+  return env[routes] || env[routes + FILE_SUFFIX] ? 'environment' : 'embedded';
 }
 
-/** Apply environment overrides to a raw (unvalidated) config document. */
-export function applyEnvironment(raw: unknown, env: Env): unknown {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
-  const doc = { ...(raw as Record<string, unknown>) };
-  const listen = { ...((doc.listen as Record<string, unknown> | undefined) ?? {}) };
-  if (env[ENV.host]) listen.host = env[ENV.host];
-  if (env[ENV.port]) {
-    const port = Number(env[ENV.port]);
-    if (!Number.isInteger(port)) throw new ConfigInvalid([`${ENV.port}: must be an integer port number`]);
-    listen.port = port;
-  }
-  if (Object.keys(listen).length > 0) doc.listen = listen;
-  if (env[ENV.dataDir]) doc.dataDir = env[ENV.dataDir];
-  if (env[ENV.logLevel]) doc.logLevel = env[ENV.logLevel];
-  if (env[ENV.relays]) doc.relays = env[ENV.relays]!.split(',').map((url) => url.trim()).filter(Boolean);
-  else if (doc.relays === undefined) {
-    const file = env[ENV.relaysConfig] ?? RELAYS_CONFIG_FILE;
-    // The default file is optional (logins then fail with a clear error); a named one must exist.
-    if (env[ENV.relaysConfig] || existsSync(file)) doc.relays = readRelaysFile(file);
-  }
-  if (env[ENV.adminSecret]) doc.admin = { ...((doc.admin as Record<string, unknown> | undefined) ?? {}), secret: env[ENV.adminSecret] };
-  if (env[ENV.serviceKey]) doc.serviceKey = env[ENV.serviceKey];
-  else if (env[ENV.serviceKeyFile]) doc.serviceKey = readSecretFile(env[ENV.serviceKeyFile]!, ENV.serviceKeyFile);
-  return doc;
+/** The raw document of a file source; the environment alone starts from an empty one. */
+export function readConfigSource(source: ConfigSource): unknown {
+  return typeof source === 'object' ? readConfigFile(source.file) : {};
 }
 
 /** Load, override from the environment and validate. */
 export function loadConfig(raw: unknown, env: Env = process.env): GatewayConfig {
-  return validateConfig(applyEnvironment(raw, env));
+  const { doc, sources } = applyEnvironment(raw, env);
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && (doc as { relays?: unknown }).relays === undefined) {
+    const file = env[RELAYS_CONFIG_ENV] || RELAYS_CONFIG_FILE;
+    // The default file is optional (logins then fail with a clear error); a named one must exist.
+    if (env[RELAYS_CONFIG_ENV] || existsSync(file)) (doc as { relays?: unknown }).relays = readRelaysFile(file);
+  }
+  try {
+    return validateConfig(doc);
+  } catch (error) {
+    if (error instanceof ConfigInvalid) throw new ConfigInvalid(error.problems.map((problem) => nameVariable(problem, sources)));
+    throw error;
+  }
 }

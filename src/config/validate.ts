@@ -16,6 +16,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** Set while configKeys() runs: each object the validator reads reports the keys it accepts. */
+let onObjectRead: ((path: string, known: readonly string[]) => void) | undefined;
+
 /** Reads typed values out of one JSON object, collecting problems instead of throwing. */
 class Reader {
   constructor(
@@ -24,6 +27,7 @@ class Reader {
     private readonly problems: string[],
     private readonly known: readonly string[],
   ) {
+    onObjectRead?.(path, known);
     for (const key of Object.keys(object)) {
       if (!known.includes(key)) problems.push(`${this.at(key)}: unknown key (expected one of ${known.join(', ')})`);
     }
@@ -321,4 +325,24 @@ export function validateConfig(raw: unknown): GatewayConfig {
   };
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return config;
+}
+
+/**
+ * The keys the validator accepts, by the path of the object holding them ('' is the root), for every
+ * object it reads while validating `raw` (array items left out). The validator is the schema: a key
+ * added to it appears here with no other change.
+ */
+export function configKeys(raw: Record<string, unknown>): Map<string, readonly string[]> {
+  const keys = new Map<string, readonly string[]>();
+  onObjectRead = (path, known) => {
+    if (!path.includes('[')) keys.set(path, known);
+  };
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    if (!(error instanceof ConfigInvalid)) throw error;
+  } finally {
+    onObjectRead = undefined;
+  }
+  return keys;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { applyEnvironment, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigInvalid } from '../../src/errors.js';
 import { generateKeyPair } from '../../src/index.js';
@@ -135,7 +135,7 @@ describe('environment overrides', () => {
   });
 
   it('names the variable when a port is not a number', () => {
-    expect(() => applyEnvironment({ routes: [] }, { PORTAL_GATEWAY_PORT: 'x' })).toThrow(/PORTAL_GATEWAY_PORT: must be an integer/);
+    expect(() => loadConfig({ routes: [] }, { PORTAL_GATEWAY_PORT: 'x' })).toThrow(/PORTAL_GATEWAY_PORT: must be an integer/);
   });
 
   it('reads the service key from a file named by PORTAL_SERVICE_KEY_FILE', () => {

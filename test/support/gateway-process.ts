@@ -1,7 +1,8 @@
 /**
- * The gateway as operators run it: `portal-gateway serve --config <file>` in its own process, so that a
- * test can run several replicas side by side, or SIGKILL one mid-traffic and start it again on the same
- * data directory. The config file gets loopback defaults; the caller passes secrets in the environment.
+ * The gateway as operators run it: `portal-gateway serve --config <file>` (or `serve` configured by the
+ * environment alone) in its own process, so that a test can run several replicas side by side, or
+ * SIGKILL one mid-traffic and start it again on the same data directory. The config file gets loopback
+ * defaults; the caller passes secrets in the environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { stopChild } from './child-process.js';
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
-const LISTENING = /portal-gateway listening on (http:\/\/\S+)/;
+const LISTENING = /portal-gateway listening on (https?:\/\/\S+)/;
 
 export interface GatewayProcess {
   /** Base URL of the running process (a restart listens on a new port). */
@@ -23,6 +24,8 @@ export interface GatewayProcess {
   output(): string;
   /** SIGKILL, as a crash: nothing is drained, closed or flushed. Resolves once the process is gone. */
   kill(): Promise<void>;
+  /** The process's id while it runs (to send it signals). */
+  readonly pid: number | undefined;
   /** Starts the process again with the same config file, environment and data directory. */
   restart(): Promise<void>;
   /** SIGTERM (drain, then exit) and wait for the exit. */
@@ -45,6 +48,20 @@ export async function startGatewayProcess(config: Record<string, unknown>, env: 
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'gateway.json');
   writeFileSync(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir, logLevel: 'warn', ...config }));
+  return runServe(['--config', configPath], dataDir, env);
+}
+
+/**
+ * `serve` with no config file: `env` (over loopback defaults: PORTAL_LISTEN_HOST, PORTAL_LISTEN_PORT=0,
+ * a fresh PORTAL_DATA_DIR, PORTAL_LOG_LEVEL=warn) is the whole configuration; it must name routes.
+ */
+export async function startGatewayFromEnvironment(env: Record<string, string>): Promise<GatewayProcess> {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'portal-gateway-process-')), 'data');
+  const defaults = { PORTAL_LISTEN_HOST: '127.0.0.1', PORTAL_LISTEN_PORT: '0', PORTAL_DATA_DIR: dataDir, PORTAL_LOG_LEVEL: 'warn' };
+  return runServe([], env.PORTAL_DATA_DIR ?? dataDir, { ...defaults, ...env });
+}
+
+async function runServe(serveArgs: string[], dataDir: string, env: Record<string, string>): Promise<GatewayProcess> {
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_')));
   Object.assign(childEnv, env);
 
@@ -53,7 +70,7 @@ export async function startGatewayProcess(config: Record<string, unknown>, env: 
   let url = '';
 
   async function launch(): Promise<void> {
-    const next = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', configPath], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const next = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...serveArgs], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(next);
     next.once('exit', () => running.delete(next));
     child = next;
@@ -91,6 +108,9 @@ export async function startGatewayProcess(config: Record<string, unknown>, env: 
   return {
     get url() {
       return url;
+    },
+    get pid() {
+      return child?.pid;
     },
     dataDir,
     output: () => output,
