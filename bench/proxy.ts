@@ -1,141 +1,126 @@
 /**
- * Proxy benchmark: req/s and p99 latency of the gateway against the same upstream reached directly,
- * through a plain @fastify/http-proxy, and through a hand-built jose@5 proxy, all in one run so that the
- * ratios hold on any machine. Each server runs in its own process; autocannon drives load from this one.
+ * Proxy benchmark: server CPU per request of the gateway against the same upstream reached directly,
+ * through a plain @fastify/http-proxy and through a hand-built jose@5 proxy, all in one run so that the
+ * ratios hold on any machine. CPU per request at a fixed offered rate does not depend on who else uses
+ * the cores; rows run side by side (each process with its own load generator) so every row lives through
+ * the same moments of outside load, and every round starts fresh processes, so no row keeps a lucky or
+ * unlucky state for the whole run.
  *
- *   npm run bench:proxy [-- --duration 10 --rounds 10 --warmup 3 --round-warmup 1 --connections 50 --gateway-log warn|info]
+ *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --warmup 3 --duration 10
+ *                          --latency-requests 3000 --saturated 5 --gateway-log warn|info]
  *
- * (or PROXY_BENCH_DURATION, _ROUNDS, _WARMUP, _ROUND_WARMUP, _CONNECTIONS, _GATEWAY_LOG in the environment).
+ * (or PROXY_BENCH_ROUNDS, _PROCESSES, _RATE, … in the environment).
  */
 import { cpus, loadavg } from 'node:os';
 import { DEFAULT_CONFIG } from '../src/config/defaults.js';
 import { cryptoBackendName, generateKeyPair } from '../src/index.js';
 import { startChild, type ChildServer } from './proxy/children.js';
-import { PATH, runLoad } from './proxy/load.js';
+import { SequentialClient } from './proxy/latency.js';
+import { PATH, combine, runLoad } from './proxy/load.js';
 import { benchOptions } from './proxy/options.js';
-import { printGoals, printTable, type Row, type RowKey } from './proxy/report.js';
+import { printGoals, printReport, type Row } from './proxy/report.js';
+import { ROWS, rowEnvironment, type RowSpec } from './proxy/rows.js';
 import { TokenCursor, benchKeys, tokenPool } from './proxy/tokens.js';
-
-interface Target {
-  row: Row;
-  server: ChildServer;
-  /** Must answer 401 without a token. */
-  authenticates: boolean;
-  /** Token per request; replaced by a fresh cursor between warm-up and measurement on the new-token rows. */
-  token: () => string;
-  cursor?: TokenCursor;
-}
 
 const options = benchOptions();
 const keys = benchKeys();
 const reusedToken = keys.issuer.issue(generateKeyPair().publicKey, { ttlSec: 6 * 3600 });
+// Cycled in order through more tokens than the verified-token cache holds, a token is always gone from
+// the LRU by the time it comes round again: every request misses, however long the run.
+const newTokens = tokenPool(keys.issuer, DEFAULT_CONFIG.tokens.verifyCacheSize + 2_000);
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const log = (line: string) => process.stderr.write(`${line}\n`); // progress on stderr: stdout is the report
 
 console.log(`Proxy benchmark, ${new Date().toISOString()}`);
 console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`);
 console.log(
-  `autocannon: ${options.connections} connections, pipelining 1; per target ${options.warmupSec} s warm-up, then ${options.durationSec} s measured in ${options.rounds} interleaved rounds (each after ${options.roundWarmupSec} s of untimed load); ` +
-    `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads} (default); load average at start ${loadAverage()}`,
+  `fixed rate: ${options.rounds} rounds, each with ${options.processes} fresh processes per row loaded side by side at ${options.rate} req/s each ` +
+    `(${options.connections} connections), ${options.warmupSec} s untimed then ${options.durationSec} s measured; ` +
+    `latency: ${options.latencyRequests} sequential requests per row; saturated: ${options.saturatedSec} s per row; ` +
+    `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads}; load average at start ${loadAverage()}\n`,
 );
 
-/** Fails the run early when a target does not behave as its row assumes (a 401 flood measures nothing). */
-async function expectStatus(url: string, token: string | undefined, status: number): Promise<void> {
-  const response = await fetch(url + PATH, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const body = await response.text();
-  if (response.status !== status || (status === 200 && !body.includes('bench-upstream'))) {
-    throw new Error(`${url}${PATH}: expected ${status}, got ${response.status}`);
-  }
+const running = new Set<ChildServer>();
+const upstream = await startChild('upstream');
+running.add(upstream);
+
+interface Instance {
+  row: Row;
+  server: ChildServer;
+  nextToken: () => string;
 }
 
-async function cacheHitRatio(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^portal_gateway_verify_cache_hit_ratio (\S+)$/m.exec(text);
-  if (!match) throw new Error('gateway /metrics has no verify cache hit ratio');
-  return Number(match[1]);
+/** A fresh server process for a row, checked to behave as the row assumes (a 401 flood measures nothing). */
+async function instance(row: Row): Promise<Instance> {
+  const server = await startChild(row.spec.file, rowEnvironment(row.spec, upstream.url, keys, options.gatewayLog));
+  running.add(server);
+  const expect = async (token: string | undefined, status: number) => {
+    const response = await fetch(server.url + PATH, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const body = await response.text();
+    if (response.status !== status || (status === 200 && !body.includes('bench-upstream'))) {
+      throw new Error(`${row.spec.name}: expected ${status}, got ${response.status}`);
+    }
+  };
+  if (row.spec.authenticates) await expect(undefined, 401);
+  await expect(reusedToken, 200);
+  return { row, server, nextToken: row.spec.newTokenEachRequest ? new TokenCursor(newTokens).take : () => reusedToken };
 }
 
-const servers: ChildServer[] = [];
-async function start(file: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const server = await startChild(file, env);
-  servers.push(server);
-  return server;
+async function stop(instances: readonly Instance[]): Promise<void> {
+  await Promise.all(
+    instances.map(async ({ server }) => {
+      await server.stop();
+      running.delete(server);
+    }),
+  );
 }
+
+const freshInstances = (rows: readonly Row[], perRow: number) => Promise.all(rows.flatMap((row) => Array.from({ length: perRow }, () => instance(row))));
 
 try {
-  const upstream = await start('upstream');
-  const proxyEnv = { UPSTREAM_URL: upstream.url };
-  const gatewayEnv = { ...proxyEnv, BENCH_SERVICE_KEY: keys.serviceSecret, BENCH_GATEWAY_LOG: options.gatewayLog };
-  const same = () => reusedToken;
-  const target = (key: RowKey, name: string, server: ChildServer, authenticates: boolean): Target => ({
-    row: { key, name, rounds: [] },
-    server,
-    authenticates,
-    token: same,
-  });
-  // Rows 3 and 4 get a gateway process each, so the new-token row starts from a cold cache of its own.
-  const targets = [
-    target('direct', '1. upstream, direct (baseline)', upstream, false),
-    target('plain', '2. @fastify/http-proxy, no auth', await start('plain-proxy', proxyEnv), false),
-    target('reused', '3. gateway, one reused token', await start('gateway', gatewayEnv), true),
-    target('fresh', '4. gateway, new token per request', await start('gateway', gatewayEnv), true),
-    target('jose', '5. hand-built jose@5 ES256K proxy', await start('jose-proxy', { ...proxyEnv, BENCH_PUBLIC_JWK: JSON.stringify(keys.publicJwk) }), true),
-  ];
-  const newTokenRows = targets.filter((t) => t.row.key === 'fresh' || t.row.key === 'jose');
+  const rows: Row[] = ROWS.map((spec: RowSpec) => ({ spec, rounds: [], latencies: [] }));
 
-  for (const t of targets) {
-    if (t.authenticates) await expectStatus(t.server.url, undefined, 401);
-    await expectStatus(t.server.url, reusedToken, 200);
-  }
-
-  // Warm-up tokens: more than the verified-token cache holds, so even cycling through them never hits.
-  const warmPool = tokenPool(keys.issuer, DEFAULT_CONFIG.tokens.verifyCacheSize + 2_000);
-  for (const t of newTokenRows) t.token = new TokenCursor(warmPool).take;
-  const warmRates = new Map<Target, number>();
-  for (const t of targets) {
-    warmRates.set(t, (await runLoad(t.server.url, { connections: options.connections, durationSec: options.warmupSec, nextToken: t.token, serverPid: t.server.pid })).reqPerSec);
-  }
-
-  // Measured tokens, sized so that none repeats: no proxy row can outrun the fastest proxy's warm-up
-  // rate by much (twice over: warm-up runs colder, and outside load comes and goes).
-  const proxyWarmRates = targets.filter((t) => t.row.key !== 'direct').map((t) => warmRates.get(t)!);
-  const poolSize = Math.ceil(Math.max(...proxyWarmRates) * (options.durationSec + options.rounds * options.roundWarmupSec) * 2) + 1_000;
-  const issueStart = performance.now();
-  const pool = tokenPool(keys.issuer, poolSize);
-  const issueSec = (performance.now() - issueStart) / 1000;
-  for (const t of newTokenRows) {
-    t.cursor = new TokenCursor(pool);
-    t.token = t.cursor.take;
-  }
-
-  const roundSec = options.durationSec / options.rounds;
   for (let round = 1; round <= options.rounds; round++) {
-    // Each round starts one row later, so no row always runs right after the same other one.
-    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
-    for (const t of order) {
-      // Each row sat idle while the others ran; measure it serving, not waking up.
-      await runLoad(t.server.url, { connections: options.connections, durationSec: options.roundWarmupSec, nextToken: t.token });
-      const result = await runLoad(t.server.url, { connections: options.connections, durationSec: roundSec, nextToken: t.token, serverPid: t.server.pid });
-      t.row.rounds.push(result);
-    }
-    const rates = targets.map((t) => Math.round(t.row.rounds.at(-1)!.reqPerSec));
-    // Progress on stderr, so that stdout is the report alone.
-    process.stderr.write(`round ${round}/${options.rounds}, req/s of rows 1-5: ${rates.join(' ')}\n`);
-  }
-  for (const t of targets) {
-    if (t.row.key === 'reused' || t.row.key === 'fresh') t.row.cacheHitRatio = await cacheHitRatio(t.server.url);
+    const instances = await freshInstances(rows, options.processes);
+    const load = (durationSec: number) =>
+      Promise.all(instances.map((i) => runLoad(i.server.url, { server: i.server, connections: options.connections, overallRate: options.rate, durationSec, nextToken: i.nextToken })));
+    await load(options.warmupSec);
+    const results = await load(options.durationSec);
+    for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));
+    await stop(instances);
+    log(`round ${round}/${options.rounds}: CPU µs/req of rows 1-5: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`);
   }
 
-  const [fresh, jose] = newTokenRows as [Target, Target];
-  console.log(
-    `tokens: ${warmPool.length.toLocaleString('en-US')} for warm-up; ${poolSize.toLocaleString('en-US')} distinct for measurement (issued in ${issueSec.toFixed(1)} s), ` +
-      `row 4 ${fresh.cursor!.describe()}, row 5 ${jose.cursor!.describe()}\n`,
-  );
-  const rows = targets.map((t) => t.row);
-  printTable(rows);
+  // Unloaded latency: one fresh process per row, rows taking turns in batches so that outside load
+  // spreads over all of them alike.
+  {
+    const instances = await freshInstances(rows, 1);
+    const clients = instances.map((i) => new SequentialClient(i.server.url, i.nextToken));
+    for (const client of clients) await client.run(300); // untimed: JIT and connections
+    const batch = 100;
+    for (let done = 0; done < options.latencyRequests; done += batch) {
+      for (const [i, client] of clients.entries()) instances[i]!.row.latencies.push(...(await client.run(batch)));
+    }
+    for (const client of clients) client.close();
+    await stop(instances);
+    log('unloaded latency measured');
+  }
+
+  if (options.saturatedSec > 0) {
+    for (const row of rows) {
+      const [one] = await freshInstances([row], 1);
+      await runLoad(one!.server.url, { connections: 50, durationSec: 2, nextToken: one!.nextToken });
+      row.saturated = await runLoad(one!.server.url, { server: one!.server, connections: 50, durationSec: options.saturatedSec, nextToken: one!.nextToken });
+      await stop([one!]);
+    }
+    log('saturated throughput measured');
+  }
+
+  printReport(rows);
   printGoals(rows);
   console.log(`\nload average at end ${loadAverage()}`);
   // A missed goal is a finding, not a crash; only a run with failed requests exits non-zero.
-  if (rows.some((r) => r.rounds.some((result) => result.failures > 0))) process.exitCode = 1;
+  if (rows.some((r) => r.rounds.some((result) => result.failures > 0) || (r.saturated?.failures ?? 0) > 0)) process.exitCode = 1;
 } finally {
-  for (const server of servers.reverse()) await server.stop();
+  await Promise.all([...running].map((server) => server.stop()));
 }

@@ -3,8 +3,10 @@
  * (so the load generator never shares its event loop) and tells the parent its port on one stdout line.
  */
 
-/** The line the parent waits for; nothing else is written to stdout by a benchmark child. */
+/** The line the parent waits for. */
 export const PORT_LINE = /^PORT (\d+)$/m;
+/** The answer to SIGUSR2: CPU microseconds (user + system, every thread) the process has used so far. */
+export const CPU_LINE = /^CPU (\d+)$/m;
 
 /** Announce a port given as a number or as the URL Fastify's listen() resolves to. */
 export function announce(where: number | string): void {
@@ -14,6 +16,12 @@ export function announce(where: number | string): void {
   // Exit (rather than die by the signal) when the parent stops us, so that exit-time work such as
   // `node --cpu-prof` output still happens.
   process.once('SIGTERM', () => process.exit(0));
+  // getrusage has microsecond resolution where /proc counts 10 ms ticks: a short round at a modest
+  // rate uses only a few dozen ticks, too coarse to tell rows apart by a few per cent.
+  process.on('SIGUSR2', () => {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`CPU ${user + system}\n`);
+  });
 }
 
 /** The upstream the parent started, given to every proxy child in UPSTREAM_URL. */

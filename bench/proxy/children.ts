@@ -4,12 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PORT_LINE } from './announce.js';
+import { CPU_LINE, PORT_LINE } from './announce.js';
 
 export interface ChildServer {
   name: string;
   url: string;
   pid: number;
+  /** CPU microseconds the child has used so far, all threads (it answers SIGUSR2 on stdout). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -53,10 +55,26 @@ export async function startChild(file: string, env: Record<string, string> = {})
     });
   });
 
+  const pendingCpu: ((micros: number) => void)[] = [];
+  let lines = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    lines += chunk.toString('utf8');
+    for (let match = CPU_LINE.exec(lines); match; match = CPU_LINE.exec(lines)) {
+      lines = lines.slice(match.index + match[0].length);
+      pendingCpu.shift()?.(Number(match[1]));
+    }
+  });
+
   return {
     name: file,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    cpuMicros() {
+      return new Promise<number>((resolve) => {
+        pendingCpu.push(resolve);
+        child.kill('SIGUSR2');
+      });
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -3,17 +3,20 @@
  * never changes) so the load generator does the same work per request in every row.
  */
 import autocannon from 'autocannon';
+import type { ChildServer } from './children.js';
 import { cpuSeconds } from './cpu.js';
 
 export const PATH = '/api/items';
 
 export interface LoadOptions {
   connections: number;
+  /** The server process under test, whose CPU time the run is charged to; unset: not measured. */
+  server?: ChildServer;
   durationSec: number;
+  /** Requests per second offered over all connections; unset: as fast as the server answers. */
+  overallRate?: number;
   /** Token for the next request; called once per request. */
   nextToken: () => string;
-  /** Process whose CPU time the run is charged to (the server under test), if any. */
-  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -22,22 +25,24 @@ export interface LoadResult {
   ok: number;
   /** Measured seconds (autocannon's own clock). */
   seconds: number;
-  /** CPU seconds the server under test used during the run (all threads), when known. */
+  /** CPU seconds the server under test used during the run (all threads), when measured. */
   serverCpuSec?: number;
-  /** The part of it on the server's main thread, its event loop: the one thread every request needs. */
+  /** The part of it on the server's main thread, its event loop (10 ms ticks from /proc), when known. */
   serverLoopCpuSec?: number;
   /** Non-2xx responses, connection errors and timeouts: any of these makes the row invalid. */
   failures: number;
 }
 
 export async function runLoad(url: string, options: LoadOptions): Promise<LoadResult> {
-  const cpu = (mainThreadOnly = false) => (options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid, mainThreadOnly));
-  const [cpuBefore, loopBefore] = [cpu(), cpu(true)];
+  const { server } = options;
+  const loopBefore = server && cpuSeconds(server.pid, true);
+  const cpuBefore = await server?.cpuMicros();
   const result = await autocannon({
     url,
     connections: options.connections,
     pipelining: 1,
     duration: options.durationSec,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: 'GET',
@@ -49,15 +54,31 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
       },
     ],
   });
-  const [cpuAfter, loopAfter] = [cpu(), cpu(true)];
+  const cpuAfter = await server?.cpuMicros();
+  const loopAfter = server && cpuSeconds(server.pid, true);
   return {
     // Completed 2xx responses over the measured time: immune to how per-second samples are averaged.
     reqPerSec: result['2xx'] / result.duration,
     p99Ms: result.latency.p99,
     ok: result['2xx'],
     seconds: result.duration,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { serverCpuSec: cpuAfter - cpuBefore } : {}),
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { serverCpuSec: (cpuAfter - cpuBefore) / 1e6 } : {}),
     ...(loopBefore !== undefined && loopAfter !== undefined ? { serverLoopCpuSec: loopAfter - loopBefore } : {}),
     failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/** Several runs added up as one (the two processes of a row in one round). */
+export function combine(results: readonly LoadResult[]): LoadResult {
+  const total = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0);
+  const measured = (values: (number | undefined)[]) => values.every((v) => v !== undefined);
+  return {
+    reqPerSec: total((r) => r.reqPerSec),
+    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    ok: total((r) => r.ok),
+    seconds: Math.max(...results.map((r) => r.seconds)),
+    ...(measured(results.map((r) => r.serverCpuSec)) ? { serverCpuSec: total((r) => r.serverCpuSec!) } : {}),
+    ...(measured(results.map((r) => r.serverLoopCpuSec)) ? { serverLoopCpuSec: total((r) => r.serverLoopCpuSec!) } : {}),
+    failures: total((r) => r.failures),
   };
 }

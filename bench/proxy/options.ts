@@ -1,50 +1,49 @@
-/** Run settings of the proxy benchmark: flags (`--duration 10`) win over environment variables. */
+/** Run settings of the proxy benchmark: flags (`--rounds 6`) win over environment variables. */
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
-  /** Measured seconds per target, split evenly over the rounds. */
-  durationSec: number;
-  warmupSec: number;
-  /** Untimed load on each row right before each of its measured rounds, after it sat idle meanwhile. */
-  roundWarmupSec: number;
-  /** Targets are measured in turn, round after round, so a burst of outside load hits every row alike. */
+  /** Rounds of the fixed-rate phase; every round starts fresh server processes. */
   rounds: number;
+  /** Server processes per row in each round, all loaded at once. */
+  processes: number;
+  /** Requests per second offered to each server process: low enough that no row queues. */
+  rate: number;
+  /** Connections per server process in the fixed-rate phase. */
   connections: number;
+  /** Untimed load before each round's measurement (JIT, connection pools, caches of the rows that have one). */
+  warmupSec: number;
+  /** Measured seconds per round. */
+  durationSec: number;
+  /** Requests per row in the unloaded-latency phase (one connection, one request after another). */
+  latencyRequests: number;
+  /** Seconds per row in the saturated req/s phase (0 skips it). */
+  saturatedSec: number;
   /** Log level of the gateway rows: 'warn' (no per-request line) or 'info' (the access log). */
   gatewayLog: string;
 }
 
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
+function wholeNumber(name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number >= ${min}`);
   return value;
 }
 
 export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      'round-warmup': { type: 'string' },
-      rounds: { type: 'string' },
-      connections: { type: 'string' },
-      'gateway-log': { type: 'string' },
-    },
-  });
-  const env = process.env;
-  const gatewayLog = values['gateway-log'] ?? env.PROXY_BENCH_GATEWAY_LOG ?? 'warn';
+  const names = ['rounds', 'processes', 'rate', 'connections', 'warmup', 'duration', 'latency-requests', 'saturated', 'gateway-log'] as const;
+  const { values } = parseArgs({ args: argv, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
+  const pick = (name: (typeof names)[number]) => (values[name] as string | undefined) ?? process.env[`PROXY_BENCH_${name.toUpperCase().replace('-', '_')}`];
+  const gatewayLog = pick('gateway-log') ?? 'warn';
   if (gatewayLog !== 'warn' && gatewayLog !== 'info') throw new Error('--gateway-log must be warn or info');
-  const durationSec = positiveInt('--duration', values.duration ?? env.PROXY_BENCH_DURATION, 10);
-  const rounds = positiveInt('--rounds', values.rounds ?? env.PROXY_BENCH_ROUNDS, 10);
-  if (rounds > durationSec) throw new Error('--rounds cannot exceed --duration (each round lasts at least 1 s)');
   return {
-    durationSec,
-    warmupSec: positiveInt('--warmup', values.warmup ?? env.PROXY_BENCH_WARMUP, 3),
-    roundWarmupSec: positiveInt('--round-warmup', values['round-warmup'] ?? env.PROXY_BENCH_ROUND_WARMUP, 1),
-    rounds,
-    connections: positiveInt('--connections', values.connections ?? env.PROXY_BENCH_CONNECTIONS, 50),
+    rounds: wholeNumber('--rounds', pick('rounds'), 6),
+    processes: wholeNumber('--processes', pick('processes'), 2),
+    rate: wholeNumber('--rate', pick('rate'), 300),
+    connections: wholeNumber('--connections', pick('connections'), 10),
+    warmupSec: wholeNumber('--warmup', pick('warmup'), 3),
+    durationSec: wholeNumber('--duration', pick('duration'), 10),
+    latencyRequests: wholeNumber('--latency-requests', pick('latency-requests'), 3000),
+    saturatedSec: wholeNumber('--saturated', pick('saturated'), 5, 0),
     gatewayLog,
   };
 }
