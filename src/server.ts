@@ -12,6 +12,7 @@ import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { refreshCookieName } from './http/session-cookies.js';
+import { logEvents } from './events.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
@@ -78,7 +79,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     return503OnClosing: true,
   });
   installErrorHandlers(app);
-  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'));
+  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log));
   metrics.observeAuth(auth);
   app.addHook('onClose', async () => {
     await auth.close();
@@ -122,16 +123,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
   }
 
-  const readinessChecks: Record<string, ReadinessCheck> = {
-    store: async () => {
-      await auth.stores.ping();
-      return 'ok';
-    },
-  };
-  for (const route of config.routes) readinessChecks[`upstream ${new URL(route.upstream).origin}`] ??= tcpReachable(route.upstream);
-  // Relays matter only for new logins: reported, but they do not take the gateway out of rotation.
+  // Ready means able to authenticate and forward: that takes the store. Upstreams, relays (new logins
+  // only) and logins are reported; one of them down must not take the whole gateway out of rotation.
+  const upstreams: Record<string, ReadinessCheck> = {};
+  for (const route of config.routes) upstreams[new URL(route.upstream).origin] ??= tcpReachable(route.upstream);
   const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
-  registerHealthRoutes(app, () => readinessChecks, () => ({ relays: relayReport() }));
+  const loginReport = () => {
+    const { pendingLogins, ignored: _ignored, ...totals } = auth.authenticator.stats();
+    return { pending: pendingLogins, ...totals };
+  };
+  registerHealthRoutes(app, {
+    required: {
+      store: async () => {
+        await auth.stores.ping();
+        return 'ok';
+      },
+    },
+    upstreams,
+    info: () => ({ relays: relayReport(), logins: loginReport() }),
+  });
   const limited = await registerRateLimits(app, config.rateLimit);
   // Only the sign-in and session endpoints read and set cookies: the cookie plugin's two hooks stay off
   // the proxied requests (their token source reads the Cookie header itself when there is no Bearer).

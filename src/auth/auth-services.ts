@@ -5,6 +5,7 @@
 import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
+import type { EmitEvent } from '../events.js';
 import { nowSeconds } from '../jwt/claims.js';
 import { createJwtIssuer } from '../jwt/issue.js';
 import { PortalAuthenticator } from '../nostr/portal-authenticator.js';
@@ -26,11 +27,24 @@ export interface AuthServices {
   endSession(sessionId: string): Promise<boolean>;
   /** Throws RelaysUnavailable unless at least one relay is connected. */
   assertRelaysUp(): void;
+  /** False from the moment the store stops answering until it answers again. */
+  storeAvailable(): boolean;
   close(): Promise<void>;
 }
 
-export async function createAuthServices(config: GatewayConfig, serviceKey: ServiceKey, onError: (error: unknown) => void): Promise<AuthServices> {
+export async function createAuthServices(
+  config: GatewayConfig,
+  serviceKey: ServiceKey,
+  onError: (error: unknown) => void,
+  emit: EmitEvent,
+): Promise<AuthServices> {
   const stores = await createStores(config.store);
+  let storeUp = true;
+  stores.watchAvailability?.((change) => {
+    storeUp = change.available;
+    if (change.available) emit('store_recovered', { store: config.store.kind });
+    else emit('store_unavailable', { store: config.store.kind, reason: change.reason }, 'error');
+  });
   const revocations = new RevocationList(stores.revocations, { clockToleranceSec: config.tokens.clockToleranceSec });
   try {
     await revocations.start();
@@ -38,7 +52,10 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     await stores.close();
     throw error;
   }
-  const pool = new RelayPool({ relays: config.relays });
+  const pool = new RelayPool({
+    relays: config.relays,
+    onLifecycle: ({ kind, url, attempt, reason }) => emit(`relay_${kind}`, { url, attempt, ...(reason ? { reason } : {}) }, kind === 'disconnected' ? 'warn' : 'info'),
+  });
   const authenticator = new PortalAuthenticator({
     pool,
     serviceSecretKey: serviceKey.secretKey,
@@ -54,6 +71,7 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     refreshTtlSec: config.tokens.refreshTtlSec,
     notBeforeOf: (userKey) => revocations.notBeforeOf(userKey),
     onSessionRevoked: (sessionId, until) => revocations.revokeSession(sessionId, until),
+    emit,
   });
   const logins = new LoginService({
     authenticator,
@@ -63,6 +81,7 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
     loginTtlSec: config.login.timeoutSec,
     grantablePermissions: config.login.requestPermissions,
     onError,
+    emit,
   });
   return {
     stores,
@@ -77,6 +96,7 @@ export async function createAuthServices(config: GatewayConfig, serviceKey: Serv
       await revocations.revokeSession(sessionId, now + config.tokens.accessTtlSec);
       return ended;
     },
+    storeAvailable: () => storeUp,
     assertRelaysUp() {
       if (!pool.status().some((relay) => relay.state === 'open')) throw new RelaysUnavailable(pool.status().map((r) => r.url));
     },

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
 import QRCode from 'qrcode';
 import { LoginNotFound } from '../errors.js';
+import { ignoreEvents, type EmitEvent } from '../events.js';
 import { nowSeconds } from '../jwt/claims.js';
 import type { LoginOutcome, PortalAuthenticator } from '../nostr/portal-authenticator.js';
 import { hashLoginSecret, openLoginResult, sealLoginResult } from './login-result-seal.js';
@@ -47,16 +48,20 @@ export interface LoginServiceOptions {
   /** Permissions a wallet may grant into the access token (those the gateway asked for); others are dropped. */
   grantablePermissions: readonly string[];
   onError?: (error: unknown) => void;
+  /** Each step of a login is logged. */
+  emit?: EmitEvent;
   now?: () => number;
 }
 
 export class LoginService {
   private readonly options: LoginServiceOptions;
   private readonly now: () => number;
+  private readonly emit: EmitEvent;
 
   constructor(options: LoginServiceOptions) {
     this.options = options;
     this.now = options.now ?? nowSeconds;
+    this.emit = options.emit ?? ignoreEvents;
   }
 
   async start(meta: SessionMeta = {}): Promise<StartedLogin> {
@@ -66,8 +71,12 @@ export class LoginService {
     const createdAt = this.now();
     await logins.createLogin({ id, status: 'pending', createdAt, expiresAt: createdAt + loginTtlSec + CLAIM_GRACE_SEC, secretHash: hashLoginSecret(secret) });
     const pending = authenticator.startLogin({
-      onHandshake: () => void this.update(id, { status: 'handshake' }, ['pending']),
+      onHandshake: ({ walletKey }) => {
+        this.emit('login_handshake', { login_id: id, npub: npubEncode(walletKey) });
+        void this.update(id, { status: 'handshake' }, ['pending']);
+      },
     });
+    this.emit('login_started', { login_id: id });
     void pending.outcome.then((outcome) => this.settle(id, secret, outcome, meta)).catch((error) => this.options.onError?.(error));
     return {
       login_id: id,
@@ -114,16 +123,21 @@ export class LoginService {
         const permissions = outcome.grantedPermissions.filter((p) => grantablePermissions.includes(p));
         const issued = await tokens.startSession(outcome.userKey, permissions, meta);
         await this.update(id, { status: 'approved', userKey: outcome.userKey, sealedResult: sealLoginResult(issued, secret, id) }, open);
+        this.emit('login_approved', { login_id: id, npub: npubEncode(outcome.userKey), session_id: issued.session_id });
         return;
       }
       case 'declined':
         await this.update(id, { status: 'declined', userKey: outcome.userKey, ...(outcome.reason ? { reason: outcome.reason } : {}) }, open);
+        // The reason is the wallet's free text: logged as a JSON string, and cut short.
+        this.emit('login_declined', { login_id: id, npub: npubEncode(outcome.userKey), ...(outcome.reason ? { reason: outcome.reason.slice(0, 200) } : {}) });
         return;
       case 'failed':
         await this.update(id, { status: 'expired', reason: outcome.error.message }, open);
+        this.emit('login_expired', { login_id: id, reason: outcome.error.message }, 'warn');
         return;
       default:
         await this.update(id, { status: 'expired' }, open);
+        this.emit('login_expired', { login_id: id, ...(outcome.status === 'cancelled' ? { reason: 'gateway shutting down' } : {}) });
     }
   }
 

@@ -5,7 +5,9 @@
  * refresh rotates, and presenting a rotated one revokes its whole session (RFC 9700 section 4.14.2).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { npubEncode } from 'nostr-tools/nip19';
 import { RefreshTokenInvalid, RefreshTokenReused } from '../errors.js';
+import { ignoreEvents, type EmitEvent } from '../events.js';
 import { nowSeconds } from '../jwt/claims.js';
 import type { JwtIssuer } from '../jwt/issue.js';
 import type { SessionMeta, SessionRecord, SessionStore } from './stores/types.js';
@@ -35,6 +37,8 @@ export interface TokenServiceOptions {
   notBeforeOf?: (userKey: string) => number | undefined;
   /** Called when a session ends through refresh-token reuse, to revoke its access tokens at once. */
   onSessionRevoked?: (sessionId: string, accessTokensExpireBy: number) => Promise<void>;
+  /** Refreshes and detected reuse are logged. */
+  emit?: EmitEvent;
 }
 
 export function hashRefreshToken(token: string): string {
@@ -54,6 +58,7 @@ export class TokenService {
   private readonly notBeforeOf: (userKey: string) => number | undefined;
 
   private readonly onSessionRevoked: TokenServiceOptions['onSessionRevoked'];
+  private readonly emit: EmitEvent;
 
   constructor(options: TokenServiceOptions) {
     this.issuer = options.issuer;
@@ -63,6 +68,7 @@ export class TokenService {
     this.now = options.now ?? nowSeconds;
     this.notBeforeOf = options.notBeforeOf ?? (() => undefined);
     this.onSessionRevoked = options.onSessionRevoked;
+    this.emit = options.emit ?? ignoreEvents;
   }
 
   /** A new session for a user who just signed in: its first access and refresh tokens. */
@@ -93,11 +99,13 @@ export class TokenService {
     const current = await this.sessions.findSessionByRefreshHash(hashRefreshToken(refreshToken));
     const result = await this.sessions.rotateRefreshToken(hashRefreshToken(refreshToken), hashRefreshToken(next), now, current?.expiresAt ?? now);
     if (result.outcome === 'reused') {
+      this.emit('refresh_token_reused', { session_id: result.session.id, npub: npubEncode(result.session.userKey) }, 'warn');
       await this.onSessionRevoked?.(result.session.id, now + this.accessTtlSec);
       throw new RefreshTokenReused();
     }
     if (result.outcome !== 'rotated') throw new RefreshTokenInvalid(`the refresh token is ${result.outcome === 'unknown' ? 'not known' : result.outcome}`);
     if (meta.userAgent !== undefined || meta.clientIp !== undefined) await this.sessions.touchSession(result.session.id, now, meta);
+    this.emit('session_refreshed', { session_id: result.session.id, npub: npubEncode(result.session.userKey) });
     return this.respond(result.session, next, now);
   }
 

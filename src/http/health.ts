@@ -1,11 +1,32 @@
-/** Liveness (`/healthz`) and readiness (`/readyz`): readiness checks that each upstream accepts connections. */
+/**
+ * Liveness (`/healthz`: the process serves HTTP) and readiness (`/readyz`: it can authenticate and
+ * forward). Readiness depends on the store alone; upstreams, relays and logins are reported in the
+ * body but never change the status, so one dead upstream does not take the gateway out of rotation.
+ * Every check has a short timeout and its result is kept about a second, so `/readyz` answers within
+ * a second however often a load balancer asks and whatever hangs behind it.
+ */
 import type { FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
 
-/** A named readiness probe; resolves to a short status text or throws with the reason. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A load balancer's or scraper's probe: its requests are logged only with `log.probes`. */
+    probe?: boolean;
+  }
+}
+
+/** A named probe; resolves to a short status text or throws with the reason. */
 export type ReadinessCheck = () => Promise<string>;
 
-export function tcpReachable(url: string, timeoutMs = 1000): ReadinessCheck {
+export interface CheckResult {
+  ok: boolean;
+  status: string;
+}
+
+export const CHECK_TIMEOUT_MS = 500;
+export const CHECK_CACHE_MS = 1000;
+
+export function tcpReachable(url: string, timeoutMs = CHECK_TIMEOUT_MS): ReadinessCheck {
   const { hostname, port, protocol } = new URL(url);
   const target = { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)) };
   return () =>
@@ -24,24 +45,59 @@ export function tcpReachable(url: string, timeoutMs = 1000): ReadinessCheck {
     });
 }
 
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  checks: () => Record<string, ReadinessCheck>,
-  info: () => Record<string, unknown> = () => ({}),
-): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const entries = Object.entries(checks());
-    const results = await Promise.all(
-      entries.map(async ([name, check]) => {
-        try {
-          return [name, { ok: true, status: await check() }] as const;
-        } catch (error) {
-          return [name, { ok: false, status: (error as Error).message }] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, result]) => result.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results), ...info() });
+/**
+ * `check` bounded by `timeoutMs` and remembered for `cacheMs`; callers that arrive while it runs share
+ * the same run. Never rejects.
+ */
+export function cachedCheck(check: ReadinessCheck, timeoutMs = CHECK_TIMEOUT_MS, cacheMs = CHECK_CACHE_MS): () => Promise<CheckResult> {
+  let last: { result: CheckResult; at: number } | undefined;
+  let running: Promise<CheckResult> | undefined;
+  const run = async (): Promise<CheckResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return { ok: true, status: await Promise.race([check(), timeout]) };
+    } catch (error) {
+      return { ok: false, status: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return () => {
+    if (last && performance.now() - last.at < cacheMs) return Promise.resolve(last.result);
+    running ??= run().then((result) => {
+      last = { result, at: performance.now() };
+      running = undefined;
+      return result;
+    });
+    return running;
+  };
+}
+
+export interface ReadinessSources {
+  /** The status depends on these: without them the gateway cannot authenticate or forward. */
+  required: Record<string, ReadinessCheck>;
+  /** Reported, keyed by upstream origin. */
+  upstreams: Record<string, ReadinessCheck>;
+  /** Further facts for the body (relays, logins), read at each request. */
+  info: () => Record<string, unknown>;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, sources: ReadinessSources): void {
+  const cached = (checks: Record<string, ReadinessCheck>) => Object.entries(checks).map(([name, check]) => [name, cachedCheck(check)] as const);
+  const required = cached(sources.required);
+  const upstreams = cached(sources.upstreams);
+  const results = (checks: typeof required) => Promise.all(checks.map(async ([name, check]) => [name, await check()] as const));
+
+  app.get('/healthz', { config: { probe: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { probe: true } }, async (_request, reply) => {
+    const [checks, reachable] = await Promise.all([results(required), results(upstreams)]);
+    const ready = checks.every(([, result]) => result.ok);
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(checks), upstreams: Object.fromEntries(reachable), ...sources.info() });
   });
 }

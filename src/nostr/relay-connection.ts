@@ -35,6 +35,18 @@ export interface RelayStatus {
   lastError?: string;
 }
 
+/**
+ * A connection coming up or going down: `connected` the first time, `reconnected` after an outage,
+ * `disconnected` once per outage (a drop, or a relay that cannot be reached). `attempt` counts the
+ * connection attempts since the last open connection.
+ */
+export interface RelayLifecycle {
+  url: string;
+  kind: 'connected' | 'reconnected' | 'disconnected';
+  attempt: number;
+  reason?: string;
+}
+
 export interface RelayConnectionOptions {
   /** TCP + WebSocket handshake. Default 5,000. */
   connectTimeoutMs?: number;
@@ -48,6 +60,8 @@ export interface RelayConnectionOptions {
   maxMessageBytes?: number;
   /** Jitter source in [0, 1); tests make it deterministic. */
   random?: () => number;
+  /** Told when the connection comes up or goes down (the gateway logs it). */
+  onLifecycle?: (change: RelayLifecycle) => void;
 }
 
 /** Callbacks of one subscription; `onEvent` only ever sees verified events that match `filters`. */
@@ -85,6 +99,10 @@ export class RelayConnection {
   private lastError: string | undefined;
   private socket: WebSocket | undefined;
   private attempt = 0;
+  /** Connection attempts since the last open connection (backoff's `attempt` restarts differently). */
+  private attemptsSinceOpen = 0;
+  /** The current outage has been announced. */
+  private reportedDown = false;
   private openedAtMs: number | undefined;
   private everOpened = false;
   private awaitingPong = false;
@@ -102,6 +120,7 @@ export class RelayConnection {
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
       random: options.random ?? Math.random,
+      onLifecycle: options.onLifecycle ?? (() => {}),
     };
     this.connect();
   }
@@ -147,6 +166,7 @@ export class RelayConnection {
 
   private connect(): void {
     this.state = 'connecting';
+    this.attemptsSinceOpen++;
     let socket: WebSocket;
     try {
       socket = new WebSocket(this.url, {
@@ -171,6 +191,9 @@ export class RelayConnection {
     this.state = 'open';
     this.openedAtMs = Date.now();
     if (this.everOpened) this.counters.reconnects++;
+    this.options.onLifecycle({ url: this.url, kind: this.everOpened ? 'reconnected' : 'connected', attempt: this.attemptsSinceOpen });
+    this.attemptsSinceOpen = 0;
+    this.reportedDown = false;
     this.everOpened = true;
     for (const [id, subscription] of this.subscriptions) {
       this.send(['REQ', id, ...resumeFilters(subscription.handler.filters, subscription.newestSec)]);
@@ -210,6 +233,10 @@ export class RelayConnection {
 
   private scheduleRetry(): void {
     this.state = 'backoff';
+    if (!this.reportedDown) {
+      this.reportedDown = true;
+      this.options.onLifecycle({ url: this.url, kind: 'disconnected', attempt: this.attemptsSinceOpen, ...(this.lastError ? { reason: this.lastError } : {}) });
+    }
     const delayMs = backoffDelayMs(this.attempt++, this.options.backoffInitialMs, this.options.backoffMaxMs, this.options.random);
     this.retryTimer = setTimeout(() => this.connect(), delayMs);
     this.retryTimer.unref();

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { RelayConnection, type SubscriptionHandler } from '../../src/nostr/relay-connection.js';
+import { RelayConnection, type RelayLifecycle, type SubscriptionHandler } from '../../src/nostr/relay-connection.js';
 import { backoffDelayMs, resumeFilters } from '../../src/nostr/relay-resume.js';
 import { startScriptedRelay, type ScriptedRelay } from '../support/relay-scripted.js';
 import { waitFor } from '../support/relay-wait.js';
@@ -146,6 +146,27 @@ describe('RelayConnection', () => {
     await waitFor(() => connection.status().liveSubscriptions === 1, 'subscription after the relay came up');
     expect(revived.received).toEqual([['REQ', 's1', { kinds: [1] }]]);
     expect(connection.status().counters.reconnects).toBe(0);
+  });
+
+  it('announces each connection, each outage once, and each reconnection with its attempt count', async () => {
+    const r = await relay();
+    const port = r.port;
+    await r.close();
+    const changes: RelayLifecycle[] = [];
+    const url = `ws://127.0.0.1:${port}`;
+    const connection = connect(url, { onLifecycle: (change) => changes.push(change) });
+    await waitFor(() => connection.status().counters.reconnects === 0 && changes.length === 1, 'first failure');
+    // Several failed attempts while the relay is down: still one announcement.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const revived = await relay({ port });
+    await waitFor(() => connection.status().state === 'open', 'open');
+    revived.dropConnections();
+    await waitFor(() => connection.status().counters.reconnects === 1, 'reconnected');
+    expect(changes.map(({ kind }) => kind)).toEqual(['disconnected', 'connected', 'disconnected', 'reconnected']);
+    expect(changes[0]).toMatchObject({ url, attempt: 1, reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(changes[1]!.attempt).toBeGreaterThan(1);
+    expect(changes[2]).toMatchObject({ url, attempt: 0, reason: 'connection closed (code 1006)' });
+    expect(changes[3]).toMatchObject({ url, attempt: 1 });
   });
 
   it('gives up a handshake that does not finish within the connect timeout', async () => {

@@ -14,6 +14,14 @@ const READY_TIMEOUT_MS = 10_000;
 export interface RedisServer {
   url: string;
   port: number;
+  /** SIGKILL, as a crash: every connection drops at once. The port stays reserved for restart(). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port (empty: nothing was persisted). */
+  restart(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing is answered, as an overloaded or frozen server. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -66,15 +74,24 @@ export async function startRedisServer(): Promise<RedisServer> {
     throw new Error(`${REDIS_SERVER_BIN} is missing: the Redis tests need a real server (apt-get install -y redis-server)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'portal-gateway-redis-'));
-  // Another process may take the free port before redis-server binds it: try a few ports.
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
+  const launch = async (port: number) => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     const child = spawn(REDIS_SERVER_BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitUntilReady(child);
     } catch (error) {
       await stopProcess(child);
+      throw error;
+    }
+    return child;
+  };
+  // Another process may take the free port before redis-server binds it: try a few ports.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    let child: ChildProcess;
+    try {
+      child = await launch(port);
+    } catch (error) {
       if (attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
       throw error;
@@ -82,6 +99,18 @@ export async function startRedisServer(): Promise<RedisServer> {
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
+      kill: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      },
+      restart: async () => {
+        await stopProcess(child);
+        child = await launch(port);
+      },
+      pause: () => void child.kill('SIGSTOP'),
+      resume: () => void child.kill('SIGCONT'),
       stop: async () => {
         await stopProcess(child);
         rmSync(dir, { recursive: true, force: true });

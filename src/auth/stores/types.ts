@@ -134,6 +134,12 @@ export type StoresConfig =
   | { kind: 'sqlite'; path: string }
   | { kind: 'redis'; url: string; keyPrefix?: string };
 
+/** A change in whether the backing store answers; `reason` is for the log only. */
+export interface StoreAvailability {
+  available: boolean;
+  reason?: string;
+}
+
 export interface Stores {
   sessions: SessionStore;
   revocations: RevocationStore;
@@ -141,6 +147,11 @@ export interface Stores {
   users: UserStore;
   /** Resolves when the backing store answers (readiness); throws StoreUnavailable otherwise. */
   ping(): Promise<void>;
+  /**
+   * Hear when a store reached over the network stops answering and when it answers again (a file or
+   * memory store has no outages of its own: absent). Returns the function that stops listening.
+   */
+  watchAvailability?(listener: (change: StoreAvailability) => void): () => void;
   /** Release connections and timers; other instances on the same backing store are unaffected. */
   close(): Promise<void>;
 }

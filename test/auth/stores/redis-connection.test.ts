@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStores } from '../../../src/auth/stores/redis/index.js';
-import type { RevocationEvent, Stores } from '../../../src/auth/stores/types.js';
+import type { RevocationEvent, StoreAvailability, Stores } from '../../../src/auth/stores/types.js';
 import { InvalidArgument, StoreUnavailable } from '../../../src/errors.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { newSession, nextValue, nowSec, randomHex } from './contract/harness.js';
@@ -99,6 +99,35 @@ describe('Redis store connection', () => {
     await doomed.stop();
     await expect(stores.users.isKnownUser(randomHex())).rejects.toBeInstanceOf(StoreUnavailable);
     await expect(stores.ping()).rejects.toBeInstanceOf(StoreUnavailable);
+  });
+
+  it('fails calls at once while Redis is down, names no library internals, and announces the outage and the recovery', async () => {
+    const flaky = await startRedisServer();
+    try {
+      const stores = await open('flaky:', flaky.url);
+      const changes: StoreAvailability[] = [];
+      stores.watchAvailability!((change) => changes.push(change));
+      const user = randomHex();
+      await stores.users.recordLogin(user, 1);
+      await flaky.kill();
+      await expect.poll(() => changes.length).toBe(1);
+      expect(changes[0]).toMatchObject({ available: false, reason: expect.any(String) });
+      for (const call of [() => stores.users.isKnownUser(user), () => stores.sessions.getSession('s'), () => stores.ping()]) {
+        const started = performance.now();
+        const error = await call().catch((e: unknown) => e);
+        expect(performance.now() - started).toBeLessThan(200);
+        expect(error).toBeInstanceOf(StoreUnavailable);
+        expect((error as Error).message).not.toMatch(/redis|stream|queue|retr|ECONN/i);
+      }
+      await flaky.restart();
+      await expect.poll(() => changes.length, { timeout: 5000 }).toBe(2);
+      expect(changes[1]).toEqual({ available: true });
+      await stores.users.recordLogin(user, 2);
+      expect(await stores.users.isKnownUser(user)).toBe(true);
+      await expect(stores.ping()).resolves.toBeUndefined();
+    } finally {
+      await flaky.stop();
+    }
   });
 
   it('rejects a malformed URL or key prefix with InvalidArgument', async () => {

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { InvalidArgument, StoreUnavailable } from '../../../errors.js';
 import type { Stores } from '../types.js';
+import { RedisAvailability } from './availability.js';
 import { assertRedisUrl, CONNECTION_OPTIONS, guard, toStoreError } from './connection.js';
 import { RedisEvents } from './events.js';
 import { RedisKeys } from './keys.js';
@@ -31,36 +32,57 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
   const redis = new Redis(options.url, CONNECTION_OPTIONS);
   // Pub/sub needs a connection of its own; events.ts resubscribes it after a reconnect.
   const subscriber = redis.duplicate({ autoResubscribe: false });
-  // Failures surface through rejected commands and ping(); without a listener ioredis would print them.
-  let lastError: unknown;
-  for (const client of [redis, subscriber]) client.on('error', (error: unknown) => (lastError = error));
-  const disconnect = () => {
-    redis.disconnect();
-    subscriber.disconnect();
-  };
+  const availability = new RedisAvailability([redis, subscriber]);
 
   let events: RedisEvents;
   try {
-    await redis.ping();
+    // Calls are not queued while disconnected (CONNECTION_OPTIONS): wait until both connections are up.
+    await Promise.all([whenReady(redis), whenReady(subscriber)]);
     events = await RedisEvents.start(subscriber, keys);
   } catch (error) {
-    disconnect();
-    // The connection error (e.g. ECONNREFUSED) says more than "max retries reached".
-    throw toStoreError(lastError ?? error, 'connecting');
+    redis.disconnect();
+    subscriber.disconnect();
+    // Start-up is the operator's moment: say why (e.g. ECONNREFUSED), never the URL (it may hold a password).
+    if (toStoreError(error) instanceof StoreUnavailable) {
+      throw new StoreUnavailable(`Redis store: cannot connect (${availability.error ?? (error as Error).message})`, { cause: error });
+    }
+    throw toStoreError(error);
   }
 
   return {
-    sessions: new RedisSessionStore(redis, keys),
-    revocations: new RedisRevocationStore(redis, keys, events),
-    logins: new RedisLoginStore(redis, keys, events),
-    users: new RedisUserStore(redis, keys),
+    sessions: new RedisSessionStore(redis, keys, availability),
+    revocations: new RedisRevocationStore(redis, keys, events, availability),
+    logins: new RedisLoginStore(redis, keys, events, availability),
+    users: new RedisUserStore(redis, keys, availability),
     ping: async () => {
-      await guard('ping', () => redis.ping());
-      if (!events.connected) throw new StoreUnavailable('Redis store: the pub/sub connection is down');
+      await guard(availability, () => redis.ping());
+      if (!events.connected) throw new StoreUnavailable('the store\'s notification connection is down');
     },
+    watchAvailability: (listener) => availability.changes.add(listener),
     close: async () => {
+      availability.close();
       // quit() lets replies in flight arrive; a connection that is already down is just dropped.
       await Promise.all([redis, subscriber].map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
+}
+
+/** Resolves when the connection is ready for commands; rejects with the first connection error. */
+function whenReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const settle = (error?: unknown) => {
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => settle();
+    const onError = (error: unknown) => settle(error);
+    const onEnd = () => settle(new Error('connection ended'));
+    client.once('ready', onReady);
+    client.once('error', onError);
+    client.once('end', onEnd);
+  });
 }

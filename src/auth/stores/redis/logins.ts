@@ -3,7 +3,7 @@ import { wallClockSec } from '../rules.js';
 import type { LoginPatch, LoginRecord, LoginStore, UpdateLoginOptions } from '../types.js';
 import { assertId, assertTime, expectedStatuses, validateLogin, validateLoginPatch } from '../validate.js';
 import { fromPairs, loginFromFields, loginToPairs } from './codec.js';
-import { expiresAtMs, guard, LuaScript } from './connection.js';
+import { expiresAtMs, guard, LuaScript, type CallObserver } from './connection.js';
 import type { RedisEvents } from './events.js';
 import type { RedisKeys } from './keys.js';
 import { CLAIM_LOGIN, CREATE_LOGIN, UPDATE_LOGIN } from './scripts.js';
@@ -17,17 +17,18 @@ export class RedisLoginStore implements LoginStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
+    private readonly health: CallObserver,
   ) {}
 
   async createLogin(record: LoginRecord): Promise<void> {
     const login = validateLogin(record);
     const args = [expiresAtMs(login.expiresAt), ...loginToPairs(login)];
-    await guard('createLogin', () => createScript.run(this.redis, [this.keys.login(login.id)], args));
+    await guard(this.health, () => createScript.run(this.redis, [this.keys.login(login.id)], args));
   }
 
   async getLogin(id: string): Promise<LoginRecord | undefined> {
     assertId(id, 'login id');
-    const fields = await guard('getLogin', () => this.redis.hgetall(this.keys.login(id)));
+    const fields = await guard(this.health, () => this.redis.hgetall(this.keys.login(id)));
     const login = loginFromFields(id, fields);
     return login && wallClockSec() < login.expiresAt ? login : undefined;
   }
@@ -43,7 +44,7 @@ export class RedisLoginStore implements LoginStore {
       changes.expiresAt === undefined ? '' : expiresAtMs(changes.expiresAt),
       ...loginToPairs(changes),
     ];
-    return (await guard('updateLogin', () => updateScript.run(this.redis, [this.keys.login(id)], args))) === 1;
+    return (await guard(this.health, () => updateScript.run(this.redis, [this.keys.login(id)], args))) === 1;
   }
 
   async claimLoginResult(id: string, secretHash: string, now: number): Promise<LoginRecord | undefined> {
@@ -51,7 +52,7 @@ export class RedisLoginStore implements LoginStore {
     assertId(secretHash, 'secretHash');
     assertTime(now, 'now');
     const args = [this.keys.loginChannel, id, secretHash, now];
-    const reply = await guard('claimLoginResult', () => claimScript.run(this.redis, [this.keys.login(id)], args));
+    const reply = await guard(this.health, () => claimScript.run(this.redis, [this.keys.login(id)], args));
     return reply === null ? undefined : loginFromFields(id, fromPairs(reply));
   }
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { wallClockSec } from '../rules.js';
 import type { RevocationEvent, RevocationSnapshot, RevocationStore } from '../types.js';
 import { assertId, assertTime, assertUserKey } from '../validate.js';
-import { guard, LuaScript } from './connection.js';
+import { guard, LuaScript, type CallObserver } from './connection.js';
 import type { RedisEvents } from './events.js';
 import type { RedisKeys } from './keys.js';
 import { RAISE_NOT_BEFORE, REVOKE_JTI } from './scripts.js';
@@ -15,25 +15,26 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
+    private readonly health: CallObserver,
   ) {}
 
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
     assertId(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
     const args = [jti, expiresAt, this.keys.revocationChannel, wallClockSec()];
-    await guard('revokeJti', () => revokeJtiScript.run(this.redis, [this.keys.revokedJtis], args));
+    await guard(this.health, () => revokeJtiScript.run(this.redis, [this.keys.revokedJtis], args));
   }
 
   async setUserNotBefore(userKey: string, notBefore: number): Promise<number> {
     assertUserKey(userKey);
     assertTime(notBefore, 'notBefore');
     const args = [userKey, notBefore, this.keys.revocationChannel];
-    return Number(await guard('setUserNotBefore', () => raiseNotBeforeScript.run(this.redis, [this.keys.userNotBefore], args)));
+    return Number(await guard(this.health, () => raiseNotBeforeScript.run(this.redis, [this.keys.userNotBefore], args)));
   }
 
   async loadRevocations(now: number): Promise<RevocationSnapshot> {
     assertTime(now, 'now');
-    return guard('loadRevocations', async () => {
+    return guard(this.health, async () => {
       const [jtiReply, notBeforeReply] = await Promise.all([
         this.redis.zrangebyscore(this.keys.revokedJtis, `(${now}`, '+inf', 'WITHSCORES'),
         this.redis.hgetall(this.keys.userNotBefore),

@@ -3,7 +3,7 @@ import { compareSessions, isLiveSession, wallClockSec } from '../rules.js';
 import type { RotateOutcome, RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
 import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
 import { fromPairs, sessionFromFields, sessionToPairs, toPairs } from './codec.js';
-import { expiresAtMs, guard, LuaScript } from './connection.js';
+import { expiresAtMs, guard, LuaScript, type CallObserver } from './connection.js';
 import type { RedisKeys } from './keys.js';
 import { CREATE_SESSION, REVOKE_SESSION, REVOKE_USER_SESSIONS, ROTATE_REFRESH_TOKEN, TOUCH_SESSION } from './scripts.js';
 
@@ -17,6 +17,7 @@ export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly health: CallObserver,
   ) {}
 
   async createSession(session: SessionRecord, refreshTokenHash: string, refreshExpiresAt: number): Promise<void> {
@@ -25,7 +26,7 @@ export class RedisSessionStore implements SessionStore {
     assertTime(refreshExpiresAt, 'refreshExpiresAt');
     const keys = [this.keys.session(record.id), this.keys.refreshToken(refreshTokenHash), this.keys.userSessions(record.userKey)];
     const args = [record.id, expiresAtMs(record.expiresAt), refreshExpiresAt, ...sessionToPairs(record)];
-    await guard('createSession', () => createScript.run(this.redis, keys, args));
+    await guard(this.health, () => createScript.run(this.redis, keys, args));
   }
 
   async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult> {
@@ -34,7 +35,7 @@ export class RedisSessionStore implements SessionStore {
     assertTime(now, 'now');
     assertTime(newExpiresAt, 'newExpiresAt');
     const keys = [this.keys.refreshToken(oldHash), this.keys.refreshToken(newHash)];
-    const reply = await guard('rotateRefreshToken', () => rotateScript.run(this.redis, keys, [this.keys.sessionPrefix, now, newExpiresAt]));
+    const reply = await guard(this.health, () => rotateScript.run(this.redis, keys, [this.keys.sessionPrefix, now, newExpiresAt]));
     const [outcome, sessionId, pairs] = reply as [RotateOutcome, string?, unknown?];
     const session = outcome === 'unknown' || sessionId === undefined ? undefined : sessionFromFields(sessionId, fromPairs(pairs));
     return outcome !== 'unknown' && session ? { outcome, session } : { outcome: 'unknown' };
@@ -45,7 +46,7 @@ export class RedisSessionStore implements SessionStore {
     assertTime(now, 'now');
     assertMeta(meta);
     const args = [now, ...toPairs({ userAgent: meta.userAgent, clientIp: meta.clientIp })];
-    return (await guard('touchSession', () => touchScript.run(this.redis, [this.keys.session(id)], args))) === 1;
+    return (await guard(this.health, () => touchScript.run(this.redis, [this.keys.session(id)], args))) === 1;
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -56,7 +57,7 @@ export class RedisSessionStore implements SessionStore {
   async listSessions(userKey: string): Promise<SessionRecord[]> {
     assertUserKey(userKey);
     const setKey = this.keys.userSessions(userKey);
-    return guard('listSessions', async () => {
+    return guard(this.health, async () => {
       const ids = await this.redis.smembers(setKey);
       const pipeline = this.redis.pipeline();
       for (const id of ids) pipeline.hgetall(this.keys.session(id));
@@ -78,24 +79,24 @@ export class RedisSessionStore implements SessionStore {
   async revokeSession(id: string, now: number): Promise<boolean> {
     assertId(id, 'session id');
     assertTime(now, 'now');
-    return (await guard('revokeSession', () => revokeScript.run(this.redis, [this.keys.session(id)], [now]))) === 1;
+    return (await guard(this.health, () => revokeScript.run(this.redis, [this.keys.session(id)], [now]))) === 1;
   }
 
   async revokeUserSessions(userKey: string, now: number): Promise<number> {
     assertUserKey(userKey);
     assertTime(now, 'now');
     const args = [this.keys.sessionPrefix, now];
-    return Number(await guard('revokeUserSessions', () => revokeUserScript.run(this.redis, [this.keys.userSessions(userKey)], args)));
+    return Number(await guard(this.health, () => revokeUserScript.run(this.redis, [this.keys.userSessions(userKey)], args)));
   }
 
   async findSessionByRefreshHash(hash: string): Promise<SessionRecord | undefined> {
     assertId(hash, 'refresh token hash');
-    const id = await guard('findSessionByRefreshHash', () => this.redis.hget(this.keys.refreshToken(hash), 'sessionId'));
+    const id = await guard(this.health, () => this.redis.hget(this.keys.refreshToken(hash), 'sessionId'));
     return id === null ? undefined : this.read(id);
   }
 
   private async read(id: string): Promise<SessionRecord | undefined> {
-    const fields = await guard('getSession', () => this.redis.hgetall(this.keys.session(id)));
+    const fields = await guard(this.health, () => this.redis.hgetall(this.keys.session(id)));
     const session = sessionFromFields(id, fields);
     return session && wallClockSec() < session.expiresAt ? session : undefined;
   }

@@ -1,0 +1,38 @@
+/**
+ * Lifecycle events: one log line each with a stable `event` name that log pipelines can match on (the
+ * README lists them all). Their fields are identifiers (relay URL, login and session ids, npub), never
+ * a token, a secret or a query value. HTTP-free parts of the gateway get an `EmitEvent`; routes write
+ * through their request logger with the same `event` field.
+ */
+export type GatewayEvent =
+  | 'relay_connected'
+  | 'relay_disconnected'
+  | 'relay_reconnected'
+  | 'store_unavailable'
+  | 'store_recovered'
+  | 'login_started'
+  | 'login_handshake'
+  | 'login_approved'
+  | 'login_declined'
+  | 'login_expired'
+  | 'session_refreshed'
+  | 'refresh_token_reused';
+
+export type EventLevel = 'info' | 'warn' | 'error';
+
+export type EmitEvent = (event: GatewayEvent, fields?: Record<string, unknown>, level?: EventLevel) => void;
+
+/** The part of a pino logger events need. */
+export interface EventLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Events written to `log`: `{"event":"relay_connected","url":…,"msg":"relay connected"}`. */
+export function logEvents(log: EventLogger): EmitEvent {
+  return (event, fields = {}, level = 'info') => log[level]({ event, ...fields }, event.replaceAll('_', ' '));
+}
+
+/** For the services used without a gateway around them (library use, tests). */
+export const ignoreEvents: EmitEvent = () => {};
