@@ -47,7 +47,7 @@ const token = keys.issuer.issue(user, { ttlSec: TOKEN_TTL_SEC, extraClaims: { jt
 // Issued before the user's watermark: a gateway that checks must refuse it, one that does not lets it through.
 const revokedToken = keys.issuer.issue(user, { ttlSec: TOKEN_TTL_SEC, now: Math.floor(Date.now() / 1000) - 7200 });
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-const redisVersion = /v=(\S+)/.exec(execFileSync(REDIS_SERVER_BIN, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+const redisVersion = /v=(\S+)/.exec(execFileSync(REDIS_SERVER_BIN ?? 'redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
 
 console.log(`Sessions benchmark, ${new Date().toISOString()}`);
 console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); redis-server ${redisVersion}`);

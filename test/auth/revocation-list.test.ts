@@ -10,6 +10,7 @@ import { createRedisStores } from '../../src/auth/stores/redis/index.js';
 import { createSqliteStores } from '../../src/auth/stores/sqlite/index.js';
 import type { Stores } from '../../src/auth/stores/types.js';
 import { StoreUnavailable } from '../../src/errors.js';
+import { describeWithRedis } from '../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 const alice = 'a'.repeat(64);
@@ -140,7 +141,7 @@ describe('RevocationList', () => {
     }
   });
 
-  describe('on Redis', () => {
+  describeWithRedis('on Redis', () => {
     let server: RedisServer;
     const opened: Stores[] = [];
     const open = async (keyPrefix: string) => {

@@ -3,13 +3,14 @@
  * relay process for wallet logins, and the rust-nostr test wallet. What one replica does to a session
  * (logout, logout everywhere, refresh rotation, a login) the other one must honour.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateKeyPair, verifyJwt } from '../../src/index.js';
 import type { TokenResponse } from '../../src/auth/token-service.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { refresh, requestJson } from '../support/http-json.js';
 import { startLogin, waitForLogin, waitForRelay, type StartedLogin } from '../support/login-client.js';
+import { describeWithRedis } from '../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { TestWallet } from '../support/wallet.js';
@@ -77,7 +78,7 @@ afterAll(async () => {
   await Promise.all([upstream?.close(), relay?.stop(), redis?.stop()]);
 });
 
-describe('a login started on one replica', () => {
+describeWithRedis('a login started on one replica', () => {
   it('is finished by a client polling the other one, which gets the tokens once', async () => {
     const wallet = new TestWallet();
     const tokens = await signIn(wallet, a, b);
@@ -112,7 +113,7 @@ describe('a login started on one replica', () => {
   });
 });
 
-describe('a logout on one replica', () => {
+describeWithRedis('a logout on one replica', () => {
   it('revokes the access token on the other replica within a second, and ends the session there', async () => {
     const wallet = new TestWallet();
     const session = await signIn(wallet, a, a);
@@ -153,7 +154,7 @@ describe('a logout on one replica', () => {
   });
 });
 
-describe('refresh rotation across replicas', () => {
+describeWithRedis('refresh rotation across replicas', () => {
   it('continues a chain on either replica and detects a token rotated on one replica reused on the other', async () => {
     const wallet = new TestWallet();
     const r0 = await signIn(wallet, b, a);
@@ -177,7 +178,7 @@ describe('refresh rotation across replicas', () => {
   });
 });
 
-describe('logs', () => {
+describeWithRedis('logs', () => {
   it('never contain a token or a login secret handed out by either replica', () => {
     expect(handedOut.length).toBeGreaterThan(10);
     const logs = a.output() + b.output();

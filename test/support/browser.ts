@@ -1,17 +1,23 @@
 /**
- * Headless Chromium (Debian's package) driven by playwright-core, and screenshots of each state kept
- * under test-artifacts/ for people reviewing a run.
+ * Headless Chromium (see chromium-executable.ts for which one) driven by playwright-core, and
+ * screenshots of each state kept under test-artifacts/ for people reviewing a run.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findChromium } from './chromium-executable.js';
 
 export const ARTIFACTS_DIR = 'test-artifacts';
 
-export function launchBrowser(): Promise<Browser> {
+/** Flags of every test browser: headless, no sandbox (tests may run as root), nothing phoning home. */
+export const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function launchBrowser(): Promise<Browser> {
+  const executable = await findChromium();
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    executablePath: executable.path,
+    env: { ...process.env, ...executable.env },
+    args: BROWSER_ARGS,
   });
 }
 

@@ -5,19 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStores } from '../../../src/auth/stores/index.js';
 import type { Stores, StoresConfig } from '../../../src/auth/stores/types.js';
 import { InvalidArgument } from '../../../src/errors.js';
+import { describeWithRedis } from '../../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { newSession, randomHex } from './contract/harness.js';
 
 describe('createStores', () => {
-  let server: RedisServer;
   const root = mkdtempSync(join(tmpdir(), 'portal-gateway-create-'));
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   async function roundTrip(stores: Stores): Promise<void> {
     try {
@@ -40,9 +34,17 @@ describe('createStores', () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it('opens the Redis store, with or without a key prefix', async () => {
-    await roundTrip(await createStores({ kind: 'redis', url: server.url }));
-    await roundTrip(await createStores({ kind: 'redis', url: server.url, keyPrefix: 'custom:' }));
+  describeWithRedis('on Redis', () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await startRedisServer();
+    });
+    afterAll(() => server?.stop());
+
+    it('opens the Redis store, with or without a key prefix', async () => {
+      await roundTrip(await createStores({ kind: 'redis', url: server.url }));
+      await roundTrip(await createStores({ kind: 'redis', url: server.url, keyPrefix: 'custom:' }));
+    });
   });
 
   it.each([

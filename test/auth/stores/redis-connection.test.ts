@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRedisStores } from '../../../src/auth/stores/redis/index.js';
 import type { RevocationEvent, StoreAvailability, Stores } from '../../../src/auth/stores/types.js';
 import { InvalidArgument, StoreUnavailable } from '../../../src/errors.js';
+import { describeWithRedis } from '../../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { newSession, nextValue, nowSec, randomHex } from './contract/harness.js';
 
-describe('Redis store connection', () => {
+describeWithRedis('Redis store connection', () => {
   let server: RedisServer;
   let admin: Redis;
   const opened: Stores[] = [];

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { createRedisStores } from '../../../src/auth/stores/redis/index.js';
+import { describeWithRedis } from '../../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { describeStoreContract } from './contract/index.js';
 
-describe('Redis stores', () => {
+describeWithRedis('Redis stores', () => {
   let server: RedisServer;
   beforeAll(async () => {
     server = await startRedisServer();
