@@ -5,6 +5,7 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
 import type { DestinationStream } from 'pino';
 import type { GatewayConfig } from './config/types.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
@@ -15,6 +16,7 @@ import { refreshCookieName } from './http/session-cookies.js';
 import { logEvents } from './events.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
+import { readTlsFiles, reloadTlsFiles } from './http/tls.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
 import { createAdminAuthenticator } from './http/admin-auth.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -51,6 +53,8 @@ export interface Gateway {
   auth: AuthServices;
   /** Start listening; resolves to the base URL. */
   listen(): Promise<string>;
+  /** With `listen.tls`: read the certificate and key again for new connections (throws ConfigInvalid, keeping the current ones, when they are bad). */
+  reloadTls(): void;
   /** Stop accepting connections, finish in-flight requests, release resources. */
   close(): Promise<void>;
 }
@@ -68,7 +72,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const metrics = createMetrics(() => verifier.stats());
 
+  const tls = config.listen.tls;
   const app = Fastify({
+    // An https.Server answers requests as an http.Server does: the app keeps the plain-HTTP types.
+    https: tls ? readTlsFiles(tls) : null,
     logger: loggerOptions(config.logLevel, options.logStream),
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
@@ -77,7 +84,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     bodyLimit: 1024 * 1024, // for the gateway's own JSON endpoints; proxied bodies are streamed
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-  });
+  }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log));
   metrics.observeAuth(auth);
@@ -172,6 +179,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     auth,
     async listen() {
       return app.listen({ host: config.listen.host, port: config.listen.port });
+    },
+    reloadTls() {
+      if (tls) reloadTlsFiles(app.server as unknown as HttpsServer, tls);
     },
     async close() {
       await app.close();

@@ -3,7 +3,8 @@
  * (`--config` or PORTAL_CONFIG) and the environment, or from the environment alone when it names
  * routes (PORTAL_ROUTES). With neither it runs on embedded defaults in front of a small demo API, so
  * that it can be tried with nothing else installed.
- * SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list.
+ * SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list and the TLS
+ * certificate.
  */
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
@@ -14,6 +15,7 @@ import { createGateway, type Gateway } from '../server.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { reloadRelays } from './relay-reload.js';
+import { reloadCertificate } from './tls-reload.js';
 import { runCommand } from './run-command.js';
 
 export const summary = 'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
@@ -73,7 +75,10 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       const url = await gateway.listen();
       io.stderr.write(banner(gateway, url, demo));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
-      const onHangUp = () => void reloadRelays(gateway.auth.pool, () => loadConfig(readRaw(), io.env).relays, gateway.app.log);
+      const onHangUp = () => {
+        reloadRelays(gateway.auth.pool, () => loadConfig(readRaw(), io.env).relays, gateway.app.log);
+        reloadCertificate(gateway, gateway.app.log);
+      };
       process.on('SIGHUP', onHangUp);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

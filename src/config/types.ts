@@ -66,6 +66,14 @@ export interface AdminConfig {
   pubkeys: string[];
 }
 
+/** HTTPS served by the gateway itself; SIGHUP reads both files again. */
+export interface TlsConfig {
+  /** PEM certificate (with its chain). */
+  certFile: string;
+  /** PEM private key. */
+  keyFile: string;
+}
+
 export interface RateLimitConfig {
   /** Requests per window per client address (or per user when signed in) on /auth and /admin writes. */
   max: number;
@@ -75,7 +83,7 @@ export interface RateLimitConfig {
 export interface GatewayConfig {
   /** Shown on the sign-in page. */
   serviceName: string;
-  listen: { host: string; port: number };
+  listen: { host: string; port: number; tls?: TlsConfig };
   /** Service secret key (hex or nsec); when absent one is generated and kept in `dataDir`. */
   serviceKey?: string;
   /** Directory for the generated service key and the embedded store. */

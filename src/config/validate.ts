@@ -7,7 +7,7 @@ import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
 import { relayUrlProblem } from './relays.js';
-import type { AuthPolicy, GatewayConfig, RouteConfig, StoreConfig } from './types.js';
+import type { AuthPolicy, GatewayConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -225,6 +225,12 @@ function validateStore(r: Reader, dataDir: string): StoreConfig {
   return { kind, url: url ?? '', ...(keyPrefix ? { keyPrefix } : {}) };
 }
 
+/** `listen.tls`: both files are required (whether they hold a usable pair is checked when they are read). */
+function validateTls(r: Reader): TlsConfig {
+  const file = (key: string) => r.string(key) ?? (r.has(key) ? '' : (r.problem(key, 'is required (a PEM file)') ?? ''));
+  return { certFile: file('certFile'), keyFile: file('keyFile') };
+}
+
 /** Validate a parsed configuration document; throws ConfigInvalid listing every problem. */
 export function validateConfig(raw: unknown): GatewayConfig {
   const problems: string[] = [];
@@ -234,7 +240,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
     'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName',
   ]);
 
-  const listen = root.object_('listen', ['host', 'port']);
+  const listen = root.object_('listen', ['host', 'port', 'tls']);
+  const tls = listen.object_('tls', ['certFile', 'keyFile']);
   const cookie = root.object_('cookie', ['name', 'secure', 'sameSite', 'domain']);
   const cors = root.object_('cors', ['origins', 'credentials']);
   const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize', 'verifyThreads']);
@@ -295,7 +302,11 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const dataDir = root.string('dataDir', d.dataDir);
   const config: GatewayConfig = {
     serviceName,
-    listen: { host: listen.string('host', d.listen.host), port: listen.integer('port', d.listen.port, 0, 65535) },
+    listen: {
+      host: listen.string('host', d.listen.host),
+      port: listen.integer('port', d.listen.port, 0, 65535),
+      ...(listen.has('tls') ? { tls: validateTls(tls) } : {}),
+    },
     serviceKey,
     dataDir,
     trustedIssuers,

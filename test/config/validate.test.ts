@@ -120,6 +120,18 @@ describe('validateConfig', () => {
     expect(problemsOf({ routes: [], cookie: { domain: 'example.com; HttpOnly=false' } })).toEqual(['cookie.domain: must be a host name such as example.com']);
   });
 
+  it('takes listen.tls with both files, and no TLS without it', () => {
+    const tls = { certFile: '/tls/cert.pem', keyFile: '/tls/key.pem' };
+    expect(validateConfig({ listen: { tls }, routes: [] }).listen.tls).toEqual(tls);
+    expect(validateConfig({ routes: [] }).listen.tls).toBeUndefined();
+    expect(problemsOf({ listen: { tls: { certFile: '' } }, routes: [] })).toEqual(['listen.tls.certFile: must be a non-empty string', 'listen.tls.keyFile: is required (a PEM file)']);
+    expect(problemsOf({ listen: { tls: 'on' }, routes: [] })).toEqual([
+      'listen.tls: must be an object',
+      'listen.tls.certFile: is required (a PEM file)',
+      'listen.tls.keyFile: is required (a PEM file)',
+    ]);
+  });
+
   it('rejects a document that is not an object', () => {
     expect(problemsOf([])).toEqual(['(root): must be a JSON object']);
     expect(problemsOf({})).toEqual(['routes: is required (an array of routes)']);

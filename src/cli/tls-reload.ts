@@ -1,0 +1,23 @@
+/**
+ * SIGHUP in `serve` with `listen.tls`: read the certificate and key again, so a renewed certificate is
+ * served to new connections without a restart. Files that cannot be read or do not make a usable pair
+ * change nothing; the error is logged.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { ConfigInvalid, GatewayError } from '../errors.js';
+import type { Gateway } from '../server.js';
+
+export function reloadCertificate(gateway: Pick<Gateway, 'config' | 'reloadTls'>, log: FastifyBaseLogger): boolean {
+  const tls = gateway.config.listen.tls;
+  if (!tls) return false;
+  try {
+    gateway.reloadTls();
+    log.info({ certFile: tls.certFile }, 'TLS certificate reloaded');
+    return true;
+  } catch (error) {
+    const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
+    const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    log.error({ code, problems }, `TLS certificate reload failed, keeping the current one: ${problems.join('; ')}`);
+    return false;
+  }
+}
