@@ -39,7 +39,8 @@ export type ErrorCode =
   | 'ERR_RELAY_NOT_FOUND'
   | 'ERR_LOGIN_DECLINED'
   | 'ERR_LOGIN_EXPIRED'
-  | 'ERR_GATEWAY_CALL';
+  | 'ERR_GATEWAY_CALL'
+  | 'ERR_LISTEN';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -338,5 +339,13 @@ export class GatewayCallFailed extends GatewayError {
   static readonly code = 'ERR_GATEWAY_CALL';
   constructor(message: string) {
     super(GatewayCallFailed.code, message);
+  }
+}
+
+/** The gateway cannot listen where it is told to (address in use, not allowed, not on this machine). */
+export class ListenFailed extends GatewayError {
+  static readonly code = 'ERR_LISTEN';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ListenFailed.code, message, options);
   }
 }

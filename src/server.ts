@@ -86,7 +86,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
-  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log));
+  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log)).catch(
+    async (error: unknown) => {
+      await pool?.close();
+      throw error;
+    },
+  );
   metrics.observeAuth(auth);
   app.addHook('onClose', async () => {
     await auth.close();

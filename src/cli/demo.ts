@@ -2,10 +2,10 @@
  * `portal-gateway demo [--port <n>]`: the whole wallet sign-in on this machine (local relay, demo API,
  * gateway, simulated wallet), narrated step by step, then left running for a browser until Ctrl-C.
  */
-import { InvalidArgument } from '../errors.js';
 import { startDemo } from '../demo/run-demo.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
+import { parsePort } from './option-values.js';
 import { runCommand } from './run-command.js';
 
 export const summary = 'try the wallet sign-in locally: relay, demo API, gateway and a simulated wallet';
@@ -21,16 +21,9 @@ const spec: CommandSpec = {
   notes: 'Everything listens on 127.0.0.1 and stops with Ctrl-C. Nothing is written to disk.',
 };
 
-function parsePort(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new InvalidArgument('--port must be a port number from 0 to 65535');
-  return port;
-}
-
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
-    const port = parsePort(args.string('port'));
+    const port = parsePort(args.string('port'), '--port');
     const demo = await startDemo({ ...(port === undefined ? {} : { port }), out: (line) => void io.stdout.write(`${line}\n`) });
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -26,3 +26,11 @@ export function parseWholeSeconds(text: string, option: string): number {
 export function parseOptionalWholeSeconds(text: string | undefined, option: string): number | undefined {
   return text === undefined ? undefined : parseWholeSeconds(text, option);
 }
+
+/** A TCP port number, 0 to 65535 (0: any free port). */
+export function parsePort(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new InvalidArgument(`${option} must be a port number from 0 to 65535`);
+  return port;
+}

@@ -1,31 +1,36 @@
 /**
- * `portal-gateway serve [--config <file>]`: run the gateway. The configuration comes from the file
- * (`--config` or PORTAL_CONFIG) and the environment, or from the environment alone when it names
- * routes (PORTAL_ROUTES). With neither it runs on embedded defaults in front of a small demo API, so
- * that it can be tried with nothing else installed.
- * SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list and the TLS
+ * `portal-gateway serve [--config <file>] [--host <h>] [--port <n>]`: run the gateway. The configuration
+ * comes from the file (`--config` or PORTAL_CONFIG) and the environment, or from the environment alone
+ * when it names routes (PORTAL_ROUTES). With neither it runs on embedded defaults in front of a small demo
+ * API, so that it can be tried with nothing else installed. A failure to start prints one line and exits 1
+ * at once. SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list and the TLS
  * certificate.
  */
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
+import type { GatewayConfig } from '../config/types.js';
 import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
 import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
 import { createGateway, type Gateway } from '../server.js';
-import type { CommandSpec } from './args.js';
-import { EXIT_OK, type CliIo } from './io.js';
+import { usageError, type CommandSpec } from './args.js';
+import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { parsePort } from './option-values.js';
 import { reloadRelays } from './relay-reload.js';
 import { reloadCertificate } from './tls-reload.js';
 import { runCommand } from './run-command.js';
+import { listenFailure, startupFailureLine } from './startup-failure.js';
 
 export const summary = 'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
 
 const spec: CommandSpec = {
   name: 'serve',
   summary,
-  synopsis: '[--config <file>]',
+  synopsis: '[--config <file>] [--host <h>] [--port <n>]',
   options: {
     config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG); see the README' },
+    host: { type: 'string', valueName: '<h>', description: 'address to listen on (over listen.host and PORTAL_GATEWAY_HOST)' },
+    port: { type: 'string', valueName: '<n>', description: 'port to listen on, 0 for any free one (over listen.port and PORTAL_GATEWAY_PORT)' },
   },
   maxPositionals: 0,
   notes: 'Every setting can also come from the environment: PORTAL_ + the key path in upper snake case (PORTAL_LISTEN_PORT, PORTAL_ROUTES, …).',
@@ -64,15 +69,46 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined): stri
   return lines.join('\n') + '\n';
 }
 
+/** `--host` / `--port` win over the config file and the environment. */
+function withListenFlags(config: GatewayConfig, host: string | undefined, port: number | undefined): GatewayConfig {
+  if (host === undefined && port === undefined) return config;
+  return { ...config, listen: { host: host ?? config.listen.host, port: port ?? config.listen.port } };
+}
+
+/** How long a gateway that failed to listen gets to release what it opened before the error is reported. */
+const CLOSE_AFTER_FAILURE_MS = 2000;
+
+async function startGateway(config: GatewayConfig): Promise<{ gateway: Gateway; url: string }> {
+  const gateway = await createGateway(config);
+  try {
+    return { gateway, url: await gateway.listen() };
+  } catch (error) {
+    // Relay connections, worker threads and the store would otherwise keep the failed process alive.
+    await Promise.race([gateway.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_AFTER_FAILURE_MS).unref())]);
+    throw listenFailure(error, config.listen);
+  }
+}
+
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const source = configSource(args.string('config'), io.env);
-    const demo = source === 'embedded' ? { upstream: await startDemoUpstream(), relay: await startDevRelay() } : undefined;
+    const host = args.string('host');
+    if (host === '') throw usageError(spec, 'option --host needs a host name or address');
+    const port = parsePort(args.string('port'), '--port');
+    let demo: Embedded | undefined;
+    let config: GatewayConfig | undefined;
     try {
+      let started: { gateway: Gateway; url: string };
       const readRaw = () => (demo ? embeddedConfig(demo.upstream.url, demo.relay.url) : readConfigSource(source));
-      const config = loadConfig(readRaw(), io.env);
-      const gateway = await createGateway(config);
-      const url = await gateway.listen();
+      try {
+        if (source === 'embedded') demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
+        config = withListenFlags(loadConfig(readRaw(), io.env), host, port);
+        started = await startGateway(config);
+      } catch (error) {
+        io.stderr.write(`${startupFailureLine(error, config?.store)}\n`);
+        return EXIT_FAILURE;
+      }
+      const { gateway, url } = started;
       io.stderr.write(banner(gateway, url, demo));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {

@@ -36,6 +36,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   ERR_LOGIN_EXPIRED: 410,
   ERR_GATEWAY_CALL: 502,
   ERR_CONFIG_INVALID: 500,
+  ERR_LISTEN: 500,
   ERR_INTERNAL: 500,
 };
 
