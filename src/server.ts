@@ -11,6 +11,7 @@ import type { GatewayConfig } from './config/types.js';
 import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
+import { discoveryPaths, gatewayPaths, type GatewayPaths } from './gateway-endpoints.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { refreshCookieName } from './http/session-cookies.js';
 import { logEvents } from './events.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: FastifyInstance;
   config: GatewayConfig;
+  /** Where the gateway's own endpoints are (under `config.gatewayPrefix`). */
+  paths: GatewayPaths;
   serviceKey: Omit<ServiceKey, 'secretKey'>;
   metrics: GatewayMetrics;
   auth: AuthServices;
@@ -61,6 +64,7 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  const paths = gatewayPaths(config.gatewayPrefix);
   // Without the native binding there is nothing to run on the threads: verification stays inline.
   const pool = config.tokens.verifyThreads > 0 && VerifyPool.supported ? new VerifyPool({ threads: config.tokens.verifyThreads }) : undefined;
   const verifier = new TokenVerifier({
@@ -126,6 +130,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cookieName: config.cookie.name,
     allowedOrigins: config.cors.origins,
     corsPreflight: config.cors.origins.length > 0,
+    signInPath: paths.login,
     onOutcome: metrics.countAuthOutcome,
   });
   if (config.cors.origins.length > 0) {
@@ -144,7 +149,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const { pendingLogins, ignored: _ignored, ...totals } = auth.authenticator.stats();
     return { pending: pendingLogins, ...totals };
   };
-  registerHealthRoutes(app, {
+  registerHealthRoutes(app, paths, {
     required: {
       store: async () => {
         await auth.stores.ping();
@@ -159,26 +164,28 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // the proxied requests (their token source reads the Cookie header itself when there is no Bearer).
   await app.register(async (sessions) => {
     await sessions.register(cookie);
-    registerLoginRoutes(sessions, auth, config.cookie, config.login.timeoutSec, limited);
+    registerLoginRoutes(sessions, auth, paths, config.cookie, config.login.timeoutSec, limited);
     registerSignInPage(sessions, {
       serviceName: config.serviceName,
       allowedRedirectOrigins: config.login.allowedRedirectOrigins,
       refreshCookieName: refreshCookieName(config.cookie),
+      paths,
     });
-    registerSessionRoutes(sessions, auth, config.cookie, config.cors.origins, limited);
+    registerSessionRoutes(sessions, auth, paths, config.cookie, config.cors.origins, limited);
   });
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
   const admin = createAdminAuthenticator(config.admin);
-  registerAdminRoutes(app, config, publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
-  registerRelayAdminRoutes(app, auth.pool, admin, limited);
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
+  registerRelayAdminRoutes(app, paths, auth.pool, admin, limited);
+  app.get(paths.metrics, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy, maxBodyBytes: config.limits.maxBodyBytes });
 
   return {
     app,
     config,
+    paths,
     serviceKey: publicServiceKey,
     metrics,
     auth,

@@ -3,6 +3,7 @@
  * from `--config` or PORTAL_CONFIG; without one the environment alone is checked (the container case).
  */
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
+import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';
@@ -24,6 +25,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const source = configSource(args.string('config'), io.env);
     const config = loadConfig(readConfigSource(source), io.env);
+    const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
+    if (shadowed) io.stderr.write(`${shadowed}\n`);
     io.stdout.write(
       `${typeof source === 'object' ? source.file : 'environment'}: OK — ${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ` +
         `listen ${config.listen.host}:${config.listen.port}, ` +

@@ -1,9 +1,12 @@
 /**
- * The first call of a terminal login: POST /auth/login on the gateway. What comes back is checked
- * before use; the gateway's own errors are passed on with its code, made safe to print.
+ * The first call of a terminal login: POST /auth/login on the gateway (under the gatewayPrefix its
+ * discovery document names). What comes back is checked before use; the gateway's own errors are passed
+ * on with its code, made safe to print.
  */
+import { gatewayPrefixFinder } from '../client/gateway-prefix.js';
 import type { LoginHandle } from '../client/login-follow.js';
 import { GatewayCallFailed } from '../errors.js';
+import { ENDPOINT_PATHS } from '../gateway-endpoints.js';
 import { printable } from './printable.js';
 
 export interface StartedLogin extends LoginHandle {
@@ -37,8 +40,11 @@ function isStartedLogin(body: unknown): body is StartedLogin {
 export async function startGatewayLogin(base: string): Promise<StartAnswer> {
   let response: Response;
   let body: unknown;
+  let loginPath: string = ENDPOINT_PATHS.login;
   try {
-    response = await fetch(`${base}/auth/login`, { method: 'POST', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+    const timed: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+    loginPath = (await gatewayPrefixFinder(timed, base, undefined)()) + ENDPOINT_PATHS.login;
+    response = await timed(base + loginPath, { method: 'POST', headers: { accept: 'application/json' } });
     body = await response.json();
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
@@ -49,5 +55,5 @@ export async function startGatewayLogin(base: string): Promise<StartAnswer> {
   if (typeof error === 'string' && ERROR_CODE.test(error) && typeof message === 'string') {
     return { ok: false, code: error, message: printable(message, 300) };
   }
-  throw new GatewayCallFailed(`${base} did not answer POST /auth/login as a portal-gateway does (HTTP ${response.status})`);
+  throw new GatewayCallFailed(`${base} did not answer POST ${loginPath} as a portal-gateway does (HTTP ${response.status})`);
 }

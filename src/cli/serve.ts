@@ -9,6 +9,7 @@
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import type { GatewayConfig } from '../config/types.js';
+import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
 import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
@@ -62,7 +63,7 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined): stri
       `  curl -i ${url}/api/profile                    # protected: 401 without a token`,
       `  TOKEN=$(node dist/cli.js issue ${keyFlag} --target ${user.npub} --hours 1)`,
       `  curl -H "Authorization: Bearer $TOKEN" ${url}/api/profile`,
-      `  curl -X POST ${url}/auth/login                 # start a wallet login (portal:// URL + QR code)`,
+      `  curl -X POST ${url}${gateway.paths.login}                 # start a wallet login (portal:// URL + QR code)`,
       `(wallet logins go through the local relay ${demo.relay.url}; use a config file with public relays for a phone)`,
     );
   }
@@ -103,6 +104,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       try {
         if (source === 'embedded') demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
         config = withListenFlags(loadConfig(readRaw(), io.env), host, port);
+        const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
+        if (shadowed) io.stderr.write(`${shadowed}\n`);
         started = await startGateway(config);
       } catch (error) {
         io.stderr.write(`${startupFailureLine(error, config?.store)}\n`);

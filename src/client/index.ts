@@ -6,6 +6,7 @@
  *   const login = await client.startLogin();      // show login.qrSvg or link to login.portalUrl
  *   if ((await login.result).status === 'approved') await client.fetch('/api/profile');
  */
+import { CLIENT_ENDPOINTS, gatewayPrefixFinder } from './gateway-prefix.js';
 import { followLogin, type LoginHandle } from './login-follow.js';
 import { TokenSession } from './session.js';
 import type { LoginResult, PendingLogin, PortalClient, PortalClientOptions, StartLoginOptions } from './types.js';
@@ -49,7 +50,11 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
     return base + path;
   }
 
-  const session = new TokenSession({ fetch: fetchImpl, url, credentials, ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}) });
+  const gatewayPrefix = gatewayPrefixFinder(fetchImpl, base, options.gatewayPrefix);
+  /** A gateway endpoint's URL: below the gateway's prefix. */
+  const endpoint = async (path: string) => url((await gatewayPrefix()) + path);
+
+  const session = new TokenSession({ fetch: fetchImpl, endpoint, credentials, ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}) });
 
   function send(path: string, init: RequestInit, token: string | undefined): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -60,7 +65,7 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
   async function startLogin(start: StartLoginOptions = {}): Promise<PendingLogin> {
     let response: Response;
     try {
-      response = await fetchImpl(url('/auth/login'), { method: 'POST', credentials, headers: { accept: 'application/json' } });
+      response = await fetchImpl(await endpoint(CLIENT_ENDPOINTS.login), { method: 'POST', credentials, headers: { accept: 'application/json' } });
     } catch (error) {
       throw new PortalClientError(`the gateway cannot be reached: ${(error as Error).message}`, 0, undefined);
     }
@@ -107,7 +112,7 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
     refresh: () => session.refresh(),
     async logout() {
       try {
-        const response = await authorizedFetch('/auth/logout', { method: 'POST', headers: { accept: 'application/json' } });
+        const response = await authorizedFetch((await gatewayPrefix()) + CLIENT_ENDPOINTS.logout, { method: 'POST', headers: { accept: 'application/json' } });
         await response.body?.cancel().catch(() => undefined);
       } finally {
         session.end('logout');

@@ -3,11 +3,13 @@
  * find them on disk), and the single-flight refresh: however many requests hit a 401 together, one
  * POST /auth/refresh runs and they all wait for it.
  */
+import { CLIENT_ENDPOINTS } from './gateway-prefix.js';
 import type { SignOutReason } from './types.js';
 
 export interface SessionContext {
   fetch: typeof fetch;
-  url(path: string): string;
+  /** The URL of a gateway endpoint (it may first have to find the gateway's prefix). */
+  endpoint(path: string): Promise<string>;
   credentials: 'omit' | 'same-origin' | 'include';
   onSignOut?: (reason: SignOutReason) => void;
 }
@@ -61,7 +63,7 @@ export class TokenSession {
     const held = this.refreshToken;
     let answer: RefreshAnswer | undefined;
     try {
-      const response = await this.ctx.fetch(this.ctx.url('/auth/refresh'), {
+      const response = await this.ctx.fetch(await this.ctx.endpoint(CLIENT_ENDPOINTS.refresh), {
         method: 'POST',
         credentials: this.ctx.credentials,
         headers: held ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },

@@ -49,6 +49,11 @@ export type SignOutReason = 'refresh-failed' | 'logout';
 export interface PortalClientOptions {
   /** The gateway's URL, e.g. `https://api.example.com`; `''` in a browser page served by the gateway itself. */
   baseUrl: string;
+  /**
+   * The gateway's `gatewayPrefix` (e.g. `'/.portal'`), under which its own endpoints sit. Default: read
+   * once from `<baseUrl>/.well-known/portal-gateway` (its `gateway_prefix`); `''` where there is none.
+   */
+  gatewayPrefix?: string;
   /** A fetch implementation; default the global `fetch`. */
   fetch?: typeof fetch;
   /**

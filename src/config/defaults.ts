@@ -5,6 +5,7 @@ import type { GatewayConfig } from './types.js';
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store'> = {
   serviceName: 'portal-gateway',
   listen: { host: '127.0.0.1', port: 8080 },
+  gatewayPrefix: '',
   dataDir: '.portal-gateway',
   trustedIssuers: [],
   walletUsers: [],

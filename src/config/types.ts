@@ -84,6 +84,8 @@ export interface GatewayConfig {
   /** Shown on the sign-in page. */
   serviceName: string;
   listen: { host: string; port: number; tls?: TlsConfig };
+  /** Path every endpoint of the gateway itself sits under ('' or e.g. '/.portal'); see src/gateway-endpoints.ts. */
+  gatewayPrefix: string;
   /** Service secret key (hex or nsec); when absent one is generated and kept in `dataDir`. */
   serviceKey?: string;
   /** Directory for the generated service key and the embedded store. */

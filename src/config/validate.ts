@@ -3,6 +3,7 @@
  * key with the expected type (e.g. `routes[1].auth: must be one of public, optional, required`).
  */
 import { ConfigInvalid } from '../errors.js';
+import { gatewayPaths, gatewayPrefixProblem, routePrefixProblem } from '../gateway-endpoints.js';
 import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
@@ -237,7 +238,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
     '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'walletUsers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
-    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName',
+    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName', 'gatewayPrefix',
   ]);
 
   const listen = root.object_('listen', ['host', 'port', 'tls']);
@@ -261,15 +262,26 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const trustedIssuers = publicKeyList(root, 'trustedIssuers', problems);
   const walletUsers = publicKeyList(root, 'walletUsers', problems);
 
+  let gatewayPrefix = d.gatewayPrefix;
+  if (raw.gatewayPrefix !== undefined && typeof raw.gatewayPrefix !== 'string') root.problem('gatewayPrefix', 'must be a string such as "/.portal"');
+  else if (typeof raw.gatewayPrefix === 'string') {
+    const problem = gatewayPrefixProblem(raw.gatewayPrefix);
+    if (problem) root.problem('gatewayPrefix', problem);
+    else gatewayPrefix = raw.gatewayPrefix;
+  }
+
   const routes: RouteConfig[] = [];
   const rawRoutes = raw.routes;
   if (rawRoutes === undefined) root.problem('routes', 'is required (an array of routes)');
   else if (!Array.isArray(rawRoutes)) root.problem('routes', 'must be an array of routes');
   else {
     const seen = new Map<string, number>();
+    const paths = gatewayPaths(gatewayPrefix);
     rawRoutes.forEach((value, i) => {
       const route = validateRoute(value, i, problems);
       if (!route) return;
+      const endpointProblem = routePrefixProblem(route.prefix, paths);
+      if (endpointProblem) problems.push(`routes[${i}].prefix: ${endpointProblem}`);
       const earlier = seen.get(route.prefix);
       if (earlier !== undefined) problems.push(`routes[${i}].prefix: "${route.prefix}" is already used by routes[${earlier}]`);
       seen.set(route.prefix, i);
@@ -307,6 +319,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
       port: listen.integer('port', d.listen.port, 0, 65535),
       ...(listen.has('tls') ? { tls: validateTls(tls) } : {}),
     },
+    gatewayPrefix,
     serviceKey,
     dataDir,
     trustedIssuers,

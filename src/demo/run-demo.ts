@@ -114,7 +114,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
  */
 function approveEveryLogin(gateway: Gateway, wallet: DemoWallet, out: (line: string) => void): void {
   gateway.app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'POST' || request.url !== '/auth/login' || reply.statusCode !== 201 || typeof payload !== 'string') return payload;
+    if (request.method !== 'POST' || request.url !== gateway.paths.login || reply.statusCode !== 201 || typeof payload !== 'string') return payload;
     const started = JSON.parse(payload) as { login_id: string; portal_url: string };
     out(`gateway login ${started.login_id} started: portal:// URL and QR code handed to the client`);
     wallet.approve(started.portal_url).catch((error: Error) => out(`wallet  could not approve login ${started.login_id}: ${error.message}`));

@@ -1,5 +1,6 @@
 /**
- * Service-to-service tokens and discovery:
+ * Service-to-service tokens and discovery (under gatewayPrefix; the discovery document at the root as well
+ * when it is free, see discoveryPaths):
  *   POST /admin/tokens { target_key, duration_hours, permissions? }  flow-A token for another service
  *   GET  /.well-known/portal-gateway                                 service key, trusted issuers, relays
  */
@@ -9,6 +10,7 @@ import { npubEncode } from 'nostr-tools/nip19';
 import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { BadRequest } from '../errors.js';
+import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { JwtIssuer } from '../jwt/issue.js';
 import { normalizePublicKey } from '../jwt/keys.js';
 import type { AdminAuthenticator } from './admin-auth.js';
@@ -32,6 +34,9 @@ function parseIssueRequest(body: unknown): { targetKey: string; ttlSec: number; 
 export function registerAdminRoutes(
   app: FastifyInstance,
   config: GatewayConfig,
+  paths: GatewayPaths,
+  /** Where the discovery document is served (see discoveryPaths). */
+  discoveryAt: readonly string[],
   serviceKey: Omit<ServiceKey, 'secretKey'>,
   issuer: JwtIssuer,
   admin: AdminAuthenticator,
@@ -39,7 +44,7 @@ export function registerAdminRoutes(
   /** The relays in use now (they can change at run time: /admin/relays, SIGHUP). */
   relays: () => readonly string[],
 ): void {
-  app.post('/admin/tokens', { config: limited }, async (request, reply) => {
+  app.post(paths.adminTokens, { config: limited }, async (request, reply) => {
     const who = await admin.authenticate(request);
     const { targetKey, ttlSec, permissions } = parseIssueRequest(request.body);
     const jti = randomBytes(16).toString('base64url');
@@ -53,11 +58,13 @@ export function registerAdminRoutes(
       .send({ token, token_type: 'Bearer', target_key: targetKey, expires_in: ttlSec, jti, permissions });
   });
 
-  app.get('/.well-known/portal-gateway', async () => ({
+  const discovery = async () => ({
     service_pubkey: serviceKey.publicKey,
     service_npub: serviceKey.npub,
     trusted_issuers: config.trustedIssuers,
     relays: relays(),
     algorithms: ['ES256K'],
-  }));
+    gateway_prefix: paths.prefix,
+  });
+  for (const path of discoveryAt) app.get(path, discovery);
 }

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
+import type { GatewayPaths } from '../gateway-endpoints.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -85,14 +86,14 @@ export interface ReadinessSources {
   info: () => Record<string, unknown>;
 }
 
-export function registerHealthRoutes(app: FastifyInstance, sources: ReadinessSources): void {
+export function registerHealthRoutes(app: FastifyInstance, paths: GatewayPaths, sources: ReadinessSources): void {
   const cached = (checks: Record<string, ReadinessCheck>) => Object.entries(checks).map(([name, check]) => [name, cachedCheck(check)] as const);
   const required = cached(sources.required);
   const upstreams = cached(sources.upstreams);
   const results = (checks: typeof required) => Promise.all(checks.map(async ([name, check]) => [name, await check()] as const));
 
-  app.get('/healthz', { config: { probe: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { probe: true } }, async (_request, reply) => {
+  app.get(paths.healthz, { config: { probe: true } }, async () => ({ status: 'ok' }));
+  app.get(paths.readyz, { config: { probe: true } }, async (_request, reply) => {
     const [checks, reachable] = await Promise.all([results(required), results(upstreams)]);
     const ready = checks.every(([, result]) => result.ok);
     return reply

@@ -1,5 +1,5 @@
 /**
- * Wallet login endpoints:
+ * Wallet login endpoints (under gatewayPrefix):
  *   POST /auth/login              start: portal:// URL, QR code, login secret (body + httpOnly cookie)
  *   GET  /auth/login/:id          status; once approved, the holder of the secret gets the tokens once
  *   GET  /auth/login/:id/events   the same status as server-sent events, until the login ends
@@ -10,6 +10,7 @@ import type { LoginView } from '../auth/login-service.js';
 import type { TokenResponse } from '../auth/token-service.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest } from '../errors.js';
+import type { GatewayPaths } from '../gateway-endpoints.js';
 import { clientMeta } from './client-meta.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 import { clearLoginSecretCookie, loginSecretOf, setLoginSecretCookie, setSessionCookies } from './session-cookies.js';
@@ -26,7 +27,14 @@ function loginId(request: FastifyRequest): string {
   return id;
 }
 
-export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, cookie: CookieConfig, loginTtlSec: number, limited: RateLimitedRoute): void {
+export function registerLoginRoutes(
+  app: FastifyInstance,
+  auth: AuthServices,
+  paths: GatewayPaths,
+  cookie: CookieConfig,
+  loginTtlSec: number,
+  limited: RateLimitedRoute,
+): void {
   const openStreams = new Set<() => void>();
 
   /** Status, plus the tokens the first time the secret holder asks after approval. */
@@ -39,26 +47,26 @@ export function registerLoginRoutes(app: FastifyInstance, auth: AuthServices, co
     const tokens = await auth.logins.claim(id, presented.secret);
     if (!tokens) return view;
     if (presented.from === 'cookie' && reply) {
-      setSessionCookies(reply, cookie, tokens);
-      clearLoginSecretCookie(reply, cookie);
+      setSessionCookies(reply, cookie, paths, tokens);
+      clearLoginSecretCookie(reply, cookie, paths);
     }
     return { ...view, claimed: true, ...tokens };
   }
 
-  app.post('/auth/login', { config: limited }, async (request, reply) => {
+  app.post(paths.login, { config: limited }, async (request, reply) => {
     auth.assertRelaysUp();
     const started = await auth.logins.start(clientMeta(request));
-    setLoginSecretCookie(reply, cookie, started.login_secret, loginTtlSec);
-    const base = `/auth/login/${started.login_id}`;
+    setLoginSecretCookie(reply, cookie, paths, started.login_secret, loginTtlSec);
+    const base = `${paths.login}/${started.login_id}`;
     return reply.code(201).send({ ...started, status_url: base, events_url: `${base}/events` });
   });
 
-  app.get('/auth/login/:id', async (request, reply) => {
+  app.get(`${paths.login}/:id`, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return statusWithTokens(request, reply, loginId(request));
   });
 
-  app.get('/auth/login/:id/events', async (request, reply) => {
+  app.get(`${paths.login}/:id/events`, async (request, reply) => {
     const id = loginId(request);
     let last = await statusWithTokens(request, undefined, id); // 404 before the stream starts
     reply.hijack();

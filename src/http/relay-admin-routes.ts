@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addRelay, removeRelay } from '../auth/relay-admin.js';
 import { relayUrlProblem } from '../config/relays.js';
 import { BadRequest } from '../errors.js';
+import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
 import type { AdminAuthenticator } from './admin-auth.js';
 import type { RateLimitedRoute } from './rate-limits.js';
@@ -28,15 +29,15 @@ function relayUrlOf(request: FastifyRequest): string {
   return url as string;
 }
 
-export function registerRelayAdminRoutes(app: FastifyInstance, pool: RelayPool, admin: AdminAuthenticator, limited: RateLimitedRoute): void {
+export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPaths, pool: RelayPool, admin: AdminAuthenticator, limited: RateLimitedRoute): void {
   const statusOf = (url: string) => pool.status().find((relay) => relay.url === url);
 
-  app.get('/admin/relays', { config: limited }, async (request, reply) => {
+  app.get(paths.adminRelays, { config: limited }, async (request, reply) => {
     await admin.authenticate(request);
     return reply.header('cache-control', 'no-store').send({ relays: pool.status() });
   });
 
-  app.post('/admin/relays', { config: limited }, async (request, reply) => {
+  app.post(paths.adminRelays, { config: limited }, async (request, reply) => {
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     const added = addRelay(pool, url);
@@ -44,7 +45,7 @@ export function registerRelayAdminRoutes(app: FastifyInstance, pool: RelayPool, 
     return reply.code(added ? 201 : 200).send({ added, relay: statusOf(url), relays: pool.relays });
   });
 
-  app.delete('/admin/relays', { config: limited }, async (request, reply) => {
+  app.delete(paths.adminRelays, { config: limited }, async (request, reply) => {
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     removeRelay(pool, url);

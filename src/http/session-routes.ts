@@ -1,5 +1,5 @@
 /**
- * Session endpoints for signed-in users:
+ * Session endpoints for signed-in users (under gatewayPrefix):
  *   POST   /auth/refresh        rotate: refresh token (cookie or {"refresh_token"}) → new pair
  *   POST   /auth/logout         end this session: its refresh family and the presented access token
  *   POST   /auth/logout-all     every token of the user issued before now dies at once, on every replica
@@ -12,6 +12,7 @@ import type { AuthServices } from '../auth/auth-services.js';
 import type { SessionRecord } from '../auth/stores/types.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid, SessionNotFound } from '../errors.js';
+import type { GatewayPaths } from '../gateway-endpoints.js';
 import { nowSeconds } from '../jwt/claims.js';
 import { assertSameOrigin } from '../proxy/csrf.js';
 import type { PortalIdentity } from '../proxy/identity.js';
@@ -54,24 +55,25 @@ function presentedRefreshToken(request: FastifyRequest, cookie: CookieConfig, al
 export function registerSessionRoutes(
   app: FastifyInstance,
   auth: AuthServices,
+  paths: GatewayPaths,
   cookie: CookieConfig,
   allowedOrigins: readonly string[],
   limited: RateLimitedRoute,
 ): void {
-  app.post('/auth/refresh', { config: limited }, async (request, reply) => {
+  app.post(paths.refresh, { config: limited }, async (request, reply) => {
     const presented = presentedRefreshToken(request, cookie, allowedOrigins);
     if (!presented) throw new RefreshTokenInvalid('no refresh token: send {"refresh_token": …} or the refresh cookie');
     try {
       const tokens = await auth.tokens.refresh(presented.token, clientMeta(request));
-      if (presented.fromCookie) setSessionCookies(reply, cookie, tokens);
+      if (presented.fromCookie) setSessionCookies(reply, cookie, paths, tokens);
       return reply.header('cache-control', 'no-store').send(tokens);
     } catch (error) {
-      if (presented.fromCookie && error instanceof GatewayError) clearSessionCookies(reply, cookie);
+      if (presented.fromCookie && error instanceof GatewayError) clearSessionCookies(reply, cookie, paths);
       throw error;
     }
   });
 
-  app.post('/auth/logout', { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
+  app.post(paths.logout, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
     if (identity.jti) await auth.revocations.revokeJti(identity.jti, identity.claims.exp);
     const sid = identity.claims.sid;
@@ -79,19 +81,19 @@ export function registerSessionRoutes(
       const session = await auth.stores.sessions.getSession(sid);
       if (session?.userKey === identity.targetKey) await auth.endSession(sid);
     }
-    clearSessionCookies(reply, cookie);
+    clearSessionCookies(reply, cookie, paths);
     return reply.code(200).send({ status: 'logged_out' });
   });
 
-  app.post('/auth/logout-all', { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
+  app.post(paths.logoutAll, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
     const notBefore = await auth.revocations.logoutEverywhere(identity.targetKey);
     const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds());
-    clearSessionCookies(reply, cookie);
+    clearSessionCookies(reply, cookie, paths);
     return reply.send({ status: 'logged_out_everywhere', sessions_revoked: sessions, not_before: notBefore });
   });
 
-  app.get('/auth/me', { config: SIGNED_IN }, async (request) => {
+  app.get(paths.me, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
     const sid = identity.claims.sid;
     const session = typeof sid === 'string' ? await auth.stores.sessions.getSession(sid) : undefined;
@@ -105,13 +107,13 @@ export function registerSessionRoutes(
     };
   });
 
-  app.get('/auth/sessions', { config: SIGNED_IN }, async (request) => {
+  app.get(paths.sessions, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
     const sessions = await auth.stores.sessions.listSessions(identity.targetKey);
     return { sessions: sessions.map((s) => sessionView(s, identity.claims.sid)) };
   });
 
-  app.delete('/auth/sessions/:id', { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {
+  app.delete(`${paths.sessions}/:id`, { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {
     const identity = identityOf(request);
     const { id } = request.params as { id: string };
     const session = await auth.stores.sessions.getSession(id);

@@ -11,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneF
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
 import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
+import { ENDPOINT_PATHS } from '../gateway-endpoints.js';
 import { sendError } from '../http/error-handler.js';
 import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
 import type { AuthPolicy } from '../config/types.js';
@@ -46,7 +47,7 @@ export interface PortalAuthPluginOptions {
   allowedOrigins?: readonly string[];
   /** Let CORS preflights through unauthenticated (set when @fastify/cors answers them). */
   corsPreflight?: boolean;
-  /** Sign-in page for routes with `loginRedirect`; default `/auth/login`. */
+  /** Sign-in page for routes with `loginRedirect`; default `/auth/login` (the gateway passes its prefixed one). */
   signInPath?: string;
   /** Called once per policy decision with 'ok', 'anonymous' or an error code (metrics). */
   onOutcome?: (outcome: string) => void;
@@ -120,7 +121,7 @@ function reject(
   options: PortalAuthPluginOptions,
 ): void {
   options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
-  const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? '/auth/login') : undefined;
+  const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? ENDPOINT_PATHS.login) : undefined;
   // Replying from a callback hook: send, and do not call done.
   if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
   // Answered here rather than by the app's error handler, so an app embedding the plugin gets the

@@ -219,6 +219,7 @@ describe('service tokens', () => {
       trusted_issuers: [],
       relays: [],
       algorithms: ['ES256K'],
+      gateway_prefix: '',
     });
   });
 });

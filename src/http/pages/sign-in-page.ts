@@ -1,9 +1,11 @@
 /**
  * The HTML of the sign-in page (GET /auth/login): one self-contained document with its stylesheet and
  * script inlined, no external assets, and a Content-Security-Policy that allows exactly those two by
- * hash, so an injected script or style could not run even if one slipped in.
+ * hash, so an injected script or style could not run even if one slipped in. The endpoints the script
+ * calls (they follow gatewayPrefix) travel in the page's settings, so the script, and its hash, stay fixed.
  */
 import { createHash } from 'node:crypto';
+import type { GatewayPaths } from '../../gateway-endpoints.js';
 import { SIGN_IN_JS } from './sign-in-script.js';
 import { SIGN_IN_CSS } from './sign-in-style.js';
 
@@ -16,6 +18,7 @@ export interface SignInPageOptions {
   hasRefreshCookie: boolean;
   /** The `next` target was refused: the page only explains why. */
   refused?: boolean;
+  paths: GatewayPaths;
 }
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -39,7 +42,12 @@ export function escapeHtml(text: string): string {
 export function renderSignInPage(options: SignInPageOptions): string {
   const name = escapeHtml(options.serviceName);
   const settings = escapeHtml(
-    JSON.stringify({ next: options.next, allowedOrigins: options.allowedRedirectOrigins, hasRefreshCookie: options.hasRefreshCookie }),
+    JSON.stringify({
+      next: options.next,
+      allowedOrigins: options.allowedRedirectOrigins,
+      hasRefreshCookie: options.hasRefreshCookie,
+      paths: { login: options.paths.login, refresh: options.paths.refresh, me: options.paths.me, logout: options.paths.logout },
+    }),
   );
   const status = options.refused
     ? 'This sign-in link is not valid: it would send you to an address this service does not trust.'
@@ -70,7 +78,7 @@ export function renderSignInPage(options: SignInPageOptions): string {
 <p id="who"></p>
 <button id="signout" type="button" class="secondary">Sign out</button>
 </div>
-${options.refused ? '<p><a id="restart" class="button" href="/auth/login">Sign in without the link</a></p>' : '<button id="retry" type="button" hidden>Start a new sign-in</button>'}
+${options.refused ? `<p><a id="restart" class="button" href="${escapeHtml(options.paths.login)}">Sign in without the link</a></p>` : '<button id="retry" type="button" hidden>Start a new sign-in</button>'}
 <noscript><p>This page needs JavaScript to follow the sign-in.</p></noscript>
 </main>
 ${options.refused ? '' : `<script>${SIGN_IN_JS}</script>`}

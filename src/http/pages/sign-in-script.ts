@@ -6,6 +6,7 @@
  * which sets the session cookies, then goes back to `next`. A browser that still holds a refresh
  * cookie is signed in again through POST /auth/refresh without a new login.
  *
+ * The endpoints' paths (below gatewayPrefix) come from the page's settings.
  * Text from the server (the wallet's decline reason) only ever goes into `textContent`.
  */
 import { REDIRECT_CHECK_JS } from './redirect-target.js';
@@ -16,6 +17,7 @@ ${REDIRECT_CHECK_JS}
 var main = document.getElementById('signin');
 if (!main || main.getAttribute('data-state') === 'refused') return;
 var settings = JSON.parse(main.getAttribute('data-settings'));
+var paths = settings.paths;
 var $ = function (id) { return document.getElementById(id); };
 var statusText = $('status'), loginBox = $('login'), qr = $('qr'), openLink = $('open'), countdown = $('countdown');
 var reasonText = $('reason'), doneBox = $('done'), who = $('who'), retry = $('retry'), signOut = $('signout');
@@ -92,7 +94,7 @@ async function startLogin() {
   setState('loading', 'Starting sign-in…');
   var response;
   try {
-    response = await fetch('/auth/login', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } });
+    response = await fetch(paths.login, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } });
   } catch (e) {
     return fail('The sign-in service cannot be reached. Check your connection and try again.');
   }
@@ -184,7 +186,7 @@ function signedIn(npub) {
 
 async function tryRefresh() {
   try {
-    var response = await fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } });
+    var response = await fetch(paths.refresh, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } });
     return response.ok;
   } catch (e) {
     return false;
@@ -193,7 +195,7 @@ async function tryRefresh() {
 
 async function whoAmI() {
   try {
-    var response = await fetch('/auth/me', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    var response = await fetch(paths.me, { credentials: 'same-origin', headers: { accept: 'application/json' } });
     return response.ok ? (await jsonOf(response)).npub : undefined;
   } catch (e) {
     return undefined;
@@ -203,7 +205,7 @@ async function whoAmI() {
 retry.addEventListener('click', function () { startLogin(); });
 signOut.addEventListener('click', async function () {
   signOut.disabled = true;
-  var logout = function () { return fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } }); };
+  var logout = function () { return fetch(paths.logout, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } }); };
   try {
     // An expired access cookie cannot sign out, but the refresh cookie would sign the browser in again.
     var response = await logout();
