@@ -1,4 +1,5 @@
 /** `portal-gateway issue`: sign a Portal JWT for a target key. */
+import { InvalidArgument } from '../errors.js';
 import { decodeJwtWithoutVerifying } from '../jwt/decode.js';
 import { issueJwt } from '../jwt/issue.js';
 import { getPublicKey } from '../jwt/keys.js';
@@ -19,6 +20,7 @@ const spec: CommandSpec = {
     ...KEY_OPTIONS,
     target: { type: 'string', valueName: '<npub|hex>', description: 'the key the token is issued for (its target_key claim)' },
     hours: { type: 'string', valueName: '<N>', description: 'lifetime in hours, fractions allowed (0.5 = 30 minutes)' },
+    permission: { type: 'string', multiple: true, valueName: '<name>', description: 'permission granted by the token (its permissions claim); repeat for several' },
     claim: { type: 'string', multiple: true, valueName: '<name=value>', description: 'extra claim; a JSON value is used as JSON, else a string' },
     now: { type: 'string', valueName: '<unix seconds>', description: 'issue time instead of the current time' },
     json: { type: 'boolean', description: 'print {"token","issuer","claims"} instead of the bare token' },
@@ -27,11 +29,28 @@ const spec: CommandSpec = {
   notes: `With no key option the secret key is read from ${DEFAULT_KEY_ENV}.`,
 };
 
+/**
+ * `--permission` values as the `permissions` claim, after the `--claim` ones. A `permissions` claim
+ * that is not an array of strings is refused: verifiers reject such a token (ERR_JWT_CLAIMS).
+ */
+function withPermissions(claims: Record<string, unknown>, permissions: readonly string[]): Record<string, unknown> {
+  if (Object.hasOwn(claims, 'permissions')) {
+    if (permissions.length > 0) throw new InvalidArgument('give permissions with --permission or with --claim permissions=…, not both');
+    const given = claims.permissions;
+    if (!Array.isArray(given) || !given.every((p) => typeof p === 'string')) {
+      throw new InvalidArgument('--claim permissions must be a JSON array of strings; or repeat --permission <name>');
+    }
+  }
+  if (permissions.length === 0) return claims;
+  if (permissions.some((p) => p.trim() === '')) throw new InvalidArgument('--permission needs a non-empty name');
+  return { ...claims, permissions: [...new Set(permissions)] };
+}
+
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const target = args.requiredString('target');
     const hours = parsePositiveHours(args.requiredString('hours'), '--hours');
-    const extraClaims = parseClaimArgs(args.list('claim'));
+    const extraClaims = withPermissions(parseClaimArgs(args.list('claim')), args.list('permission'));
     const now = parseOptionalWholeSeconds(args.string('now'), '--now');
     const secretKey = await readSecretKey(args, io);
     const token = issueJwt(secretKey, target, hours, { now, extraClaims });

@@ -1,4 +1,4 @@
-/** Portal claims: the strict claim rules (profile step 9) and the time checks (steps 10-11). */
+/** Portal claims: the strict claim rules (docs/protocol.md 2.5 step 9) and the time checks (steps 10-11). */
 import { JwtClaimsInvalid, JwtExpired, JwtNotYetValid } from '../errors.js';
 import { defaultBackend, liftXOnly } from './es256k.js';
 import type { JsonObject } from './strict-json.js';
@@ -16,6 +16,8 @@ export interface PortalClaims {
   iat?: number;
   /** The other party of the token: x-only key, 64 lower-case hex chars. */
   target_key: string;
+  /** Permissions granted to the bearer (checked to be strings). */
+  permissions?: string[];
   /** Extra claims (e.g. `jti`, `permissions`), passed through as parsed. */
   [claim: string]: unknown;
 }
@@ -50,6 +52,11 @@ export function validateClaims(payload: JsonObject): PortalClaims {
   }
   if (!isCurvePointCached(targetKey)) {
     throw new JwtClaimsInvalid('claim "target_key" is not the x coordinate of a secp256k1 point');
+  }
+  // Routes grant access by it: a malformed one is an error, never read as "no permissions".
+  const permissions = payload.permissions;
+  if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
+    throw new JwtClaimsInvalid('claim "permissions" must be an array of strings');
   }
   return payload as PortalClaims;
 }

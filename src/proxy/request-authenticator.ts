@@ -26,10 +26,6 @@ export interface RequestAuthenticatorOptions {
   wallet?: WalletTokenVerifier;
 }
 
-function permissionsOf(claims: PortalClaims): string[] {
-  const value = claims.permissions;
-  return Array.isArray(value) ? value.filter((p): p is string => typeof p === 'string') : [];
-}
 
 export class RequestAuthenticator {
   private readonly verifier: TokenVerifier;
@@ -93,7 +89,7 @@ export class RequestAuthenticator {
         npub: this.npubOf(claims.target_key),
         flow: 'service',
         issuer,
-        permissions: Object.freeze(permissionsOf(claims)),
+        permissions: Object.freeze([...(claims.permissions ?? [])]),
         jti: typeof claims.jti === 'string' ? claims.jti : undefined,
         claims,
       });

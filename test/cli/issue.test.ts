@@ -2,6 +2,7 @@ import { importJWK, jwtVerify } from 'jose';
 import { npubEncode } from 'nostr-tools/nip19';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/issue.js';
+import { verifyJwt } from '../../src/jwt/verify.js';
 import { jwtVectors } from '../support/vectors.js';
 import { evenYKeyFromOpenSsl, expectSecretAbsent, runInProcess, type Captured } from './helpers.js';
 
@@ -82,6 +83,28 @@ describe('issue', () => {
     expect(payload).toMatchObject({ jti: 'abc', permissions: ['read'], level: 3 });
   });
 
+  it('--permission (repeatable) sets the permissions claim, which the gateway verifier reads', async () => {
+    const result = await issue(['--target', user.publicHex, '--hours', '1', '--now', String(NOW), '--permission', 'read', '--permission', 'admin', '--claim', 'jti=x']);
+    expect(result.code).toBe(0);
+    const token = result.stdout.trimEnd();
+    const payload = payloadOf(token);
+    expect(Object.keys(payload)).toEqual(['exp', 'nbf', 'iat', 'target_key', 'jti', 'permissions']);
+    expect(payload.permissions).toEqual(['read', 'admin']);
+    expect(verifyJwt(issuer.publicHex, token, { now: NOW }).permissions).toEqual(['read', 'admin']);
+  });
+
+  it.each([
+    [['--permission', 'read', '--claim', 'permissions=["x"]'], /--permission or with --claim permissions=…, not both/],
+    [['--permission', ''], /--permission needs a non-empty name/],
+    [['--claim', 'permissions=admin'], /--claim permissions must be a JSON array of strings/],
+    [['--claim', 'permissions=[1]'], /--claim permissions must be a JSON array of strings/],
+  ])('refuses permissions %j that would not verify (exit code 2)', async (extra, message) => {
+    const result = await issue(['--target', user.publicHex, '--hours', '1', ...extra]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+  });
+
   it('--json prints the token, the issuer key and the claims', async () => {
     const result = await issue(['--target', user.publicHex, '--hours', '1', '--now', String(NOW), '--json']);
     expect(result.code).toBe(0);
@@ -136,7 +159,7 @@ describe('issue', () => {
     const result = await issue(['--help'], {});
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: portal-gateway issue --target <npub\|hex> --hours <N>/);
-    for (const option of ['--key ', '--key-file', '--key-env', '--target', '--hours', '--claim', '--now', '--json']) {
+    for (const option of ['--key ', '--key-file', '--key-env', '--target', '--hours', '--permission', '--claim', '--now', '--json']) {
       expect(result.stdout).toContain(option);
     }
     expect(result.stdout).toContain('PORTAL_SERVICE_KEY');

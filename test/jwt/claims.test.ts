@@ -59,6 +59,14 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
       expect(validate(`{"exp":${NOW}}`)).toBe('ERR_JWT_CLAIMS');
     });
 
+    it('permissions, when present, must be an array of strings (a string is not read as "none")', () => {
+      const withPermissions = (literal: string) => `{"exp":${NOW},"target_key":"${TARGET}","permissions":${literal}}`;
+      for (const literal of ['[]', '["read"]', '["read","admin"]']) expect(validate(withPermissions(literal)), literal).toBe('valid');
+      for (const literal of ['"admin"', '"read,admin"', 'null', '{}', '1', 'true', '[1]', '["read",null]', '[["admin"]]']) {
+        expect(validate(withPermissions(literal)), literal).toBe('ERR_JWT_CLAIMS');
+      }
+    });
+
     it('passes unknown claims through untouched', () => {
       const payload = { exp: NOW, target_key: TARGET, jti: 'id-1', permissions: ['read'], nested: { a: 1 } };
       expect(m.claims.validateClaims(structuredClone(payload))).toEqual(payload);
@@ -128,6 +136,7 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
 
     it('reports bad claims before any time check', () => {
       expect(verifyPayload(`{"exp":${NOW - 9999},"target_key":"${TARGET.toUpperCase()}"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
+      expect(verifyPayload(`{"exp":${NOW + 10},"target_key":"${TARGET}","permissions":"admin"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
       expect(verifyPayload(`{"exp":${NOW + 10},"iat":1.5,"target_key":"${TARGET}"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
     });
 
