@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { applyRelayList, type RelayListChange } from '../auth/relay-admin.js';
 import { ConfigInvalid, GatewayError } from '../errors.js';
+import { redactText, redactUrl } from '../http/logging.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
 
 /** Reads the relay list as at start-up; throws (typed) when the configuration is bad. */
@@ -16,12 +17,13 @@ export function reloadRelays(pool: RelayPool, source: RelayListSource, log: Fast
   try {
     // applyRelayList checks every URL before it changes anything.
     const change = applyRelayList(pool, source());
-    log.info({ added: change.added, removed: change.removed, relays: change.relays }, `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
+    // Relay URLs are logged like request URLs: a relay's query may carry an access key.
+    log.info({ added: change.added.map(redactUrl), removed: change.removed.map(redactUrl), relays: change.relays.map(redactUrl) }, `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
     return change;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
     const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
-    log.error({ code, problems, relays: pool.relays }, `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
+    log.error({ code, problems: problems.map(redactText), relays: pool.relays.map(redactUrl) }, `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
     return undefined;
   }
 }

@@ -12,6 +12,7 @@ import { BadRequest } from '../errors.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
 import type { AdminAuthenticator } from './admin-auth.js';
+import { redactUrl } from './logging.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 
 /** `url` from the JSON body or, for DELETE (bodies there are unusual), the query string. */
@@ -41,7 +42,7 @@ export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPat
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     const added = addRelay(pool, url);
-    if (added) request.log.info({ admin: who, relay: url }, 'relay added');
+    if (added) request.log.info({ admin: who, relay: redactUrl(url) }, 'relay added');
     return reply.code(added ? 201 : 200).send({ added, relay: statusOf(url), relays: pool.relays });
   });
 
@@ -49,7 +50,7 @@ export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPat
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     removeRelay(pool, url);
-    request.log.info({ admin: who, relay: url }, 'relay removed');
+    request.log.info({ admin: who, relay: redactUrl(url) }, 'relay removed');
     return reply.send({ removed: url, relays: pool.relays });
   });
 }
