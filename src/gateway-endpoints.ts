@@ -20,6 +20,10 @@ export const ENDPOINT_PATHS = {
   readyz: '/readyz',
   metrics: '/metrics',
   discovery: '/.well-known/portal-gateway',
+  /** GET/HEAD forward-auth answers for nginx, Caddy, Traefik; `/:name` applies a named policy. */
+  forwardAuth: '/auth/verify',
+  /** Public keys of the identity assertions (`x-portal-assertion`). */
+  jwks: '/.well-known/jwks.json',
 } as const;
 
 export type EndpointName = keyof typeof ENDPOINT_PATHS;

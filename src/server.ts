@@ -31,6 +31,10 @@ import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { VerifyPool } from './jwt/verify-pool.js';
 import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
+import { AssertionKeys } from './assertion/assertion-keys.js';
+import { AssertionSigner } from './assertion/assertion-signer.js';
+import { registerForwardAuthRoutes } from './http/forward-auth-routes.js';
+import { registerJwksRoute } from './http/jwks-route.js';
 import { registerRoutes } from './proxy/forward.js';
 import { portalAuth } from './proxy/portal-auth-plugin.js';
 import { RequestAuthenticator } from './proxy/request-authenticator.js';
@@ -44,6 +48,8 @@ export interface GatewayOptions {
    * a configuration key.
    */
   revocationCheck?: boolean;
+  /** The demo only: an assertion key generated in memory, so that nothing is written to disk. */
+  ephemeralAssertionKey?: boolean;
 }
 
 export interface Gateway {
@@ -75,6 +81,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onVerified: (seconds) => metrics.observeVerify(seconds),
   });
   const metrics = createMetrics(() => verifier.stats());
+  const assertionKeys = config.assertion.enabled ? new AssertionKeys(config.assertion, config.dataDir, { ephemeral: options.ephemeralAssertionKey }) : undefined;
+  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec);
 
   const tls = config.listen.tls;
   const app = Fastify({
@@ -98,6 +106,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   );
   metrics.observeAuth(auth);
   app.addHook('onClose', async () => {
+    assertionKeys?.close();
     await auth.close();
     await pool?.close();
   });
@@ -143,7 +152,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Ready means able to authenticate and forward: that takes the store. Upstreams, relays (new logins
   // only) and logins are reported; one of them down must not take the whole gateway out of rotation.
   const upstreams: Record<string, ReadinessCheck> = {};
-  for (const route of config.routes) upstreams[new URL(route.upstream).origin] ??= tcpReachable(route.upstream);
+  for (const { upstream } of config.routes) if (upstream !== undefined) upstreams[new URL(upstream).origin] ??= tcpReachable(upstream);
   const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
   const loginReport = () => {
     const { pendingLogins, ignored: _ignored, ...totals } = auth.authenticator.stats();
@@ -179,8 +188,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
   registerRelayAdminRoutes(app, paths, auth.pool, admin, limited);
   app.get(paths.metrics, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  if (assertionKeys) registerJwksRoute(app, paths.jwks, assertionKeys);
+  registerForwardAuthRoutes(app, paths.forwardAuth, {
+    config: config.forwardAuth,
+    routes: config.routes,
+    authenticator,
+    cookieName: config.cookie.name,
+    allowedOrigins: config.cors.origins,
+    assertions,
+    publicUrl: config.publicUrl,
+    signInPath: paths.login,
+    onOutcome: metrics.countAuthOutcome,
+  });
 
-  await registerRoutes(app, config.routes, { cookieName: config.cookie.name, trustProxy: config.trustProxy, maxBodyBytes: config.limits.maxBodyBytes });
+  await registerRoutes(app, config.routes, {
+    cookieName: config.cookie.name,
+    trustProxy: config.trustProxy,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    assertions,
+    publicUrl: config.publicUrl,
+  });
 
   return {
     app,

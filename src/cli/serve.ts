@@ -50,7 +50,7 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined): stri
     `portal-gateway listening on ${url}`,
     `service key: ${serviceKey.npub} (${serviceKey.source === 'generated' ? 'new, ' : ''}${keyOrigin})`,
     'routes:',
-    ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
+    ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
     `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
   ];
   if (demo) {

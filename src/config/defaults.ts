@@ -25,6 +25,14 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
   login: { timeoutSec: 300, requestPermissions: [], allowedRedirectOrigins: [] },
   admin: { pubkeys: [] },
   rateLimit: { max: 300, windowSec: 60 },
+  forwardAuth: {
+    uriHeader: 'X-Forwarded-Uri',
+    methodHeader: 'X-Forwarded-Method',
+    defaultPolicy: { auth: 'required', permissions: [], loginRedirect: false },
+    policies: {},
+    cacheSec: 0,
+  },
+  assertion: { enabled: true, alg: 'ES256', ttlSec: 60 },
 };
 
 /** The embedded store: an SQLite file in the data directory. */

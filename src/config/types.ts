@@ -5,8 +5,8 @@ export type AuthPolicy = 'public' | 'optional' | 'required';
 export interface RouteConfig {
   /** Path prefix, starting with `/`; longest prefix wins. */
   prefix: string;
-  /** Upstream base URL (http or https). */
-  upstream: string;
+  /** Upstream base URL (http or https); absent for a route that exists only for forward-auth. */
+  upstream?: string;
   auth: AuthPolicy;
   /** Permissions the token must grant (all of them); implies `required`. */
   permissions: string[];
@@ -20,6 +20,40 @@ export interface RouteConfig {
   passToken: boolean;
   /** Browsers without a session are redirected to the sign-in page instead of getting a 401. */
   loginRedirect: boolean;
+  /** `aud` of the identity assertions for this route; default the upstream's origin. */
+  assertion: { audience?: string };
+}
+
+/** A policy as forward-auth applies it: the same three settings a route has. */
+export interface PolicyConfig {
+  auth: AuthPolicy;
+  permissions: string[];
+  loginRedirect: boolean;
+}
+
+export interface ForwardAuthConfig {
+  /** Header carrying the original request's URI (path and query), set by the proxy asking. */
+  uriHeader: string;
+  /** Header carrying the original request's method. */
+  methodHeader: string;
+  /** Policy for `/auth/verify` when no route matches the original URI. */
+  defaultPolicy: PolicyConfig;
+  /** Fixed policies for `/auth/verify/<name>`. */
+  policies: Record<string, PolicyConfig>;
+  /** 0: answers are `no-store`; else allowing answers may be cached this long (at most). */
+  cacheSec: number;
+}
+
+export type AssertionAlg = 'ES256' | 'ES256K';
+
+export interface AssertionConfig {
+  /** Sign `x-portal-assertion` for upstreams. */
+  enabled: boolean;
+  alg: AssertionAlg;
+  /** Lifetime of one assertion. */
+  ttlSec: number;
+  /** File holding the signing key (PEM or JWK); default a key generated once in `dataDir`. */
+  keyFile?: string;
 }
 
 export interface CookieConfig {
@@ -90,6 +124,8 @@ export interface GatewayConfig {
   serviceKey?: string;
   /** Directory for the generated service key and the embedded store. */
   dataDir: string;
+  /** The gateway's public origin (`iss` of identity assertions, sign-in redirects from forward-auth). */
+  publicUrl?: string;
   /** Other issuers (x-only hex) whose tokens are accepted besides the service key. */
   trustedIssuers: string[];
   /** Users (x-only hex) whose wallet-issued tokens are accepted without a prior login. */
@@ -108,4 +144,6 @@ export interface GatewayConfig {
   login: LoginConfig;
   admin: AdminConfig;
   rateLimit: RateLimitConfig;
+  forwardAuth: ForwardAuthConfig;
+  assertion: AssertionConfig;
 }

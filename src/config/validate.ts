@@ -8,7 +8,7 @@ import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
 import { relayUrlProblem } from './relays.js';
-import type { AuthPolicy, GatewayConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
+import type { AssertionConfig, AuthPolicy, ForwardAuthConfig, GatewayConfig, PolicyConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -90,6 +90,14 @@ class Reader {
     return value as string[];
   }
 
+  /** An object whose keys are names the operator chooses: its entries, each checked by the caller. */
+  entries(key: string): [string, unknown][] {
+    const value = this.object[key];
+    if (value === undefined) return [];
+    if (!isObject(value)) return this.problem(key, 'must be an object') ?? [];
+    return Object.entries(value);
+  }
+
   object_(key: string, known: readonly string[]): Reader {
     const value = this.object[key];
     if (value !== undefined && !isObject(value)) this.problem(key, 'must be an object');
@@ -106,9 +114,11 @@ function isObject(value: unknown): value is Json {
  * the proxy could not send on (credentials, a query, a path it would refuse) is a config error here rather
  * than a failure on every request.
  */
-function httpUrl(reader: Reader, key: string): string | undefined {
+function httpUrl(reader: Reader, key: string, optional = false): string | undefined {
   const text = reader.string(key);
-  if (text === undefined) return reader.has(key) ? undefined : reader.problem(key, 'is required (an http:// or https:// URL)');
+  if (text === undefined) {
+    return reader.has(key) || optional ? undefined : reader.problem(key, 'is required (an http:// or https:// URL)');
+  }
   let url: URL;
   try {
     url = new URL(text);
@@ -162,6 +172,15 @@ function publicKeyList(reader: Reader, key: string, problems: string[]): string[
   return keys;
 }
 
+/** `auth`, `permissions` and `loginRedirect`, as routes and forward-auth policies have them. */
+function readPolicy(r: Reader, what: 'routes' | 'policies'): PolicyConfig {
+  const permissions = r.stringArray('permissions');
+  // Secure default: a policy without an explicit `auth` requires a token.
+  const auth = r.oneOf('auth', AUTH_POLICIES, 'required');
+  if (permissions.length > 0 && auth !== 'required') r.problem('permissions', `only apply to ${what} with "auth": "required"`);
+  return { auth, permissions, loginRedirect: r.boolean('loginRedirect', false) };
+}
+
 function validateRoute(value: unknown, index: number, problems: string[]): RouteConfig | undefined {
   const path = `routes[${index}]`;
   if (!isObject(value)) {
@@ -169,7 +188,7 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
     return undefined;
   }
   const r = new Reader(value, path, problems, [
-    'prefix', 'upstream', 'auth', 'permissions', 'rewritePrefix', 'timeoutMs', 'websocket', 'passToken', 'loginRedirect',
+    'prefix', 'upstream', 'auth', 'permissions', 'rewritePrefix', 'timeoutMs', 'websocket', 'passToken', 'loginRedirect', 'assertion',
   ]);
   let prefix = r.string('prefix');
   if (prefix === undefined && !r.has('prefix')) r.problem('prefix', 'is required (a path starting with /)');
@@ -177,27 +196,65 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
     const problem = routePathProblem(prefix);
     if (problem) prefix = r.problem('prefix', problem);
   }
-  const upstream = httpUrl(r, 'upstream');
-  const permissions = r.stringArray('permissions');
-  // Secure default: a route without an explicit policy requires a token.
-  const auth = r.oneOf('auth', AUTH_POLICIES, 'required');
-  if (permissions.length > 0 && auth !== 'required') r.problem('permissions', 'only apply to routes with "auth": "required"');
+  // Without an upstream the route is not proxied: it only gives forward-auth its policy.
+  const upstream = httpUrl(r, 'upstream', true);
+  const badUpstream = r.has('upstream') && upstream === undefined;
   const rewritePrefix = r.string('rewritePrefix');
   const rewriteProblem = rewritePrefix === undefined || rewritePrefix === '/' ? undefined : routePathProblem(rewritePrefix);
   if (rewriteProblem) r.problem('rewritePrefix', rewriteProblem);
+  const assertion = r.object_('assertion', ['audience']);
+  const audience = assertion.string('audience');
   const route: RouteConfig = {
     prefix: prefix === '/' ? '/' : (prefix ?? '/').replace(/\/+$/, ''),
-    upstream: upstream ?? '',
-    auth,
-    permissions,
+    ...(upstream === undefined ? {} : { upstream }),
+    ...readPolicy(r, 'routes'),
     rewritePrefix: '',
     timeoutMs: r.integer('timeoutMs', DEFAULT_ROUTE_TIMEOUT_MS, 1, 3_600_000),
     websocket: r.boolean('websocket', false),
     passToken: r.boolean('passToken', false),
-    loginRedirect: r.boolean('loginRedirect', false),
+    assertion: audience === undefined ? {} : { audience },
   };
   route.rewritePrefix = rewritePrefix ?? route.prefix;
-  return prefix === undefined || upstream === undefined ? undefined : route;
+  return prefix === undefined || badUpstream ? undefined : route;
+}
+
+const POLICY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function validateForwardAuth(f: Reader, problems: string[]): ForwardAuthConfig {
+  const d = DEFAULT_CONFIG.forwardAuth;
+  const header = (key: string, fallback: string): string => {
+    const name = f.string(key, fallback);
+    return HEADER_NAME.test(name) ? name : (f.problem(key, 'must be an HTTP header name') ?? fallback);
+  };
+  const policyKeys = ['auth', 'permissions', 'loginRedirect'];
+  // Absent, it reads as the documented default `{ "auth": "required" }`.
+  const defaultPolicy = readPolicy(f.object_('defaultPolicy', policyKeys), 'policies');
+  const policies: Record<string, PolicyConfig> = Object.create(null) as Record<string, PolicyConfig>;
+  for (const [name, value] of f.entries('policies')) {
+    const path = `${f.at('policies')}.${POLICY_NAME.test(name) ? name : '<name>'}`;
+    if (!POLICY_NAME.test(name)) problems.push(`${path}: policy names are letters, digits, - and _ (at most 64)`);
+    else if (!isObject(value)) problems.push(`${path}: must be an object with auth, permissions and loginRedirect`);
+    else policies[name] = readPolicy(new Reader(value, path, problems, policyKeys), 'policies');
+  }
+  return {
+    uriHeader: header('uriHeader', d.uriHeader),
+    methodHeader: header('methodHeader', d.methodHeader),
+    defaultPolicy,
+    policies,
+    cacheSec: f.integer('cacheSec', d.cacheSec, 0, 86_400),
+  };
+}
+
+function validateAssertion(a: Reader): AssertionConfig {
+  const d = DEFAULT_CONFIG.assertion;
+  const keyFile = a.string('keyFile');
+  return {
+    enabled: a.boolean('enabled', d.enabled),
+    alg: a.oneOf('alg', ['ES256', 'ES256K'] as const, d.alg),
+    ttlSec: a.integer('ttlSec', d.ttlSec, 10, 3600),
+    ...(keyFile === undefined ? {} : { keyFile }),
+  };
 }
 
 /** Origins the sign-in page may redirect to: exactly `scheme://host[:port]`, nothing after it. */
@@ -238,7 +295,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
     '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'walletUsers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
-    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName', 'gatewayPrefix',
+    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName', 'gatewayPrefix', 'publicUrl', 'forwardAuth',
+    'assertion',
   ]);
 
   const listen = root.object_('listen', ['host', 'port', 'tls']);
@@ -251,6 +309,9 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
   const admin = root.object_('admin', ['secret', 'pubkeys']);
   const rateLimit = root.object_('rateLimit', ['max', 'windowSec']);
+  const forwardAuth = validateForwardAuth(root.object_('forwardAuth', ['uriHeader', 'methodHeader', 'defaultPolicy', 'policies', 'cacheSec']), problems);
+  const assertion = validateAssertion(root.object_('assertion', ['enabled', 'alg', 'ttlSec', 'keyFile']));
+  const publicUrl = httpUrl(root, 'publicUrl', true);
   const adminSecret = admin.string('secret');
   if (adminSecret !== undefined && adminSecret.length < 16) admin.problem('secret', 'must be at least 16 characters');
   const adminPubkeys = publicKeyList(admin, 'pubkeys', problems);
@@ -322,6 +383,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
     gatewayPrefix,
     serviceKey,
     dataDir,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
     trustedIssuers,
     walletUsers,
     routes,
@@ -346,6 +408,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
     },
     admin: { ...(adminSecret ? { secret: adminSecret } : {}), pubkeys: adminPubkeys },
     rateLimit: { max: rateLimit.integer('max', d.rateLimit.max, 1), windowSec: rateLimit.integer('windowSec', d.rateLimit.windowSec, 1, 86_400) },
+    forwardAuth,
+    assertion,
   };
   if (problems.length > 0) throw new ConfigInvalid(problems);
   return config;

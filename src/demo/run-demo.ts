@@ -83,6 +83,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           { prefix: '/public', upstream: upstream.url, auth: 'public' },
         ],
       }),
+      { ephemeralAssertionKey: true },
     );
     stops.push(() => gateway.close());
     const wallet = new DemoWallet(out);

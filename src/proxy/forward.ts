@@ -10,7 +10,9 @@ import type { RouteConfig } from '../config/types.js';
 import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { sendError } from '../http/error-handler.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
-import { setIdentityHeaders } from './identity-headers.js';
+import type { AssertionSigner } from '../assertion/assertion-signer.js';
+import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from './identity-headers.js';
+import type { RoutePolicy } from './portal-auth-plugin.js';
 import { upstreamTarget } from './upstream-target.js';
 import { withoutCookie } from './token-source.js';
 
@@ -19,12 +21,29 @@ export interface ForwardOptions {
   trustProxy: boolean;
   /** Largest request body forwarded, declared or streamed. */
   maxBodyBytes: number;
+  /** Signs `x-portal-assertion` (absent: `assertion.enabled` is false). */
+  assertions?: AssertionSigner;
+  /** `iss` of the assertions; default the origin the gateway was reached at. */
+  publicUrl?: string;
+}
+
+/** The origin a request reached the gateway at. */
+export function gatewayOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/** The policy a route gives the portal-auth plugin and forward-auth alike. */
+export function routePolicy(route: Pick<RouteConfig, 'auth' | 'permissions' | 'loginRedirect'>): RoutePolicy {
+  return { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect };
 }
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** Headers for the upstream: the token removed (unless the route opts in), identity and X-Forwarded-* set. */
-export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions): Headers {
+/**
+ * Headers for the upstream: the token removed (unless the route opts in), identity, its signed assertion
+ * for `audience` and X-Forwarded-* set.
+ */
+export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions, audience: string): Headers {
   // The proxy hands us its own copy of the request headers: edit it in place (hot path).
   const out = headers as Headers;
   if (!route.passToken) {
@@ -38,7 +57,11 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
   out['x-forwarded-proto'] = options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
   // `host` already names the upstream here; the client's host is on the request.
   out['x-forwarded-host'] = options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
-  if (request.portal) setIdentityHeaders(out, request.portal);
+  if (request.portal) {
+    setIdentityHeaders(out, request.portal);
+    const issuer = options.publicUrl ?? gatewayOrigin(request);
+    if (options.assertions) out[IDENTITY_HEADER_NAMES.assertion] = options.assertions.assertionFor(request.portal, issuer, audience).token;
+  }
   return out;
 }
 
@@ -47,12 +70,14 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
   await app.register(async (proxies) => {
     proxies.addHook('onRequest', declaredBodyLimit(options.maxBodyBytes));
     proxies.addHook('preParsing', streamedBodyLimit(options.maxBodyBytes));
-    for (const route of routes) await registerRoute(proxies, route, options);
+    // Routes without an upstream exist only for forward-auth.
+    for (const route of routes) if (route.upstream !== undefined) await registerRoute(proxies, route, route.upstream, options);
   });
 }
 
-async function registerRoute(app: FastifyInstance, route: RouteConfig, options: ForwardOptions): Promise<void> {
-  const target = upstreamTarget(route);
+async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream: string, options: ForwardOptions): Promise<void> {
+  const target = upstreamTarget({ upstream, rewritePrefix: route.rewritePrefix });
+  const audience = route.assertion.audience ?? target.origin;
   await app.register(httpProxy, {
     // The plugin joins paths itself only from the upstream's root: the base path rides in rewritePrefix.
     // Under the prefix `/` the plugin keeps the rest of the path without its leading slash.
@@ -63,12 +88,12 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, options: 
     // request's own path: send it to `/` (reply-from appends the query).
     handler: (_request, reply, dest, replyOptions) => reply.from(dest || '/', replyOptions),
     ...(route.websocket ? { websocket: true as const } : {}),
-    config: { portalAuth: { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect }, routePrefix: route.prefix },
+    config: { portalAuth: routePolicy(route), routePrefix: route.prefix },
     disableRequestLogging: true,
     undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
     replyOptions: {
       timeout: route.timeoutMs,
-      rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options) as IncomingHttpHeaders,
+      rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options, audience) as IncomingHttpHeaders,
       onError: (reply, { error }) => {
         const status = (error as { statusCode?: number }).statusCode;
         const failure =
@@ -79,7 +104,7 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, options: 
     // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
     wsClientOptions: {
       // `headers` is the plugin's one shared object for every connection: work on a copy.
-      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options),
+      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options, audience),
     } as object,
   });
 }

@@ -13,6 +13,8 @@ export const IDENTITY_HEADER_NAMES = {
   npub: 'x-portal-npub',
   flow: 'x-portal-auth-flow',
   permissions: 'x-portal-permissions',
+  /** The signed identity assertion (src/assertion/assertion-signer.ts). */
+  assertion: 'x-portal-assertion',
 } as const;
 
 /** Remove every client-sent identity header in place, from both `headers` and the `rawHeaders` list proxies may read. */

@@ -6,8 +6,10 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthRequired, JwtError, TokenRevoked } from '../errors.js';
 
+type PageRequest = Pick<FastifyRequest, 'method' | 'url' | 'headers'>;
+
 /** Only navigations can follow a redirect to an HTML page and back. */
-function isPageLoad(request: FastifyRequest): boolean {
+function isPageLoad(request: PageRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const accept = request.headers.accept;
   return typeof accept === 'string' && /(^|[,\s])text\/html\s*(;|,|$)/i.test(accept);
@@ -18,10 +20,13 @@ function isSessionProblem(error: unknown): boolean {
   return error instanceof AuthRequired || error instanceof JwtError || error instanceof TokenRevoked;
 }
 
-/** Where to send the browser instead of answering `error`, or undefined to answer it. */
-export function signInRedirect(request: FastifyRequest, error: unknown, signInPath: string): string | undefined {
+/**
+ * Where to send the browser instead of answering `error`, or undefined to answer it. `returnTo`: a full
+ * URL to come back to instead of the request's path (forward-auth for a page on another origin).
+ */
+export function signInRedirect(request: PageRequest, error: unknown, signInPath: string, returnTo?: string): string | undefined {
   if (!isPageLoad(request) || !isSessionProblem(error)) return undefined;
   // A path that begins with several slashes would read as another host once used as `next`.
-  const next = `/${request.url.replace(/^[/\\]+/, '')}`;
+  const next = returnTo ?? `/${request.url.replace(/^[/\\]+/, '')}`;
   return `${signInPath}?next=${encodeURIComponent(next)}`;
 }

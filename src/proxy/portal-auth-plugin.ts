@@ -53,6 +53,13 @@ export interface PortalAuthPluginOptions {
   onOutcome?: (outcome: string) => void;
 }
 
+/** The request a policy decision is about when it is not the one carrying the credential (forward-auth). */
+export interface OriginalRequest {
+  method: string;
+  /** `scheme://host[:port]` the original request was made to. */
+  origin: string;
+}
+
 /**
  * Apply a route policy to a request; resolves to the identity, null for anonymous, or rejects.
  * Asynchronous because a wallet-issued token's signer may need a store lookup.
@@ -63,6 +70,7 @@ export function authorizeRequest(
   authenticator: RequestAuthenticator,
   cookieName: string,
   allowedOrigins: readonly string[] = [],
+  original?: OriginalRequest,
 ): PortalIdentity | null | Promise<PortalIdentity | null> {
   if (policy.auth === 'public') return null;
   const presented = extractToken(request.headers, request.cookies, cookieName);
@@ -70,7 +78,7 @@ export function authorizeRequest(
     if (policy.auth === 'required') throw new AuthRequired();
     return null;
   }
-  if (presented.fromCookie && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, allowedOrigins);
+  if (presented.fromCookie && !SAFE_METHODS.has(original?.method ?? request.method)) assertSameOrigin(request, allowedOrigins, original?.origin);
   // Synchronous unless a wallet-issued token's signer must be looked up (flow B).
   const identity = authenticator.authenticateAny(presented.token);
   return identity instanceof Promise ? identity.then((found) => withPermissions(policy, found)) : withPermissions(policy, identity);

@@ -4,7 +4,6 @@
  * `rewritePrefix` (default: the route prefix), then the rest of the request path. Trailing slashes on any
  * of them change nothing.
  */
-import type { RouteConfig } from '../config/types.js';
 
 export interface UpstreamTarget {
   /** `scheme://host[:port]`, what the HTTP client connects to. */
@@ -17,7 +16,7 @@ function withoutTrailingSlashes(path: string): string {
   return path.replace(/\/+$/, '');
 }
 
-export function upstreamTarget(route: Pick<RouteConfig, 'upstream' | 'rewritePrefix'>): UpstreamTarget {
+export function upstreamTarget(route: { upstream: string; rewritePrefix: string }): UpstreamTarget {
   const url = new URL(route.upstream);
   return { origin: url.origin, pathPrefix: withoutTrailingSlashes(url.pathname) + withoutTrailingSlashes(route.rewritePrefix) };
 }

@@ -154,3 +154,72 @@ describe('environment overrides', () => {
     expect(() => loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toThrow(/PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/);
   });
 });
+
+describe('forward-auth and assertion settings', () => {
+  it('fills in the documented defaults', () => {
+    const config = validateConfig({ routes: [{ prefix: '/api', upstream }] });
+    expect(config.forwardAuth).toEqual({
+      uriHeader: 'X-Forwarded-Uri',
+      methodHeader: 'X-Forwarded-Method',
+      defaultPolicy: { auth: 'required', permissions: [], loginRedirect: false },
+      policies: {},
+      cacheSec: 0,
+    });
+    expect(config.assertion).toEqual({ enabled: true, alg: 'ES256', ttlSec: 60 });
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.routes[0]!.assertion).toEqual({});
+  });
+
+  it('accepts a route without an upstream (forward-auth only), named policies, publicUrl and a route audience', () => {
+    const config = validateConfig({
+      publicUrl: 'https://auth.example.com/',
+      routes: [{ prefix: '/app', auth: 'required', loginRedirect: true, assertion: { audience: 'https://app.example.com' } }],
+      forwardAuth: { policies: { 'admin-pages': { permissions: ['admin'], loginRedirect: true } }, defaultPolicy: { auth: 'optional' }, cacheSec: 30 },
+      assertion: { alg: 'ES256K', ttlSec: 120, enabled: false },
+    });
+    expect(config.publicUrl).toBe('https://auth.example.com');
+    expect(config.routes[0]).toMatchObject({ prefix: '/app', assertion: { audience: 'https://app.example.com' } });
+    expect(config.routes[0]!.upstream).toBeUndefined();
+    expect(config.forwardAuth.policies['admin-pages']).toEqual({ auth: 'required', permissions: ['admin'], loginRedirect: true });
+    expect(config.forwardAuth.defaultPolicy.auth).toBe('optional');
+    expect(config.assertion).toEqual({ enabled: false, alg: 'ES256K', ttlSec: 120 });
+  });
+
+  it('names each bad key', () => {
+    const problems = problemsOf({
+      publicUrl: 'ftp://x',
+      routes: [{ prefix: '/a', upstream: 'nope', assertion: { audience: 3, extra: 1 } }],
+      forwardAuth: {
+        uriHeader: 'bad header',
+        policies: { 'bad name!': {}, ok: { auth: 'public', permissions: ['x'] }, worse: 'required' },
+        defaultPolicy: { auth: 'maybe' },
+        cacheSec: -1,
+        other: 1,
+      },
+      assertion: { alg: 'RS256', ttlSec: 5, enabled: 'yes', keyFile: '' },
+    });
+    const expected = [
+      'publicUrl: must be an http:// or https:// URL',
+      'routes[0].upstream: must be an absolute http:// or https:// URL',
+      'routes[0].assertion.audience: must be a non-empty string',
+      'routes[0].assertion.extra: unknown key',
+      'forwardAuth.uriHeader: must be an HTTP header name',
+      'forwardAuth.policies.<name>: policy names are letters, digits, - and _',
+      'forwardAuth.policies.ok.permissions: only apply to policies with "auth": "required"',
+      'forwardAuth.policies.worse: must be an object',
+      'forwardAuth.defaultPolicy.auth: must be one of public, optional, required',
+      'forwardAuth.cacheSec: must be an integer from 0',
+      'forwardAuth.other: unknown key',
+      'assertion.alg: must be one of ES256, ES256K',
+      'assertion.ttlSec: must be an integer from 10 to 3600',
+      'assertion.enabled: must be true or false',
+      'assertion.keyFile: must be a non-empty string',
+    ];
+    for (const fragment of expected) expect(problems.some((p) => p.includes(fragment)), `${fragment}\n${problems.join('\n')}`).toBe(true);
+  });
+
+  it('takes the assertion key file from PORTAL_ASSERTION_KEY_FILE', () => {
+    const config = loadConfig({ routes: [], assertion: { ttlSec: 30 } }, { PORTAL_ASSERTION_KEY_FILE: '/run/secrets/assertion.pem' });
+    expect(config.assertion).toMatchObject({ ttlSec: 30, keyFile: '/run/secrets/assertion.pem' });
+  });
+});

@@ -158,7 +158,7 @@ describe('identity headers', () => {
     const names = Object.keys(headers).filter((name) => /portal/i.test(name));
     if (path === '/api/x') {
       expect(headers['x-portal-target-key']).toBe(user.publicKey);
-      expect(names.sort()).toEqual(['x-portal-auth-flow', 'x-portal-npub', 'x-portal-target-key']);
+      expect(names.sort()).toEqual(['x-portal-assertion', 'x-portal-auth-flow', 'x-portal-npub', 'x-portal-target-key']);
     } else {
       expect(names).toEqual([]);
     }
