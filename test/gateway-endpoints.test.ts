@@ -33,6 +33,8 @@ describe('gatewayPaths', () => {
         '/auth/me',
         '/auth/refresh',
         '/auth/sessions',
+        '/auth/verify',
+        '/.well-known/jwks.json',
         '/healthz',
         '/metrics',
         '/readyz',
@@ -93,7 +95,7 @@ describe('shadowedEndpointsWarning', () => {
     expect(warning).toBe(
       'warning: the gateway answers these paths itself, so these routes\' upstreams never see them: ' +
         'routes[1] ("/admin"): /admin/tokens, /admin/relays; ' +
-        'routes[2] ("/auth"): /auth/login, /auth/refresh, /auth/logout, /auth/logout-all, /auth/me, /auth/sessions. ' +
+        'routes[2] ("/auth"): /auth/login, /auth/refresh, /auth/logout, /auth/logout-all, /auth/me, /auth/sessions, /auth/verify. ' +
         'To free them, set gatewayPrefix (e.g. "/.portal") to move the gateway\'s endpoints out of the way.',
     );
     expect(shadowedEndpointsWarning([{ prefix: '/' }], none)).toContain(`routes[0] ("/"): ${endpointPaths(none).join(', ')}.`);

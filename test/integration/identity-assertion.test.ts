@@ -101,6 +101,30 @@ describe('x-portal-assertion on proxied requests', () => {
   });
 });
 
+describe('under gatewayPrefix', () => {
+  it('serves the key set and forward-auth under the prefix, and sends browsers to the sign-in page there', async () => {
+    const prefixed = await startGateway({
+      serviceKey: service.secretKey,
+      store: { kind: 'memory' },
+      logLevel: 'warn',
+      gatewayPrefix: '/.portal',
+      routes: [{ prefix: '/app', auth: 'required', loginRedirect: true }],
+    });
+    try {
+      expect((await fetch(`${prefixed.url}/.well-known/jwks.json`)).status).toBe(404);
+      const jwks = createRemoteJWKSet(new URL(`${prefixed.url}/.portal/.well-known/jwks.json`));
+      const allowed = await fetch(`${prefixed.url}/.portal/auth/verify`, { headers: { ...bearer(issueJwt(service.secretKey, user.publicKey, 1)), 'x-forwarded-uri': '/app/x' } });
+      expect(allowed.status).toBe(200);
+      await jwtVerify(allowed.headers.get('x-portal-assertion')!, jwks, { issuer: prefixed.url });
+      const page = await fetch(`${prefixed.url}/.portal/auth/verify`, { headers: { accept: 'text/html', 'x-forwarded-uri': '/app/x' }, redirect: 'manual' });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe(`/.portal/auth/login?next=${encodeURIComponent('/app/x')}`);
+    } finally {
+      await prefixed.close();
+    }
+  });
+});
+
 describe('assertion settings', () => {
   it('assertion.enabled: false sends no assertion and publishes no key set', async () => {
     const off = await startGateway({ serviceKey: service.secretKey, store: { kind: 'memory' }, logLevel: 'warn', assertion: { enabled: false }, routes: [{ prefix: '/api', upstream: upstream.url }] });
