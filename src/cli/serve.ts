@@ -9,7 +9,7 @@
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import type { GatewayConfig } from '../config/types.js';
-import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
+import { shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
 import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
@@ -104,14 +104,15 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       try {
         if (source === 'embedded') demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
         config = withListenFlags(loadConfig(readRaw(), io.env), host, port);
-        const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
-        if (shadowed) io.stderr.write(`${shadowed}\n`);
         started = await startGateway(config);
       } catch (error) {
         io.stderr.write(`${startupFailureLine(error, config?.store)}\n`);
         return EXIT_FAILURE;
       }
       const { gateway, url } = started;
+      // Only once started (a failure stays one line), and not for the demo, whose /admin route shows the precedence on purpose.
+      const shadowed = demo ? undefined : shadowedEndpointsWarning(config.routes, gateway.paths);
+      if (shadowed) io.stderr.write(`${shadowed}\n`);
       io.stderr.write(banner(gateway, url, demo));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {
