@@ -10,6 +10,7 @@ import * as keygen from './cli/keygen.js';
 import * as login from './cli/login.js';
 import * as serve from './cli/serve.js';
 import * as verify from './cli/verify.js';
+import * as wallet from './cli/wallet.js';
 
 const COMMANDS: CommandTable = {
   serve,
@@ -20,6 +21,7 @@ const COMMANDS: CommandTable = {
   verify,
   decode,
   demo,
+  wallet,
 };
 
 process.exitCode = await runCli(COMMANDS, process.argv.slice(2), processIo());

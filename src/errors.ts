@@ -40,7 +40,9 @@ export type ErrorCode =
   | 'ERR_LOGIN_DECLINED'
   | 'ERR_LOGIN_EXPIRED'
   | 'ERR_GATEWAY_CALL'
-  | 'ERR_LISTEN';
+  | 'ERR_LISTEN'
+  | 'ERR_RELAY_UNREACHABLE'
+  | 'ERR_WALLET_TIMEOUT';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -347,5 +349,24 @@ export class ListenFailed extends GatewayError {
   static readonly code = 'ERR_LISTEN';
   constructor(message: string, options?: { cause?: unknown }) {
     super(ListenFailed.code, message, options);
+  }
+}
+
+/** A wallet (e.g. `portal-gateway wallet approve`) could not connect to any relay named by the login. */
+export class RelayUnreachable extends GatewayError {
+  static readonly code = 'ERR_RELAY_UNREACHABLE';
+  constructor(relays: readonly string[], reason: string) {
+    super(RelayUnreachable.code, `cannot reach any relay of the login (${relays.join(', ') || 'none'}): ${reason}`);
+  }
+}
+
+/** A wallet got no AUTH_CHALLENGE back in time: the login expired, was answered, or the gateway is gone. */
+export class WalletTimeout extends GatewayError {
+  static readonly code = 'ERR_WALLET_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(
+      WalletTimeout.code,
+      `no AUTH_CHALLENGE from the gateway within ${Math.round(timeoutMs / 1000)} s (the login may have expired or been answered already; start a new one)`,
+    );
   }
 }

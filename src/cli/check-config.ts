@@ -32,6 +32,12 @@ export function run(argv: string[], io: CliIo): Promise<number> {
         `listen ${config.listen.host}:${config.listen.port}, ` +
         `service key ${config.serviceKey ? 'configured' : `generated in ${config.dataDir}`}\n`,
     );
+    if (config.relays.length === 0) {
+      io.stderr.write(
+        'warning: wallet sign-in is off: no Nostr relays are configured ("relays", PORTAL_RELAYS or relays.config.json); ' +
+          '`serve --dev` runs a local relay for tries on this machine\n',
+      );
+    }
     return EXIT_OK;
   });
 }

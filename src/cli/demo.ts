@@ -2,7 +2,6 @@
  * `portal-gateway demo [--port <n>]`: the whole wallet sign-in on this machine (local relay, demo API,
  * gateway, simulated wallet), narrated step by step, then left running for a browser until Ctrl-C.
  */
-import { startDemo } from '../demo/run-demo.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { parsePort } from './option-values.js';
@@ -24,6 +23,8 @@ const spec: CommandSpec = {
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const port = parsePort(args.string('port'), '--port');
+    // Loaded only when the demo runs: every other command starts without the HTTP server.
+    const { startDemo } = await import('../demo/run-demo.js');
     const demo = await startDemo({ ...(port === undefined ? {} : { port }), out: (line) => void io.stdout.write(`${line}\n`) });
     await new Promise<void>((resolve) => {
       const stop = () => {

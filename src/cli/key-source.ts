@@ -42,8 +42,8 @@ function parseKey(text: string, source: string): string {
   return Buffer.from(parseSecretKey(text, `secret key ${source}`)).toString('hex');
 }
 
-/** The secret key as 64 lower-case hex chars; errors name the source, never the secret. */
-export async function readSecretKey(args: ParsedArgs, io: CliIo): Promise<string> {
+/** The key given with --key, --key-file or --key-env (64 lower-case hex chars), or undefined when none is. */
+export async function readGivenSecretKey(args: ParsedArgs, io: CliIo): Promise<string | undefined> {
   const given = KEY_FLAGS.filter((flag) => args.string(flag) !== undefined);
   if (given.length > 1) throw new InvalidArgument(`give only one of --${KEY_FLAGS.join(', --')} (got --${given.join(' and --')})`);
   const key = args.string('key');
@@ -52,6 +52,13 @@ export async function readSecretKey(args: ParsedArgs, io: CliIo): Promise<string
   if (path !== undefined) return parseKey(await readKeyFile(path), 'from --key-file');
   const envName = args.string('key-env');
   if (envName !== undefined) return parseKey(readKeyEnv(io, envName), `from environment variable ${mention(envName)}`);
+  return undefined;
+}
+
+/** The secret key as 64 lower-case hex chars; errors name the source, never the secret. */
+export async function readSecretKey(args: ParsedArgs, io: CliIo): Promise<string> {
+  const given = await readGivenSecretKey(args, io);
+  if (given !== undefined) return given;
   const fallback = io.env[DEFAULT_KEY_ENV];
   if (fallback === undefined) {
     throw new InvalidArgument(`no secret key: give --key-file <path> or --key-env <VAR>, or set ${DEFAULT_KEY_ENV}`);

@@ -6,14 +6,14 @@
  * at once. SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list and the TLS
  * certificate.
  */
-import { configSource, loadConfig, readConfigSource } from '../config/load.js';
+import { configSource, loadConfig, readConfigSource, RELAYS_CONFIG_ENV } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import type { GatewayConfig } from '../config/types.js';
 import { shadowedEndpointsWarning } from '../gateway-endpoints.js';
-import { startDemoUpstream, type DemoUpstream } from '../demo/demo-upstream.js';
+import type { DemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeyPair } from '../jwt/keys.js';
-import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
-import { createGateway, type Gateway } from '../server.js';
+import type { DevRelay } from '../nostr/dev-relay.js';
+import type { Gateway } from '../server.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
 import { parsePort } from './option-values.js';
@@ -27,11 +27,12 @@ export const summary = 'run the gateway (embedded defaults and a demo API when n
 const spec: CommandSpec = {
   name: 'serve',
   summary,
-  synopsis: '[--config <file>] [--host <h>] [--port <n>]',
+  synopsis: '[--config <file>] [--host <h>] [--port <n>] [--dev]',
   options: {
     config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG); see the README' },
     host: { type: 'string', valueName: '<h>', description: 'address to listen on (over listen.host and PORTAL_GATEWAY_HOST)' },
     port: { type: 'string', valueName: '<n>', description: 'port to listen on, 0 for any free one (over listen.port and PORTAL_GATEWAY_PORT)' },
+    dev: { type: 'boolean', description: 'when the configuration names no relays, run a local relay on 127.0.0.1 (wallet sign-in offline)' },
   },
   maxPositionals: 0,
   notes: 'Every setting can also come from the environment: PORTAL_ + the key path in upper snake case (PORTAL_LISTEN_PORT, PORTAL_ROUTES, …).',
@@ -43,7 +44,7 @@ interface Embedded {
   relay: DevRelay;
 }
 
-function banner(gateway: Gateway, url: string, demo: Embedded | undefined): string {
+function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: DevRelay | undefined): string {
   const { serviceKey, config } = gateway;
   const keyOrigin = serviceKey.source === 'config' ? 'from the configuration' : `kept in ${serviceKey.path}`;
   const lines = [
@@ -53,6 +54,12 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined): stri
     ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
     `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
   ];
+  if (devRelay) {
+    lines.push(
+      `(--dev: no relays configured, so a local relay runs at ${devRelay.url}; only this machine reaches it.`,
+      ` Complete a login from a terminal: portal-gateway wallet approve '<portal_url from POST ${url}${gateway.paths.login}>')`,
+    );
+  }
   if (demo) {
     const user = generateKeyPair();
     const keyFlag = serviceKey.path ? `--key-file ${serviceKey.path}` : '--key-env PORTAL_SERVICE_KEY';
@@ -76,10 +83,25 @@ function withListenFlags(config: GatewayConfig, host: string | undefined, port: 
   return { ...config, listen: { host: host ?? config.listen.host, port: port ?? config.listen.port } };
 }
 
+/**
+ * With `--dev`, relays.config.json is not looked up by default: relays come only from the configuration
+ * or the environment, and when they name none a local relay stands in.
+ */
+function withoutDefaultRelays(raw: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'relays' in raw || env[RELAYS_CONFIG_ENV]) return raw;
+  return { ...raw, relays: [] };
+}
+
+async function startDevRelay(): Promise<DevRelay> {
+  return (await import('../nostr/dev-relay.js')).startDevRelay();
+}
+
 /** How long a gateway that failed to listen gets to release what it opened before the error is reported. */
 const CLOSE_AFTER_FAILURE_MS = 2000;
 
 async function startGateway(config: GatewayConfig): Promise<{ gateway: Gateway; url: string }> {
+  // Loaded only now: a configuration error is reported without loading the HTTP server first.
+  const { createGateway } = await import('../server.js');
   const gateway = await createGateway(config);
   try {
     return { gateway, url: await gateway.listen() };
@@ -96,14 +118,28 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const host = args.string('host');
     if (host === '') throw usageError(spec, 'option --host needs a host name or address');
     const port = parsePort(args.string('port'), '--port');
+    const dev = args.flag('dev');
     let demo: Embedded | undefined;
+    let devRelay: DevRelay | undefined;
     let config: GatewayConfig | undefined;
     try {
       let started: { gateway: Gateway; url: string };
       const readRaw = () => (demo ? embeddedConfig(demo.upstream.url, demo.relay.url) : readConfigSource(source));
+      // The same rules at start-up and on SIGHUP, so a reload keeps the local relay while none is configured.
+      const load = (): GatewayConfig => {
+        const loaded = loadConfig(dev ? withoutDefaultRelays(readRaw(), io.env) : readRaw(), io.env);
+        return devRelay && loaded.relays.length === 0 ? { ...loaded, relays: [devRelay.url] } : loaded;
+      };
       try {
-        if (source === 'embedded') demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
-        config = withListenFlags(loadConfig(readRaw(), io.env), host, port);
+        if (source === 'embedded') {
+          const { startDemoUpstream } = await import('../demo/demo-upstream.js');
+          demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
+        }
+        config = withListenFlags(load(), host, port);
+        if (dev && config.relays.length === 0) {
+          devRelay = await startDevRelay();
+          config = { ...config, relays: [devRelay.url] };
+        }
         started = await startGateway(config);
       } catch (error) {
         io.stderr.write(`${startupFailureLine(error, config?.store)}\n`);
@@ -113,10 +149,10 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       // Only once started (a failure stays one line), and not for the demo, whose /admin route shows the precedence on purpose.
       const shadowed = demo ? undefined : shadowedEndpointsWarning(config.routes, gateway.paths);
       if (shadowed) io.stderr.write(`${shadowed}\n`);
-      io.stderr.write(banner(gateway, url, demo));
+      io.stderr.write(banner(gateway, url, demo, devRelay));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {
-        reloadRelays(gateway.auth.pool, () => loadConfig(readRaw(), io.env).relays, gateway.app.log);
+        reloadRelays(gateway.auth.pool, () => load().relays, gateway.app.log);
         reloadCertificate(gateway, gateway.app.log);
       };
       process.on('SIGHUP', onHangUp);
@@ -134,6 +170,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     } finally {
       await demo?.upstream.close();
       await demo?.relay.close();
+      await devRelay?.close();
     }
   });
 }
