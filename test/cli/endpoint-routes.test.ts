@@ -19,7 +19,8 @@ const upstream = 'http://127.0.0.1:9';
 function configFile(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'pg-endpoints-'));
   const path = join(dir, 'gateway.json');
-  writeFileSync(path, JSON.stringify({ relays: [], dataDir: join(dir, 'data'), listen: { port: 0 }, ...config }));
+  // A relay named (none listens there) so that the only warning is the one under test.
+  writeFileSync(path, JSON.stringify({ relays: ['ws://127.0.0.1:9'], dataDir: join(dir, 'data'), listen: { port: 0 }, ...config }));
   return path;
 }
 
