@@ -15,7 +15,8 @@ export interface StartedLogin extends LoginHandle {
   expires_at: number;
 }
 
-export type StartAnswer = { ok: true; login: StartedLogin } | { ok: false; code: string; message: string };
+/** `base`: the gateway's URL without its prefix, which the status and event URLs it answers include. */
+export type StartAnswer = { ok: true; login: StartedLogin; base: string } | { ok: false; code: string; message: string };
 
 const ERROR_CODE = /^ERR_[A-Z0-9_]{1,40}$/;
 const START_TIMEOUT_MS = 30_000;
@@ -37,23 +38,27 @@ function isStartedLogin(body: unknown): body is StartedLogin {
   );
 }
 
-export async function startGatewayLogin(base: string): Promise<StartAnswer> {
+export async function startGatewayLogin(url: string): Promise<StartAnswer> {
+  let base = url;
   let response: Response;
   let body: unknown;
   let loginPath: string = ENDPOINT_PATHS.login;
   try {
     const timed: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
-    loginPath = (await gatewayPrefixFinder(timed, base, undefined)()) + ENDPOINT_PATHS.login;
+    const prefix = await gatewayPrefixFinder(timed, url, undefined)();
+    // A URL that already ends with the prefix (https://gw/.portal) names the same gateway.
+    if (prefix !== '' && url.endsWith(prefix)) base = url.slice(0, -prefix.length);
+    loginPath = prefix + ENDPOINT_PATHS.login;
     response = await timed(base + loginPath, { method: 'POST', headers: { accept: 'application/json' } });
     body = await response.json();
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new GatewayCallFailed(`cannot start a login at ${base} (${printable(String(cause), 80)})`);
+    throw new GatewayCallFailed(`cannot start a login at ${url} (${printable(String(cause), 80)})`);
   }
-  if (response.status === 201 && isStartedLogin(body)) return { ok: true, login: body };
+  if (response.status === 201 && isStartedLogin(body)) return { ok: true, login: body, base };
   const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown };
   if (typeof error === 'string' && ERROR_CODE.test(error) && typeof message === 'string') {
     return { ok: false, code: error, message: printable(message, 300) };
   }
-  throw new GatewayCallFailed(`${base} did not answer POST ${loginPath} as a portal-gateway does (HTTP ${response.status})`);
+  throw new GatewayCallFailed(`${url} did not answer POST ${loginPath} as a portal-gateway does (HTTP ${response.status})`);
 }

@@ -70,8 +70,7 @@ function describe(view: LoginStatusView): string {
 
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
-    const base = gatewayBase(args.requiredString('url'));
-    const answer = await startGatewayLogin(base);
+    const answer = await startGatewayLogin(gatewayBase(args.requiredString('url')));
     if (!answer.ok) {
       // The gateway's own error (e.g. ERR_RELAYS_UNAVAILABLE), passed on as it said it.
       io.stderr.write(`${answer.code}: ${answer.message}\n`);
@@ -90,7 +89,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       final = await followLogin(
         {
           fetch: globalThis.fetch.bind(globalThis),
-          url: (path) => base + path,
+          url: (path) => answer.base + path,
           credentials: 'omit',
           pollIntervalMs: 1000,
           signal: abort.signal,

@@ -170,16 +170,17 @@ describe('a wallet sign-in through portal-gateway/client', () => {
 });
 
 describe('portal-gateway login --url', () => {
-  it('finds the prefix and signs in from the terminal', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'login', '--url', stack.gw.url, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** The built program signs in at `url`; resolves to the access token it prints. */
+  async function terminalLogin(url: string): Promise<{ token: string; user: string }> {
+    const child = spawn(process.execPath, ['dist/cli.js', 'login', '--url', url, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     const portalUrl = new Promise<string>((resolve, reject) => {
       child.stderr.setEncoding('utf8').on('data', (text: string) => {
         stderr += text;
-        const url = /^portal:\/\/\S+$/m.exec(stderr)?.[0];
-        if (url && stderr.includes('\nlogin: ')) resolve(url);
+        const found = /^portal:\/\/\S+$/m.exec(stderr)?.[0];
+        if (found && stderr.includes('\nlogin: ')) resolve(found);
       });
       child.once('exit', () => reject(new Error(`login exited early: ${stderr}`)));
     });
@@ -190,8 +191,14 @@ describe('portal-gateway login --url', () => {
     } finally {
       await wallet.close();
     }
-    expect(await exited).toBe(0);
-    const tokens = JSON.parse(stdout) as { access_token: string };
-    expect(verifyJwt(stack.gw.gateway.serviceKey.publicKey, tokens.access_token).target_key).toBe(wallet.mainKey);
-  });
+    expect(await exited, stderr).toBe(0);
+    return { token: (JSON.parse(stdout) as { access_token: string }).access_token, user: wallet.mainKey };
+  }
+
+  it('finds the prefix and signs in from the terminal, given the gateway URL with or without the prefix', async () => {
+    for (const url of [stack.gw.url, `${stack.gw.url}${PREFIX}`]) {
+      const { token, user } = await terminalLogin(url);
+      expect(verifyJwt(stack.gw.gateway.serviceKey.publicKey, token).target_key, url).toBe(user);
+    }
+  }, 40_000);
 });
