@@ -76,8 +76,12 @@ describeTopology('two replicas configured by environment, sharing Redis, behind 
         expect(body.headers['x-portal-target-key']).toBe(wallet.mainKey);
         expect(body.headers['x-forwarded-proto']).toBe('https');
       }
-      // Caddy balances round robin: each request was logged by exactly one replica, and each replica served some.
-      const served = replicas.map((replica) => paths.filter((path) => replica.output().includes(`"${path}"`)));
+      // Caddy balances round robin: each request is logged by exactly one replica, and each replica served some.
+      // (A request line is written once the answer has gone out: wait for the last ones.)
+      const servedBy = () => replicas.map((replica) => paths.filter((path) => replica.output().includes(`"${path}"`)));
+      const deadline = Date.now() + 5000;
+      while (servedBy().flat().length < paths.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      const served = servedBy();
       expect(served[0]!.length + served[1]!.length).toBe(paths.length);
       expect(served[0]!.length).toBeGreaterThan(0);
       expect(served[1]!.length).toBeGreaterThan(0);
