@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'ERR_ROUTE_NOT_FOUND'
   | 'ERR_BAD_REQUEST'
   | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_HEADERS_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_UPSTREAM_UNAVAILABLE'
   | 'ERR_UPSTREAM_TIMEOUT'
   | 'ERR_INTERNAL'
@@ -175,6 +178,30 @@ export class PayloadTooLarge extends GatewayError {
   static readonly code = 'ERR_PAYLOAD_TOO_LARGE';
   constructor(message: string) {
     super(PayloadTooLarge.code, message);
+  }
+}
+
+/** The request's header block is above Node's limit (16 KiB). */
+export class HeadersTooLarge extends GatewayError {
+  static readonly code = 'ERR_HEADERS_TOO_LARGE';
+  constructor(message = 'the request headers are too large') {
+    super(HeadersTooLarge.code, message);
+  }
+}
+
+/** A body in a media type the endpoint does not read. */
+export class UnsupportedMediaType extends GatewayError {
+  static readonly code = 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  constructor(message: string) {
+    super(UnsupportedMediaType.code, message);
+  }
+}
+
+/** The client did not send its whole header block within `limits.headersTimeoutMs`. */
+export class RequestTimeout extends GatewayError {
+  static readonly code = 'ERR_REQUEST_TIMEOUT';
+  constructor(message = 'the request headers did not arrive in time') {
+    super(RequestTimeout.code, message);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Server as HttpsServer } from 'node:https';
 import type { DestinationStream } from 'pino';
 import type { GatewayConfig } from './config/types.js';
@@ -12,7 +12,9 @@ import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { discoveryPaths, gatewayPaths, type GatewayPaths } from './gateway-endpoints.js';
-import { installErrorHandlers } from './http/error-handler.js';
+import { answerClientError, answerFrameworkError, installErrorHandlers } from './http/error-handler.js';
+import { gatewayServerFactory } from './http/http-server.js';
+import { routeUpgrades } from './http/upgrades.js';
 import { refreshCookieName } from './http/session-cookies.js';
 import { logEvents } from './events.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
@@ -85,9 +87,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec);
 
   const tls = config.listen.tls;
+  const tlsFiles = tls ? readTlsFiles(tls) : undefined;
   const app = Fastify({
-    // An https.Server answers requests as an http.Server does: the app keeps the plain-HTTP types.
-    https: tls ? readTlsFiles(tls) : null,
+    // Only tells Fastify the server speaks HTTPS (its listen URL): the server itself comes from the factory.
+    https: tlsFiles ?? null,
     logger: loggerOptions(config.logLevel, options.logStream),
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
@@ -95,7 +98,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024, // for the gateway's own JSON endpoints; proxied bodies are streamed
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Fastify's own 503 body is not in our error shape: a request that arrives on an open connection
+    // while the gateway drains is served, and its connection closed after it.
+    return503OnClosing: false,
+    // An https.Server answers requests as an http.Server does: the app keeps the plain-HTTP types.
+    serverFactory: gatewayServerFactory(config.limits, tlsFiles) as unknown as FastifyServerFactory<HttpsServer>,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log)).catch(
@@ -208,6 +217,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     assertions,
     publicUrl: config.publicUrl,
   });
+  routeUpgrades(app);
 
   return {
     app,

@@ -19,7 +19,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
     // One core stays with the event loop; more than four threads gain little for one gateway process.
     verifyThreads: Math.max(0, Math.min(4, availableParallelism() - 1)),
   },
-  limits: { maxBodyBytes: 100 * 1024 * 1024 },
+  limits: { maxBodyBytes: 100 * 1024 * 1024, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 },
   trustProxy: false,
   logLevel: 'info',
   login: { timeoutSec: 300, requestPermissions: [], allowedRedirectOrigins: [] },

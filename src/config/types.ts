@@ -134,7 +134,13 @@ export interface GatewayConfig {
   cookie: CookieConfig;
   cors: CorsConfig;
   tokens: TokenConfig;
-  limits: { maxBodyBytes: number };
+  limits: {
+    maxBodyBytes: number;
+    /** A client must send its whole header block within this (408 and closed otherwise). */
+    headersTimeoutMs: number;
+    /** Idle keep-alive connections are closed after this. */
+    keepAliveTimeoutMs: number;
+  };
   /** Trust X-Forwarded-* from the client (only behind a trusted load balancer). */
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

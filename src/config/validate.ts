@@ -304,7 +304,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const cookie = root.object_('cookie', ['name', 'secure', 'sameSite', 'domain']);
   const cors = root.object_('cors', ['origins', 'credentials']);
   const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize', 'verifyThreads']);
-  const limits = root.object_('limits', ['maxBodyBytes']);
+  const limits = root.object_('limits', ['maxBodyBytes', 'headersTimeoutMs', 'keepAliveTimeoutMs']);
   const login = root.object_('login', ['timeoutSec', 'requestPermissions', 'allowedRedirectOrigins']);
   const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
   const admin = root.object_('admin', ['secret', 'pubkeys']);
@@ -396,7 +396,11 @@ export function validateConfig(raw: unknown): GatewayConfig {
       verifyCacheSize: tokens.integer('verifyCacheSize', d.tokens.verifyCacheSize, 0, 10_000_000),
       verifyThreads: tokens.integer('verifyThreads', d.tokens.verifyThreads, 0, 64),
     },
-    limits: { maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0) },
+    limits: {
+      maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0),
+      headersTimeoutMs: limits.integer('headersTimeoutMs', d.limits.headersTimeoutMs, 100, 600_000),
+      keepAliveTimeoutMs: limits.integer('keepAliveTimeoutMs', d.limits.keepAliveTimeoutMs, 100, 600_000),
+    },
     trustProxy: root.boolean('trustProxy', d.trustProxy),
     logLevel: root.oneOf('logLevel', LOG_LEVELS, d.logLevel),
     relays: [...new Set(relays)],

@@ -1,5 +1,6 @@
 /**
- * CSRF protection for cookie-authenticated, state-changing requests: the browser-set `Origin` (or, when
+ * CSRF protection for cookie-authenticated, state-changing requests and WebSocket handshakes (a foreign
+ * page's socket would otherwise act as the user): the browser-set `Origin` (or, when
  * absent, `Sec-Fetch-Site`) must show the request comes from the gateway's own origin or an allowed one.
  * Requests with a Bearer header need no check: a foreign page cannot make a browser add one.
  */

@@ -11,8 +11,10 @@ import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors
 import { sendError } from '../http/error-handler.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import type { AssertionSigner } from '../assertion/assertion-signer.js';
+import { dropRequestHopByHop, dropResponseHopByHop } from './hop-by-hop.js';
 import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from './identity-headers.js';
 import type { RoutePolicy } from './portal-auth-plugin.js';
+import { checkWebSocketHandshake, refuseUnproxiedUpgrade } from './upgrade-check.js';
 import { upstreamTarget } from './upstream-target.js';
 import { withoutCookie } from './token-source.js';
 
@@ -46,6 +48,7 @@ type Headers = Record<string, string | string[] | undefined>;
 export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions, audience: string): Headers {
   // The proxy hands us its own copy of the request headers: edit it in place (hot path).
   const out = headers as Headers;
+  dropRequestHopByHop(out);
   if (!route.passToken) {
     // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape.
     if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization)) out.authorization = undefined;
@@ -68,6 +71,7 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
 export async function registerRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
   // One scope for the proxied routes: the body limits apply to them and not to the gateway's own endpoints.
   await app.register(async (proxies) => {
+    proxies.addHook('onRequest', refuseUnproxiedUpgrade);
     proxies.addHook('onRequest', declaredBodyLimit(options.maxBodyBytes));
     proxies.addHook('preParsing', streamedBodyLimit(options.maxBodyBytes));
     // Routes without an upstream exist only for forward-auth.
@@ -87,13 +91,14 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
     // The bare prefix rewritten to the root leaves an empty path, which reply-from would replace with the
     // request's own path: send it to `/` (reply-from appends the query).
     handler: (_request, reply, dest, replyOptions) => reply.from(dest || '/', replyOptions),
-    ...(route.websocket ? { websocket: true as const } : {}),
-    config: { portalAuth: routePolicy(route), routePrefix: route.prefix },
+    ...(route.websocket ? { websocket: true as const, preHandler: checkWebSocketHandshake } : {}),
+    config: { portalAuth: routePolicy(route), routePrefix: route.prefix, websocket: route.websocket },
     disableRequestLogging: true,
     undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
     replyOptions: {
       timeout: route.timeoutMs,
       rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options, audience) as IncomingHttpHeaders,
+      rewriteHeaders: dropResponseHopByHop,
       onError: (reply, { error }) => {
         const status = (error as { statusCode?: number }).statusCode;
         const failure =
@@ -103,8 +108,10 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
     },
     // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
     wsClientOptions: {
-      // `headers` is the plugin's one shared object for every connection: work on a copy.
-      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) => upstreamHeaders(request, { ...headers }, route, options, audience),
+      // `headers` is the plugin's one shared object for every connection: work on a copy. The client's
+      // Origin goes on, so that the upstream can apply its own origin rules.
+      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) =>
+        upstreamHeaders(request, { ...headers, ...(request.headers.origin === undefined ? {} : { origin: request.headers.origin }) }, route, options, audience),
     } as object,
   });
 }
@@ -119,5 +126,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Prefix of the configured route that served the request (metrics label). */
     routePrefix?: string;
+    /** The route proxies WebSocket upgrades. */
+    websocket?: boolean;
   }
 }

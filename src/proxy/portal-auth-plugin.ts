@@ -78,7 +78,10 @@ export function authorizeRequest(
     if (policy.auth === 'required') throw new AuthRequired();
     return null;
   }
-  if (presented.fromCookie && !SAFE_METHODS.has(original?.method ?? request.method)) assertSameOrigin(request, allowedOrigins, original?.origin);
+  // A WebSocket handshake is a GET, but the connection it opens acts for the user as a POST would.
+  if (presented.fromCookie && (!SAFE_METHODS.has(original?.method ?? request.method) || request.headers.upgrade !== undefined)) {
+    assertSameOrigin(request, allowedOrigins, original?.origin);
+  }
   // Synchronous unless a wallet-issued token's signer must be looked up (flow B).
   const identity = authenticator.authenticateAny(presented.token);
   return identity instanceof Promise ? identity.then((found) => withPermissions(policy, found)) : withPermissions(policy, identity);

@@ -30,6 +30,18 @@ describe('validateConfig', () => {
       verifyThreads: Math.max(0, Math.min(4, availableParallelism() - 1)),
     });
     expect(config.cookie).toMatchObject({ name: 'portal_session', secure: true, sameSite: 'lax' });
+    expect(config.limits).toEqual({ maxBodyBytes: 104857600, headersTimeoutMs: 10000, keepAliveTimeoutMs: 5000 });
+  });
+
+  it('takes the connection time limits and names a bad one', () => {
+    expect(validateConfig({ limits: { headersTimeoutMs: 2500, keepAliveTimeoutMs: 65000 }, routes: [] }).limits).toMatchObject({
+      headersTimeoutMs: 2500,
+      keepAliveTimeoutMs: 65000,
+    });
+    expect(problemsOf({ limits: { headersTimeoutMs: 0, keepAliveTimeoutMs: '5s' }, routes: [] })).toEqual([
+      'limits.headersTimeoutMs: must be an integer from 100 to 600000',
+      'limits.keepAliveTimeoutMs: must be an integer from 100 to 600000',
+    ]);
   });
 
   it('normalises trusted issuers given as npub or upper-case hex', () => {

@@ -3,6 +3,7 @@
  * policies from route config, `request.portal`, JSON errors with stable codes, identity headers stripped
  * on every route, and one frozen identity per token.
  */
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth } from '../../src/index.js';
@@ -96,5 +97,30 @@ describe('portalAuth in an application', () => {
     await app.inject({ url: '/me', headers: bearer(userToken()) });
     await app.inject({ url: '/open' });
     expect(outcomes).toEqual(['ERR_AUTH_REQUIRED', 'anonymous', 'ok']);
+  });
+});
+
+describe('portalAuth and WebSocket handshakes', () => {
+  const handshake = { upgrade: 'websocket', connection: 'Upgrade', host: 'app.test' };
+
+  it('applies the origin rule of cookie-authenticated POSTs to a cookie-authenticated handshake, not to a Bearer one', async () => {
+    const sockets = Fastify();
+    await sockets.register(cookie);
+    await sockets.register(portalAuth, { authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }) });
+    sockets.get('/socket', { config: { portalAuth: { auth: 'required' } } }, () => ({ open: true }));
+    try {
+      const session = `portal_session=${userToken()}`;
+      const foreign = await sockets.inject({ url: '/socket', headers: { ...handshake, cookie: session, origin: 'http://evil.example' } });
+      expect(foreign.statusCode).toBe(403);
+      expect(foreign.json().error).toBe('ERR_CSRF');
+      const own = await sockets.inject({ url: '/socket', headers: { ...handshake, cookie: session, origin: 'http://app.test' } });
+      expect(own.statusCode).toBe(200);
+      const withBearer = await sockets.inject({ url: '/socket', headers: { ...handshake, ...bearer(userToken()), origin: 'http://evil.example' } });
+      expect(withBearer.statusCode).toBe(200);
+      // An ordinary cookie-authenticated GET from elsewhere (a link, an image) is not a state change.
+      expect((await sockets.inject({ url: '/socket', headers: { cookie: session, origin: 'http://evil.example' } })).statusCode).toBe(200);
+    } finally {
+      await sockets.close();
+    }
   });
 });

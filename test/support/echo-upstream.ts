@@ -1,6 +1,7 @@
 /**
  * A real upstream HTTP server for tests: echoes what it received (method, URL, headers, body size and
- * SHA-256), streams large bodies on demand, answers slowly on demand, and echoes WebSocket messages.
+ * SHA-256), streams large bodies on demand, answers slowly on demand, answers with hop-by-hop headers
+ * on `/hop-by-hop`, and echoes WebSocket messages.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -22,6 +23,8 @@ export interface EchoUpstream {
   uploadProgress(): number;
   /** Release a `/hold-response/...` response that is waiting after its first chunk. */
   releaseHeldResponse(): void;
+  /** WebSocket connections accepted so far. */
+  webSocketConnections(): number;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,23 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     const hold = /\/hold-response\/(\d+)$/.exec(url.pathname);
     if (slow) {
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}'), Number(slow[1]));
+      return;
+    }
+    if (url.pathname.endsWith('/hop-by-hop')) {
+      // Every kind of header that describes this one connection, and one named by Connection.
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        connection: 'keep-alive, X-Upstream-Private',
+        'x-upstream-private': 'only for this hop',
+        'keep-alive': 'timeout=5',
+        'proxy-authenticate': 'Basic realm="upstream"',
+        'proxy-connection': 'keep-alive',
+        te: 'trailers',
+        trailer: 'x-checksum',
+        upgrade: 'h2c',
+        'x-upstream': 'echo',
+      });
+      res.end('{"hopByHop":true}');
       return;
     }
     if (hold) {
@@ -69,7 +89,9 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     });
   });
   const wss = new WebSocketServer({ server });
+  let webSockets = 0;
   wss.on('connection', (socket, req) => {
+    webSockets += 1;
     socket.send(JSON.stringify({ headers: req.headers, url: req.url }));
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
   });
@@ -80,6 +102,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     server,
     uploadProgress: () => received,
     releaseHeldResponse: () => release?.(),
+    webSocketConnections: () => webSockets,
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
