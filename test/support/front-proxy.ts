@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from './child-process.js';
+import { findCaddy } from './caddy.js';
 import { closedPort } from './echo-upstream.js';
 import { isExecutable } from './redis-binary.js';
 
@@ -28,8 +29,9 @@ export interface FrontProxyPorts {
   appPort: number;
 }
 
-/** The proxy's binary on the PATH, or undefined. */
+/** The proxy's binary (Caddy: as the deploy/ tests find it), or undefined. */
 export function proxyBinary(kind: FrontProxyKind, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (kind === 'caddy') return findCaddy(env);
   return (env.PATH ?? '')
     .split(delimiter)
     .filter(Boolean)
@@ -96,16 +98,18 @@ export async function startFrontProxy(kind: FrontProxyKind, ports: FrontProxyPor
   const dir = mkdtempSync(join(tmpdir(), `portal-${kind}-`));
   // nginx's workers drop root privileges: they must be able to reach their temporary directories.
   chmodSync(dir, 0o755);
+  const bin = proxyBinary(kind);
+  if (!bin) throw new Error(`${kind} is missing: apt-get install ${kind}`);
   let child: ChildProcess;
   if (kind === 'nginx') {
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, nginxConfig(dir, ports));
-    child = spawn('nginx', ['-p', dir, '-c', file, '-e', join(dir, 'startup-error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(bin, ['-p', dir, '-c', file, '-e', join(dir, 'startup-error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   } else {
     const file = join(dir, 'Caddyfile');
     writeFileSync(file, caddyConfig(ports, await closedPort()));
     const env = { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
-    child = spawn('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    child = spawn(bin, ['run', '--config', file, '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
