@@ -22,12 +22,6 @@ interface Entry extends SignedAssertion {
   readonly renewAt: number;
 }
 
-/** The session id of a session-bound token (gateway-issued access tokens carry `sid`). */
-function sessionIdOf(identity: PortalIdentity): string | undefined {
-  const sid = identity.claims.sid;
-  return typeof sid === 'string' ? sid : undefined;
-}
-
 export class AssertionSigner {
   // Identities are frozen and shared by every request presenting the same token: entries die with them.
   private readonly issued = new WeakMap<PortalIdentity, Entry[]>();
@@ -59,7 +53,7 @@ export class AssertionSigner {
 
   private sign(identity: PortalIdentity, issuer: string, audience: string, key: AssertionKey, now: number): Entry {
     const expiresAt = now + this.ttlSec;
-    const sid = sessionIdOf(identity);
+    const sid = identity.sessionId;
     const claims = {
       iss: issuer,
       aud: audience,

@@ -51,6 +51,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const target = args.requiredString('target');
     const hours = parsePositiveHours(args.requiredString('hours'), '--hours');
     const extraClaims = withPermissions(parseClaimArgs(args.list('claim')), args.list('permission'));
+    // A session id is what makes a gateway-signed token a sign-in's (auth flow `login`); tokens issued here are service tokens.
+    if (Object.hasOwn(extraClaims, 'sid')) throw new InvalidArgument('--claim sid is reserved for the access tokens of wallet sign-in sessions');
     const now = parseOptionalWholeSeconds(args.string('now'), '--now');
     const secretKey = await readSecretKey(args, io);
     const token = issueJwt(secretKey, target, hours, { now, extraClaims });

@@ -76,8 +76,8 @@ export function registerSessionRoutes(
   app.post(paths.logout, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
     if (identity.jti) await auth.revocations.revokeJti(identity.jti, identity.claims.exp);
-    const sid = identity.claims.sid;
-    if (typeof sid === 'string') {
+    const sid = identity.sessionId;
+    if (sid !== undefined) {
       const session = await auth.stores.sessions.getSession(sid);
       if (session?.userKey === identity.targetKey) await auth.endSession(sid);
     }
@@ -95,8 +95,8 @@ export function registerSessionRoutes(
 
   app.get(paths.me, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
-    const sid = identity.claims.sid;
-    const session = typeof sid === 'string' ? await auth.stores.sessions.getSession(sid) : undefined;
+    const sid = identity.sessionId;
+    const session = sid === undefined ? undefined : await auth.stores.sessions.getSession(sid);
     return {
       target_key: identity.targetKey,
       npub: identity.npub,
@@ -110,7 +110,7 @@ export function registerSessionRoutes(
   app.get(paths.sessions, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
     const sessions = await auth.stores.sessions.listSessions(identity.targetKey);
-    return { sessions: sessions.map((s) => sessionView(s, identity.claims.sid)) };
+    return { sessions: sessions.map((s) => sessionView(s, identity.sessionId)) };
   });
 
   app.delete(`${paths.sessions}/:id`, { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {

@@ -13,6 +13,7 @@ export const IDENTITY_HEADER_NAMES = {
   npub: 'x-portal-npub',
   flow: 'x-portal-auth-flow',
   permissions: 'x-portal-permissions',
+  sessionId: 'x-portal-session-id',
   /** The signed identity assertion (src/assertion/assertion-signer.ts). */
   assertion: 'x-portal-assertion',
 } as const;
@@ -41,4 +42,5 @@ export function setIdentityHeaders(headers: Record<string, unknown>, identity: P
   headers[IDENTITY_HEADER_NAMES.npub] = identity.npub;
   headers[IDENTITY_HEADER_NAMES.flow] = identity.flow;
   if (identity.permissions.length > 0) headers[IDENTITY_HEADER_NAMES.permissions] = identity.permissions.join(',');
+  if (identity.sessionId !== undefined) headers[IDENTITY_HEADER_NAMES.sessionId] = identity.sessionId;
 }

@@ -84,10 +84,12 @@ export class RequestAuthenticator {
     let identity = this.identities.get(verified);
     if (identity === undefined) {
       const { claims, issuer } = verified;
+      const sessionId = this.sessionIdOf(verified);
       identity = Object.freeze({
         targetKey: claims.target_key,
         npub: this.npubOf(claims.target_key),
-        flow: 'service',
+        flow: sessionId === undefined ? 'service' : 'login',
+        ...(sessionId === undefined ? {} : { sessionId }),
         issuer,
         permissions: Object.freeze([...(claims.permissions ?? [])]),
         jti: typeof claims.jti === 'string' ? claims.jti : undefined,
@@ -96,6 +98,14 @@ export class RequestAuthenticator {
       this.identities.set(verified, identity);
     }
     return identity;
+  }
+
+  /**
+   * The session of an access token issued for a wallet sign-in: the service key (the verifier's first
+   * issuer) signs those with a `sid` claim. A trusted issuer's `sid` names none of this gateway's sessions.
+   */
+  private sessionIdOf({ claims, issuer }: VerifiedToken): string | undefined {
+    return issuer === this.verifier.issuers[0] && typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined;
   }
 
   private async authenticateWallet(wallet: WalletTokenVerifier, token: string, now: number | undefined, flowAError: JwtSignatureInvalid) {

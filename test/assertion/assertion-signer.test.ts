@@ -11,11 +11,12 @@ import type { PortalIdentity } from '../../src/proxy/identity.js';
 import { generateKeyPair, toNpub } from '../../src/index.js';
 
 const user = generateKeyPair();
+/** A session token's identity when `claims` has a `sid`, as RequestAuthenticator builds it. */
 const identity = (claims: Record<string, unknown> = {}): PortalIdentity =>
   Object.freeze({
     targetKey: user.publicKey,
     npub: toNpub(user.publicKey),
-    flow: 'service',
+    ...(typeof claims.sid === 'string' ? { flow: 'login', sessionId: claims.sid } : { flow: 'service' }),
     issuer: user.publicKey,
     permissions: Object.freeze(['read', 'write']),
     claims: { exp: 2_000_000_000, nbf: 0, iat: 0, target_key: user.publicKey, ...claims },
@@ -40,7 +41,7 @@ describe('AssertionSigner', () => {
         aud: 'https://api.example',
         sub: user.publicKey,
         npub: toNpub(user.publicKey),
-        flow: 'service',
+        flow: 'login',
         permissions: ['read', 'write'],
         sid: 'session-1',
         iat: now,

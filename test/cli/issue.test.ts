@@ -127,6 +127,7 @@ describe('issue', () => {
     [[...target, '--hours', '1e9'], /^ERR_INVALID_ARGUMENT: --hours must be a positive number of hours/],
     [[...target, '--hours', '99999999'], /^ERR_INVALID_ARGUMENT: exp is after 253402300799/],
     [[...target, '--hours', '1', '--claim', 'exp=1'], /^ERR_INVALID_ARGUMENT: extra claim "exp" would override a Portal claim/],
+    [[...target, '--hours', '1', '--claim', 'sid=abc'], /^ERR_INVALID_ARGUMENT: --claim sid is reserved for the access tokens of wallet sign-in sessions/],
     [[...target, '--hours', '1', '--now', 'soon'], /^ERR_INVALID_ARGUMENT: --now must be a whole number of seconds/],
     [[...target, '--hours', '1', '--bogus'], /^ERR_INVALID_ARGUMENT: unknown option --bogus/],
   ])('refuses %j as a usage error (exit code 2, one line)', async (argv, message) => {

@@ -77,7 +77,8 @@ describe('GET /auth/verify', () => {
     expect(response.body).toBe('');
     expect(response.headers).toMatchObject({
       'x-portal-target-key': user.publicKey,
-      'x-portal-auth-flow': 'service',
+      'x-portal-auth-flow': 'login',
+      'x-portal-session-id': 's-1',
       'x-portal-permissions': 'read',
     });
     expect(response.headers['x-portal-npub']).toMatch(/^npub1/);

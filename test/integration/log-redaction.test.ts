@@ -5,10 +5,10 @@
  * everything the process wrote is searched for the values.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { rawRequest, type RawResponse } from '../support/raw-http.js';
 
 let upstream: EchoUpstream;
 let gw: GatewayProcess;
@@ -32,25 +32,6 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-/** Writes `head` as is and collects the answer: until its head and declared body are in, the gateway closes, or 2 s pass. */
-function rawRequest(head: string): Promise<string> {
-  const { hostname, port } = new URL(gw.url);
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const socket = connect(Number(port), hostname, () => socket.write(head));
-    const timer = setTimeout(() => socket.destroy(), 2000);
-    socket.on('data', (chunk) => {
-      answer += chunk.toString('latin1');
-      if (complete(answer)) socket.destroy();
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-    socket.on('error', reject);
-  });
-}
-
 async function waitFor(done: () => boolean): Promise<void> {
   for (const deadline = Date.now() + 5000; !done(); ) {
     if (Date.now() > deadline) throw new Error('log line not written within 5 s');
@@ -58,16 +39,11 @@ async function waitFor(done: () => boolean): Promise<void> {
   }
 }
 
-function complete(answer: string): boolean {
-  const end = answer.indexOf('\r\n\r\n');
-  if (end < 0) return false;
-  if (answer.startsWith('HTTP/1.1 101 ')) return true;
-  const length = /\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, end));
-  if (length) return answer.length - end - 4 >= Number(length[1]);
-  return /\r\ntransfer-encoding: *chunked/i.test(answer.slice(0, end)) && answer.endsWith('\r\n0\r\n\r\n');
+async function get(target: string, headers = ''): Promise<RawResponse> {
+  const { response, connection } = await rawRequest(gw.url, `GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n${headers}Connection: close\r\n\r\n`);
+  connection.destroy();
+  return response;
 }
-
-const get = (target: string, headers = '') => rawRequest(`GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n${headers}Connection: close\r\n\r\n`);
 
 /** Each spelling puts a fresh secret value after its parameter name. */
 const SPELLINGS: Record<string, (value: string) => string> = {
@@ -106,15 +82,15 @@ describe('request logs', () => {
         malformedHeader: await get(`/public/echo${spell(secret())}`, 'Bad Header: x\r\n'),
         websocket: await get(`/ws/socket${spell(secret())}`, 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'),
       };
-      expect(answers.proxied, name).toMatch(/^HTTP\/1\.1 200 /);
-      expect(answers.refused, name).toMatch(/^HTTP\/1\.1 401 /);
-      expect(answers.unmatched, name).toMatch(/^HTTP\/1\.1 404 /);
-      expect(answers.failing, name).toMatch(/^HTTP\/1\.1 502 /);
+      expect(answers.proxied.status, name).toBe(200);
+      expect(answers.refused.status, name).toBe(401);
+      expect(answers.unmatched.status, name).toBe(404);
+      expect(answers.failing.status, name).toBe(502);
       // `;` is not a path delimiter for the gateway's own routes: `/healthz;token=…` is unmatched.
-      expect(answers.gatewayOwn, name).toMatch(/^HTTP\/1\.1 40[04] /);
-      expect(answers.healthz, name).toMatch(/^HTTP\/1\.1 (200|404) /);
-      expect(answers.malformedHeader, name).toMatch(/^HTTP\/1\.1 400 /);
-      expect(answers.websocket, name).toMatch(/^HTTP\/1\.1 101 /);
+      expect([400, 404], name).toContain(answers.gatewayOwn.status);
+      expect([200, 404], name).toContain(answers.healthz.status);
+      expect(answers.malformedHeader.status, name).toBe(400);
+      expect(answers.websocket.status, name).toBe(101);
     }
     // Log lines are written synchronously: once the last request's line is out, every earlier one is.
     await get('/healthz?last');

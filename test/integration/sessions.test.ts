@@ -148,7 +148,7 @@ describe('me and sessions', () => {
     const a = await signIn(user.publicKey);
     const b = await signIn(user.publicKey);
     const me = await get('/auth/me', a.access_token);
-    expect(me.body).toMatchObject({ target_key: user.publicKey, npub: user.npub, auth_flow: 'service', session: { id: a.session_id, current: true } });
+    expect(me.body).toMatchObject({ target_key: user.publicKey, npub: user.npub, auth_flow: 'login', session: { id: a.session_id, current: true } });
     const list = await get('/auth/sessions', a.access_token);
     expect(list.body.sessions.map((s: { id: string }) => s.id).sort()).toEqual([a.session_id, b.session_id].sort());
     expect(list.body.sessions[0]).toMatchObject({ user_agent: 'test-agent', client_ip: '127.0.0.1' });

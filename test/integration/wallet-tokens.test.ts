@@ -87,7 +87,7 @@ describe('wallet-issued tokens', () => {
     const accessToken = await signInWithWallet(user);
     const viaLogin = await callApi(accessToken);
     expect(viaLogin.status).toBe(200);
-    expect(viaLogin.body.headers['x-portal-auth-flow']).toBe('service');
+    expect(viaLogin.body.headers['x-portal-auth-flow']).toBe('login');
 
     for (const token of [ours, jose]) {
       const result = await callApi(token);

@@ -51,6 +51,19 @@ describe('RequestAuthenticator.authenticateAny', () => {
     expect(asked).toEqual([]);
   });
 
+  it('tells a sign-in session token (the service key, with sid) from service tokens, and a trusted issuer\'s sid names no session', async () => {
+    const other = generateKeyPair();
+    const authenticator = new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey, other.publicKey] }) });
+    const session = issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { jti: 'j-1', sid: 'session-1' } });
+    expect(authenticator.authenticate(session)).toMatchObject({ flow: 'login', sessionId: 'session-1', targetKey: user.publicKey });
+    expect(authenticator.authenticate(serviceToken())).not.toHaveProperty('sessionId');
+    const trusted = authenticator.authenticate(issueJwt(other.secretKey, user.publicKey, 1, { extraClaims: { sid: 'session-1' } }));
+    expect(trusted).toMatchObject({ flow: 'service', issuer: other.publicKey });
+    expect(trusted).not.toHaveProperty('sessionId');
+    const empty = authenticator.authenticate(issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { sid: '' } }));
+    expect(empty.flow).toBe('service');
+  });
+
   it('accepts a wallet-issued token of a known user as flow B: the signer is the identity, and it grants no permissions', async () => {
     const { authenticator } = await setup();
     const token = walletToken({ permissions: ['admin'], jti: 'wallet-1' });
