@@ -7,9 +7,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { FastifyServerFactory } from 'fastify';
 import { BadRequest } from '../errors.js';
-import { sendRawError } from './error-handler.js';
+import { sendRawError, writeSocketError } from './error-handler.js';
 import type { TlsFiles } from './tls.js';
 
 export interface ServerLimits {
@@ -43,6 +44,8 @@ export function gatewayServerFactory(limits: ServerLimits, tls?: TlsFiles): Fast
     });
     // Expectations other than 100-continue are ignored (RFC 9110 allows it): the request is served as usual.
     server.on('checkExpectation', onRequest);
+    // Node would drop a CONNECT without a word: say why instead.
+    server.on('connect', (_req: IncomingMessage, socket: Socket) => writeSocketError(socket, new BadRequest('CONNECT is not supported: the gateway is not a forward proxy')));
     return server;
   };
 }

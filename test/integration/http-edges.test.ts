@@ -314,6 +314,7 @@ describe('one error shape', () => {
     ['bad chunk size', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`, 400],
     ['chunk extensions too large', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n5;${'a'.repeat(20_000)}\r\nhello\r\n0\r\n\r\n`, 413],
     ['Content-Length and Transfer-Encoding', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+    ['CONNECT', () => 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
     ['unknown expectation', () => `GET /nowhere HTTP/1.1\r\nHost: ${host}\r\nExpect: teapot\r\n\r\n`, 404],
   ];
 
