@@ -12,7 +12,7 @@ import { createAuthServices, type AuthServices } from './auth/auth-services.js';
 import { KnownUsers } from './auth/known-users.js';
 import { resolveServiceKey, type ServiceKey } from './config/service-key.js';
 import { discoveryPaths, gatewayPaths, type GatewayPaths } from './gateway-endpoints.js';
-import { answerClientError, answerFrameworkError, installErrorHandlers } from './http/error-handler.js';
+import { answerClientError, answerFrameworkError, errorCodeOf, installErrorHandlers } from './http/error-handler.js';
 import { gatewayServerFactory } from './http/http-server.js';
 import { routeUpgrades } from './http/upgrades.js';
 import { refreshCookieName } from './http/session-cookies.js';
@@ -30,6 +30,7 @@ import { registerRateLimits } from './http/rate-limits.js';
 import { registerSessionRoutes } from './http/session-routes.js';
 import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
+import { startMetricsListener, type MetricsListener } from './http/metrics-listener.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
 import { VerifyPool } from './jwt/verify-pool.js';
 import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
@@ -62,10 +63,12 @@ export interface Gateway {
   serviceKey: Omit<ServiceKey, 'secretKey'>;
   metrics: GatewayMetrics;
   auth: AuthServices;
-  /** Start listening; resolves to the base URL. */
+  /** Start listening (and the metrics listener, with `metrics.listen`); resolves to the base URL. */
   listen(): Promise<string>;
   /** With `listen.tls`: read the certificate and key again for new connections (throws ConfigInvalid, keeping the current ones, when they are bad). */
   reloadTls(): void;
+  /** Base URL of the metrics listener once listening, with `metrics.listen`. */
+  readonly metricsUrl: string | undefined;
   /** Stop accepting connections, finish in-flight requests, release resources. */
   close(): Promise<void>;
 }
@@ -91,7 +94,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const app = Fastify({
     // Only tells Fastify the server speaks HTTPS (its listen URL): the server itself comes from the factory.
     https: tlsFiles ?? null,
-    logger: loggerOptions(config.logLevel, options.logStream),
+    logger: loggerOptions(config.log, options.logStream),
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLoggerFactory,
@@ -128,15 +131,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const authenticator = new RequestAuthenticator({ verifier, revocations: options.revocationCheck === false ? undefined : auth.revocations, wallet });
 
-  const logEachRequest = ['info', 'debug', 'trace'].includes(config.logLevel);
+  const logEachRequest = ['info', 'debug', 'trace'].includes(config.log.level);
   // Callback-style hook on the hot path: no promise per request.
   app.addHook('onResponse', (request, reply, done) => {
     const { config: routeConfig, url } = request.routeOptions; // built anew on each read
     const route = routeConfig.routePrefix ?? (url ? 'gateway' : 'unmatched');
-    metrics.countRequest(route, request.method, reply.statusCode);
-    if (logEachRequest) {
+    const ms = reply.elapsedTime;
+    metrics.countRequest(route, request.method, reply.statusCode, ms / 1000);
+    if (logEachRequest && (config.log.probes || !routeConfig.probe)) {
+      const code = errorCodeOf(reply);
       request.log.info(
-        { method: request.method, url: redactUrl(request.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.portal?.npub },
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          route,
+          status: reply.statusCode,
+          ...(code ? { code } : {}),
+          ms: Math.round(ms * 10) / 10,
+          user: request.portal?.npub,
+        },
         'request',
       );
     }
@@ -196,7 +209,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const admin = createAdminAuthenticator(config.admin);
   registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
   registerRelayAdminRoutes(app, paths, auth.pool, admin, limited);
-  app.get(paths.metrics, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // With metrics.listen, /metrics is served there only (startMetricsListener, in listen()).
+  if (!config.metrics.listen) {
+    app.get(paths.metrics, { config: { probe: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   if (assertionKeys) registerJwksRoute(app, paths.jwks, assertionKeys);
   registerForwardAuthRoutes(app, paths.forwardAuth, {
     config: config.forwardAuth,
@@ -219,6 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   routeUpgrades(app);
 
+  let metricsListener: MetricsListener | undefined;
   return {
     app,
     config,
@@ -226,7 +243,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     serviceKey: publicServiceKey,
     metrics,
     auth,
+    get metricsUrl() {
+      return metricsListener?.url;
+    },
     async listen() {
+      if (config.metrics.listen) metricsListener ??= await startMetricsListener(metrics.registry, config.metrics.listen);
       return app.listen({ host: config.listen.host, port: config.listen.port });
     },
     reloadTls() {
@@ -234,6 +255,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     async close() {
       await app.close();
+      await metricsListener?.close();
     },
   };
 }

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { GatewayConfig } from './types.js';
 
-export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store'> = {
+export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'relays' | 'store' | 'metrics'> = {
   serviceName: 'portal-gateway',
   listen: { host: '127.0.0.1', port: 8080 },
   gatewayPrefix: '',
@@ -21,7 +21,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'routes' | 'serviceKey' | 'rela
   },
   limits: { maxBodyBytes: 100 * 1024 * 1024, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 },
   trustProxy: false,
-  logLevel: 'info',
+  log: { level: 'info', format: 'json', probes: false },
   login: { timeoutSec: 300, requestPermissions: [], allowedRedirectOrigins: [] },
   admin: { pubkeys: [] },
   rateLimit: { max: 300, windowSec: 60 },

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
-import { configKeys, validateConfig } from './validate.js';
+import { configKeys, KEY_ALIASES, validateConfig } from './validate.js';
 
 type Env = Record<string, string | undefined>;
 type Json = Record<string, unknown>;
@@ -37,8 +37,9 @@ export function configKeyPaths(doc: Json): string[] {
   const paths: string[] = [];
   for (const [objectPath, known] of configKeys(doc)) {
     for (const key of known) {
-      // Only plain names make variables (`$schema` has none).
-      if (/^[A-Za-z][A-Za-z0-9]*$/.test(key)) paths.push(objectPath ? `${objectPath}.${key}` : key);
+      const path = objectPath ? `${objectPath}.${key}` : key;
+      // Only plain names make variables (`$schema` has none), and an older alias shares its key's.
+      if (/^[A-Za-z][A-Za-z0-9]*$/.test(key) && KEY_ALIASES[path] === undefined) paths.push(path);
     }
   }
   return [...new Set(paths)].sort((a, b) => a.split('.').length - b.split('.').length);

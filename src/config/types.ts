@@ -114,6 +114,22 @@ export interface RateLimitConfig {
   windowSec: number;
 }
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LogConfig {
+  /** From `log.level`, else its older alias `logLevel`. */
+  level: LogLevel;
+  /** `json`: one JSON object per line (production); `pretty`: pino-pretty, for development. */
+  format: 'json' | 'pretty';
+  /** Also log requests to /healthz, /readyz and /metrics (left out by default: they are probes). */
+  probes: boolean;
+}
+
+export interface MetricsConfig {
+  /** Serve /metrics on a listener of its own, and then not on the main one. */
+  listen?: { host: string; port: number };
+}
+
 export interface GatewayConfig {
   /** Shown on the sign-in page. */
   serviceName: string;
@@ -143,7 +159,8 @@ export interface GatewayConfig {
   };
   /** Trust X-Forwarded-* from the client (only behind a trusted load balancer). */
   trustProxy: boolean;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  log: LogConfig;
+  metrics: MetricsConfig;
   /** Nostr relays for wallet logins (ws:// or wss://); from `relays`, PORTAL_RELAYS or relays.config.json. */
   relays: string[];
   store: StoreConfig;

@@ -8,12 +8,16 @@ import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
 import { relayUrlProblem } from './relays.js';
-import type { AssertionConfig, AuthPolicy, ForwardAuthConfig, GatewayConfig, PolicyConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
+import type { AssertionConfig, AuthPolicy, ForwardAuthConfig, GatewayConfig, MetricsConfig, PolicyConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
 
 type Json = Record<string, unknown>;
 
 const AUTH_POLICIES: readonly AuthPolicy[] = ['public', 'optional', 'required'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** Older spellings of a key, still read: they have no variable of their own (the new key's serves). */
+export const KEY_ALIASES: Readonly<Record<string, string>> = { logLevel: 'log.level' };
 const SAME_SITE = ['lax', 'strict', 'none'] as const;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -289,6 +293,15 @@ function validateTls(r: Reader): TlsConfig {
   return { certFile: file('certFile'), keyFile: file('keyFile') };
 }
 
+/** `metrics.listen`: its own host (default: the main one) and a port that is not the main one. */
+function validateMetrics(metrics: Reader, listen: Reader, mainHost: string, mainPort: number): MetricsConfig {
+  if (!metrics.has('listen')) return {};
+  const port = listen.integer('port', -1, 0, 65535);
+  if (port === -1 && !listen.has('port')) listen.problem('port', 'is required (the port that serves /metrics)');
+  else if (port !== 0 && port === mainPort) listen.problem('port', 'must differ from listen.port');
+  return { listen: { host: listen.string('host', mainHost), port } };
+}
+
 /** Validate a parsed configuration document; throws ConfigInvalid listing every problem. */
 export function validateConfig(raw: unknown): GatewayConfig {
   const problems: string[] = [];
@@ -296,7 +309,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const root = new Reader(raw, '', problems, [
     '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'walletUsers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
     'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName', 'gatewayPrefix', 'publicUrl', 'forwardAuth',
-    'assertion',
+    'assertion', 'log', 'metrics',
   ]);
 
   const listen = root.object_('listen', ['host', 'port', 'tls']);
@@ -312,6 +325,9 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const forwardAuth = validateForwardAuth(root.object_('forwardAuth', ['uriHeader', 'methodHeader', 'defaultPolicy', 'policies', 'cacheSec']), problems);
   const assertion = validateAssertion(root.object_('assertion', ['enabled', 'alg', 'ttlSec', 'keyFile']));
   const publicUrl = httpUrl(root, 'publicUrl', true);
+  const log = root.object_('log', ['level', 'format', 'probes']);
+  const metrics = root.object_('metrics', ['listen']);
+  const metricsListen = metrics.object_('listen', ['host', 'port']);
   const adminSecret = admin.string('secret');
   if (adminSecret !== undefined && adminSecret.length < 16) admin.problem('secret', 'must be at least 16 characters');
   const adminPubkeys = publicKeyList(admin, 'pubkeys', problems);
@@ -373,11 +389,13 @@ export function validateConfig(raw: unknown): GatewayConfig {
   if (serviceName.length > 100) root.problem('serviceName', 'must be at most 100 characters');
 
   const dataDir = root.string('dataDir', d.dataDir);
+  const listenHost = listen.string('host', d.listen.host);
+  const listenPort = listen.integer('port', d.listen.port, 0, 65535);
   const config: GatewayConfig = {
     serviceName,
     listen: {
-      host: listen.string('host', d.listen.host),
-      port: listen.integer('port', d.listen.port, 0, 65535),
+      host: listenHost,
+      port: listenPort,
       ...(listen.has('tls') ? { tls: validateTls(tls) } : {}),
     },
     gatewayPrefix,
@@ -402,7 +420,13 @@ export function validateConfig(raw: unknown): GatewayConfig {
       keepAliveTimeoutMs: limits.integer('keepAliveTimeoutMs', d.limits.keepAliveTimeoutMs, 100, 600_000),
     },
     trustProxy: root.boolean('trustProxy', d.trustProxy),
-    logLevel: root.oneOf('logLevel', LOG_LEVELS, d.logLevel),
+    log: {
+      // `logLevel` is the older name of `log.level`; the new one wins when both are set.
+      level: log.oneOf('level', LOG_LEVELS, root.oneOf('logLevel', LOG_LEVELS, d.log.level)),
+      format: log.oneOf('format', LOG_FORMATS, d.log.format),
+      probes: log.boolean('probes', d.log.probes),
+    },
+    metrics: validateMetrics(metrics, metricsListen, listenHost, listenPort),
     relays: [...new Set(relays)],
     store: validateStore(storeReader, dataDir),
     login: {

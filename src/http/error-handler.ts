@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { BadRequest, GatewayError, HeadersTooLarge, InternalError, PayloadTooLarge, RequestTimeout, RouteNotFound, UnsupportedMediaType } from '../errors.js';
+import { BadRequest, GatewayError, HeadersTooLarge, InternalError, PayloadTooLarge, RequestTimeout, RouteNotFound, UnsupportedMediaType, type ErrorCode } from '../errors.js';
 import { HTTP_STATUS_OF, isInvalidTokenStatus } from './error-status.js';
 
 const REALM = 'portal-gateway';
@@ -30,8 +30,17 @@ export function toGatewayError(error: unknown): GatewayError {
   return new InternalError({ cause: error });
 }
 
+/** Where sendError leaves the code for the request's log line. */
+const ERROR_CODE = Symbol('portal-gateway.errorCode');
+
+/** The error code this reply was answered with, if it was an error answer. */
+export function errorCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return (reply as unknown as { [ERROR_CODE]?: ErrorCode })[ERROR_CODE];
+}
+
 export function sendError(reply: FastifyReply, error: GatewayError): FastifyReply {
   const status = HTTP_STATUS_OF[error.code];
+  (reply as unknown as { [ERROR_CODE]?: ErrorCode })[ERROR_CODE] = error.code;
   if (isInvalidTokenStatus(error.code)) {
     reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted(error.message)}"`);
   }

@@ -6,6 +6,8 @@
  */
 import type { FastifyServerOptions } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
+import type { LogConfig } from '../config/types.js';
 
 // A parameter: after `?`, `&`, `;` or `#`, a name, then `=` (or `%3D`, which some servers decode before
 // splitting) and a value. The separator and the name are kept, the value dropped.
@@ -77,10 +79,12 @@ export const REDACTED_PATHS = [
   '*.secretKey',
 ];
 
-export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
-  if (level === 'silent') return false;
+/** `stream` (tests) wins over `log.format`; `pretty` writes pino-pretty's lines to stdout. */
+export function loggerOptions(log: Pick<LogConfig, 'level' | 'format'>, stream?: DestinationStream): FastifyServerOptions['logger'] {
+  if (log.level === 'silent') return false;
+  const destination = stream ?? (log.format === 'pretty' ? pinoPretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
   return {
-    level,
+    level: log.level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: {
       req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
@@ -98,6 +102,6 @@ export function loggerOptions(level: string, stream?: DestinationStream): Fastif
         write.apply(this, args);
       },
     },
-    ...(stream ? { stream } : {}),
+    ...(destination ? { stream: destination } : {}),
   } as FastifyServerOptions['logger'];
 }

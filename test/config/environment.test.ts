@@ -122,7 +122,7 @@ describe('values from the environment', () => {
   it('keep the old names as aliases, the new name winning', () => {
     expect(load({ PORTAL_GATEWAY_HOST: '0.0.0.0', PORTAL_GATEWAY_PORT: '7000' }).listen).toEqual({ host: '0.0.0.0', port: 7000 });
     expect(load({ PORTAL_GATEWAY_PORT: '7000', PORTAL_LISTEN_PORT: '7001' }).listen.port).toBe(7001);
-    expect(load({ PORTAL_DATA_DIR: '/data', PORTAL_LOG_LEVEL: 'warn' })).toMatchObject({ dataDir: '/data', logLevel: 'warn' });
+    expect(load({ PORTAL_DATA_DIR: '/data', PORTAL_LOG_LEVEL: 'warn' })).toMatchObject({ dataDir: '/data', log: { level: 'warn' } });
   });
 
   it('treat empty variables as unset', () => {

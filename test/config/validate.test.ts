@@ -31,6 +31,8 @@ describe('validateConfig', () => {
     });
     expect(config.cookie).toMatchObject({ name: 'portal_session', secure: true, sameSite: 'lax' });
     expect(config.limits).toEqual({ maxBodyBytes: 104857600, headersTimeoutMs: 10000, keepAliveTimeoutMs: 5000 });
+    expect(config.log).toEqual({ level: 'info', format: 'json', probes: false });
+    expect(config.metrics).toEqual({});
   });
 
   it('takes the connection time limits and names a bad one', () => {
@@ -41,6 +43,31 @@ describe('validateConfig', () => {
     expect(problemsOf({ limits: { headersTimeoutMs: 0, keepAliveTimeoutMs: '5s' }, routes: [] })).toEqual([
       'limits.headersTimeoutMs: must be an integer from 100 to 600000',
       'limits.keepAliveTimeoutMs: must be an integer from 100 to 600000',
+    ]);
+  });
+
+  it('reads log.level, with logLevel as its older alias that log.level overrides', () => {
+    const routes = [{ prefix: '/api', upstream, auth: 'required' }];
+    expect(validateConfig({ routes, logLevel: 'warn' }).log.level).toBe('warn');
+    expect(validateConfig({ routes, logLevel: 'warn', log: { level: 'debug' } }).log.level).toBe('debug');
+    expect(validateConfig({ routes, log: { format: 'pretty', probes: true } }).log).toEqual({ level: 'info', format: 'pretty', probes: true });
+    expect(problemsOf({ routes, log: { level: 'loud', format: 'xml', probes: 'yes' } })).toEqual([
+      'log.level: must be one of fatal, error, warn, info, debug, trace, silent',
+      'log.format: must be one of json, pretty',
+      'log.probes: must be true or false',
+    ]);
+  });
+
+  it('reads metrics.listen: its host defaults to the main one, its port is required and not the main one', () => {
+    const routes = [{ prefix: '/api', upstream, auth: 'required' }];
+    const listen = { host: '0.0.0.0', port: 8080 };
+    expect(validateConfig({ routes, listen, metrics: { listen: { port: 9464 } } }).metrics).toEqual({ listen: { host: '0.0.0.0', port: 9464 } });
+    expect(validateConfig({ routes, listen, metrics: { listen: { host: '127.0.0.1', port: 0 } } }).metrics).toEqual({ listen: { host: '127.0.0.1', port: 0 } });
+    expect(problemsOf({ routes, listen, metrics: { listen: {} } })).toEqual(['metrics.listen.port: is required (the port that serves /metrics)']);
+    expect(problemsOf({ routes, listen, metrics: { listen: { port: 8080 } } })).toEqual(['metrics.listen.port: must differ from listen.port']);
+    expect(problemsOf({ routes, metrics: { listen: { port: 'x' }, path: '/m' } })).toEqual([
+      'metrics.path: unknown key (expected one of listen)',
+      'metrics.listen.port: must be an integer from 0 to 65535',
     ]);
   });
 

@@ -35,7 +35,7 @@ describe('redactText', () => {
 describe('loggerOptions', () => {
   function logger() {
     const lines: string[] = [];
-    const options = loggerOptions('trace', { write: (line: string) => void lines.push(line) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
+    const options = loggerOptions({ level: 'trace', format: 'json' }, { write: (line: string) => void lines.push(line) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
     return { log: pino(options, options.stream), lines };
   }
 

@@ -4,12 +4,13 @@
  */
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import type { LogLevel } from '../../src/config/types.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { lazyChildLoggerFactory } from '../../src/http/request-logger.js';
 
-function parentLogger(level: string) {
+function parentLogger(level: LogLevel) {
   const lines: Record<string, unknown>[] = [];
-  const options = loggerOptions(level, { write: (line: string) => void lines.push(JSON.parse(line)) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
+  const options = loggerOptions({ level, format: 'json' }, { write: (line: string) => void lines.push(JSON.parse(line)) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
   const logger = pino(options, options.stream);
   const child = vi.spyOn(logger, 'child');
   return { logger, lines, child };

@@ -17,6 +17,7 @@ beforeAll(async () => {
   upstream = await startEchoUpstream();
   gw = await startGatewayProcess({
     logLevel: 'trace',
+    log: { probes: true }, // the probe paths are redacted like any other
     relays: [],
     routes: [
       { prefix: '/public', upstream: upstream.url, auth: 'public' },
