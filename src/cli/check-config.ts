@@ -7,6 +7,7 @@ import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js'
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';
+import { plannedServiceKeyOrigin } from './service-key-origin.js';
 
 export const summary = 'validate a configuration: file and environment (every problem is reported at once)';
 
@@ -30,7 +31,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(
       `${typeof source === 'object' ? source.file : 'environment'}: OK — ${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ` +
         `listen ${config.listen.host}:${config.listen.port}, ` +
-        `service key ${config.serviceKey ? 'configured' : `generated in ${config.dataDir}`}\n`,
+        `service key ${plannedServiceKeyOrigin(config, io.env)}\n`,
     );
     if (config.relays.length === 0) {
       io.stderr.write(

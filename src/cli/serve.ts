@@ -20,6 +20,7 @@ import { parsePort } from './option-values.js';
 import { reloadRelays } from './relay-reload.js';
 import { reloadCertificate } from './tls-reload.js';
 import { runCommand } from './run-command.js';
+import { serviceKeyOrigin } from './service-key-origin.js';
 import { listenFailure, startupFailureLine } from './startup-failure.js';
 
 export const summary = 'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
@@ -44,12 +45,11 @@ interface Embedded {
   relay: DevRelay;
 }
 
-function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: DevRelay | undefined): string {
+function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: DevRelay | undefined, env: CliIo['env']): string {
   const { serviceKey, config } = gateway;
-  const keyOrigin = serviceKey.source === 'config' ? 'from the configuration' : `kept in ${serviceKey.path}`;
   const lines = [
     `portal-gateway listening on ${url}`,
-    `service key: ${serviceKey.npub} (${serviceKey.source === 'generated' ? 'new, ' : ''}${keyOrigin})`,
+    `service key: ${serviceKey.npub} (${serviceKeyOrigin(serviceKey, env)})`,
     'routes:',
     ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
     `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
@@ -71,7 +71,7 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRe
       `  curl -i ${url}/api/profile                    # protected: 401 without a token`,
       `  TOKEN=$(node dist/cli.js issue ${keyFlag} --target ${user.npub} --hours 1)`,
       `  curl -H "Authorization: Bearer $TOKEN" ${url}/api/profile`,
-      `  curl -X POST ${url}${gateway.paths.login}                 # start a wallet login (portal:// URL + QR code)`,
+      `  node dist/cli.js login --url ${url}           # sign in with a wallet: portal:// URL and QR code in this terminal`,
       `(wallet logins go through the local relay ${demo.relay.url}; use a config file with public relays for a phone)`,
     );
   }
@@ -150,7 +150,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       // Only once started (a failure stays one line), and not for the demo, whose /admin route shows the precedence on purpose.
       const shadowed = demo ? undefined : shadowedEndpointsWarning(config.routes, gateway.paths);
       if (shadowed) io.stderr.write(`${shadowed}\n`);
-      io.stderr.write(banner(gateway, url, demo, devRelay));
+      io.stderr.write(banner(gateway, url, demo, devRelay, io.env));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {
         reloadRelays(gateway.auth.pool, () => load().relays, gateway.app.log);

@@ -59,13 +59,21 @@ function readValueFile(path: string, variable: string): string {
   }
 }
 
-/** The variable, else an alias of it, else its `_FILE` form; empty values count as unset. */
+/** The variable that sets `variable`'s key: itself, else an alias, else its `_FILE` form; empty values count as unset. */
+function settingName(env: Env, variable: string): string | undefined {
+  const names = [variable, ...Object.keys(ENV_ALIASES).filter((alias) => ENV_ALIASES[alias] === variable), variable + FILE_SUFFIX];
+  return names.find((name) => env[name]);
+}
+
+/** Which variable sets the key at `path` (e.g. `PORTAL_SERVICE_KEY_FILE` for serviceKey), if any. */
+export function settingVariable(env: Env, path: string): string | undefined {
+  return settingName(env, variableName(path));
+}
+
 function given(env: Env, variable: string): Given | undefined {
-  const names = [variable, ...Object.keys(ENV_ALIASES).filter((alias) => ENV_ALIASES[alias] === variable)];
-  for (const name of names) if (env[name]) return { text: env[name]!, variable: name };
-  const file = env[variable + FILE_SUFFIX];
-  if (file) return { text: readValueFile(file, variable + FILE_SUFFIX), variable: variable + FILE_SUFFIX };
-  return undefined;
+  const name = settingName(env, variable);
+  if (name === undefined) return undefined;
+  return { text: name === variable + FILE_SUFFIX ? readValueFile(env[name]!, name) : env[name]!, variable: name };
 }
 
 function setPath(doc: Json, path: string, value: unknown): void {

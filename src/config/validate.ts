@@ -6,6 +6,7 @@ import { ConfigInvalid } from '../errors.js';
 import { gatewayPaths, gatewayPrefixProblem, routePrefixProblem } from '../gateway-endpoints.js';
 import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
 import { join } from 'node:path';
+import { closestName } from './closest-name.js';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
 import { relayUrlProblem } from './relays.js';
 import type { AssertionConfig, AuthPolicy, ForwardAuthConfig, GatewayConfig, MetricsConfig, PolicyConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
@@ -34,7 +35,9 @@ class Reader {
   ) {
     onObjectRead?.(path, known);
     for (const key of Object.keys(object)) {
-      if (!known.includes(key)) problems.push(`${this.at(key)}: unknown key (expected one of ${known.join(', ')})`);
+      if (known.includes(key)) continue;
+      const meant = closestName(key, known);
+      problems.push(`${this.at(key)}: unknown key ${meant ? `(did you mean \`${meant}\`?)` : `(expected one of ${known.join(', ')})`}`);
     }
   }
 

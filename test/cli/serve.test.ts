@@ -86,7 +86,7 @@ describe('serve', () => {
     expect(first.stderr()).toContain('SIGTERM: draining');
 
     const second = await start();
-    expect(second.stderr()).toContain(`service key: ${npub} (kept in`);
+    expect(second.stderr()).toContain(`service key: ${npub} (from the key file ${join(dir, 'data', 'service-key')})`);
     const again = await fetch(`http://127.0.0.1:${port}/api/x`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     second.child.kill('SIGTERM');

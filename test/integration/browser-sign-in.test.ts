@@ -97,6 +97,23 @@ describe('the sign-in page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('loads without a single failed request: no favicon 404, no CSP violation for its icon', async () => {
+    const fresh = await stack.browser.newContext();
+    try {
+      const page = await fresh.newPage();
+      // The browser's own favicon request is not reported as a response, but its 404 (or a CSP block
+      // of an icon) shows on the console.
+      const errors: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+      await page.goto(`${stack.gw.url}/auth/login`);
+      await page.waitForSelector('main[data-state="pending"]');
+      await page.waitForTimeout(1000); // the icon is looked for after the load
+      expect(errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('fits a phone screen without sideways scrolling', async () => {
     const phone = await stack.browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {

@@ -28,7 +28,7 @@ export const SIGN_IN_CSP = [
   `script-src ${hash(SIGN_IN_JS)}`,
   `style-src ${hash(SIGN_IN_CSS)}`,
   "connect-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:", // data: for the empty icon below
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -58,6 +58,7 @@ export function renderSignInPage(options: SignInPageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · ${name}</title>
+<link rel="icon" href="data:,">
 <style>${SIGN_IN_CSS}</style>
 </head>
 <body>

@@ -1,0 +1,49 @@
+/** `check-config` in-process: what a newcomer sees for the usual first mistakes. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/check-config.js';
+import { runInProcess } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'portal-gateway-check-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const ROUTES = [{ prefix: '/api', upstream: 'http://127.0.0.1:3000', auth: 'required' }];
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('check-config', () => {
+  it('reports a JSON syntax error with its line and column, in one problem', async () => {
+    const path = file('syntax.json', '{\n  "serviceName": "Acme",\n  "routes": [],\n}\n');
+    const result = await runInProcess(run, ['--config', path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `ERR_CONFIG_INVALID: invalid configuration:\n  - ${path}: is not valid JSON: line 4, column 1: expected a key in double quotes\n`,
+    );
+  });
+
+  it('asks "did you mean" for a misspelt key', async () => {
+    const path = file('typo.json', JSON.stringify({ servicename: 'Acme', relays: [], routes: ROUTES }));
+    const result = await runInProcess(run, ['--config', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('servicename: unknown key (did you mean `serviceName`?)');
+  });
+
+  it('does not claim to generate a service key: it says where serve will find or put one', async () => {
+    const dataDir = join(dir, 'data');
+    const path = file('ok.json', JSON.stringify({ dataDir, relays: [], routes: ROUTES }));
+    const result = await runInProcess(run, ['--config', path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`service key none yet: serve will generate one and keep it in ${join(dataDir, 'service-key')}`);
+    expect(existsSync(dataDir)).toBe(false);
+
+    const fromEnv = await runInProcess(run, ['--config', path], { env: { PORTAL_SERVICE_KEY: '3'.repeat(64) } });
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toContain('service key from PORTAL_SERVICE_KEY');
+  });
+});
