@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `portal-gateway` program. To add a command: a module in src/cli/ and one line in COMMANDS. */
+import * as assertionKey from './cli/assertion-key.js';
 import * as checkConfig from './cli/check-config.js';
 import * as decode from './cli/decode.js';
 import * as demo from './cli/demo.js';
@@ -22,6 +23,7 @@ const COMMANDS: CommandTable = {
   decode,
   demo,
   wallet,
+  'assertion-key': assertionKey,
 };
 
 process.exitCode = await runCli(COMMANDS, process.argv.slice(2), processIo());

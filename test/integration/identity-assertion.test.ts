@@ -17,6 +17,7 @@ import { jwkThumbprint } from '../../src/assertion/keyring.js';
 import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
+import { runProgram } from '../cli/helpers.js';
 
 const service = generateKeyPair();
 const user = generateKeyPair();
@@ -155,6 +156,26 @@ describe('assertion settings', () => {
       const jwks = createRemoteJWKSet(new URL(`${child.url}/.well-known/jwks.json`));
       const { payload } = await jwtVerify(assertion, jwks, { issuer: 'https://gateway.example', audience: upstream.url, algorithms: ['ES256K'] });
       expect(payload.sub).toBe(user.publicKey);
+    } finally {
+      await child.stop();
+    }
+  }, 60_000);
+
+  it('portal-gateway assertion-key rotate: a running gateway signs with the new key, and both stay published', async () => {
+    const child = await startGatewayProcess({ serviceKey: service.secretKey, store: { kind: 'memory' }, routes: [{ prefix: '/api', upstream: upstream.url }] });
+    try {
+      const token = issueJwt(service.secretKey, user.publicKey, 1);
+      const kidOf = async () => decodeProtectedHeader((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string).kid;
+      const oldKid = await kidOf();
+      const rotated = await runProgram(['assertion-key', 'rotate'], { env: { PORTAL_DATA_DIR: child.dataDir } });
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(rotated.stdout).toContain(`previous key ${oldKid} stays published`);
+      await expect.poll(kidOf, { timeout: 10_000, interval: 200 }).not.toBe(oldKid);
+      const newKid = await kidOf();
+      const { keys } = (await (await fetch(`${child.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      expect(keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
+      const jwks = createRemoteJWKSet(new URL(`${child.url}/.well-known/jwks.json`));
+      await jwtVerify((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string, jwks, { audience: upstream.url });
     } finally {
       await child.stop();
     }
