@@ -12,14 +12,15 @@ import { generateKeyPair, toNpub } from '../../src/index.js';
 
 const user = generateKeyPair();
 /** A session token's identity when `claims` has a `sid`, as RequestAuthenticator builds it. */
-const identity = (claims: Record<string, unknown> = {}): PortalIdentity =>
+const identity = (sessionId?: string): PortalIdentity =>
   Object.freeze({
     targetKey: user.publicKey,
     npub: toNpub(user.publicKey),
-    ...(typeof claims.sid === 'string' ? { flow: 'login', sessionId: claims.sid } : { flow: 'service' }),
+    flow: sessionId === undefined ? 'service' : 'login',
     issuer: user.publicKey,
     permissions: Object.freeze(['read', 'write']),
-    claims: { exp: 2_000_000_000, nbf: 0, iat: 0, target_key: user.publicKey, ...claims },
+    ...(sessionId === undefined ? {} : { sessionId }),
+    claims: { exp: 2_000_000_000, nbf: 0, iat: 0, target_key: user.publicKey },
   }) as PortalIdentity;
 
 function signerFor(alg: AssertionConfig['alg'], ttlSec = 60) {
@@ -32,7 +33,7 @@ describe('AssertionSigner', () => {
     it(`signs ${alg} assertions that jose verifies against the published JWKS, with the documented claims`, async () => {
       const { keys, signer } = signerFor(alg);
       const now = Math.floor(Date.now() / 1000);
-      const { token, expiresAt } = signer.assertionFor(identity({ sid: 'session-1' }), 'https://gw.example', 'https://api.example', now);
+      const { token, expiresAt } = signer.assertionFor(identity('session-1'), 'https://gw.example', 'https://api.example', now);
       const jwks = createLocalJWKSet({ keys: keys.published() });
       const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: 'https://gw.example', audience: 'https://api.example', algorithms: [alg] });
       expect(protectedHeader).toEqual({ alg, kid: keys.current().kid, typ: 'JWT' });
@@ -51,7 +52,7 @@ describe('AssertionSigner', () => {
     });
   }
 
-  it('leaves sid out when the token is not bound to a session', () => {
+  it('leaves sid out when the token is not bound to a session (flow service)', () => {
     const { signer } = signerFor('ES256');
     const { token } = signer.assertionFor(identity(), 'https://gw.example', 'https://api.example');
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).not.toHaveProperty('sid');

@@ -83,7 +83,7 @@ describe('GET /auth/verify', () => {
     });
     expect(response.headers['x-portal-npub']).toMatch(/^npub1/);
     const { payload } = await jwtVerify(response.headers['x-portal-assertion'] as string, createLocalJWKSet({ keys: keys.published() }), { audience: 'https://app.example' });
-    expect(payload).toMatchObject({ sub: user.publicKey, sid: 's-1', permissions: ['read'], iss: 'http://localhost:80' });
+    expect(payload).toMatchObject({ sub: user.publicKey, flow: 'login', sid: 's-1', permissions: ['read'], iss: 'http://localhost:80' });
   });
 
   it('reads the session cookie as proxied routes do, and uses the route assertion.audience when set', async () => {

@@ -120,6 +120,8 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
     expect(seen.assertionError).toBeUndefined();
     expect(seen.headers['x-portal-target-key']).toBe(wallet.mainKey);
     expect(seen.assertion).toMatchObject({ iss: origin, aud: origin, sub: wallet.mainKey, npub: seen.headers['x-portal-npub'], flow: seen.headers['x-portal-auth-flow'] });
+    expect(seen.assertion!.flow).toBe('login');
+    expect(seen.assertion!.sid).toBe(seen.headers['x-portal-session-id']);
     expect(typeof seen.assertion!.sid).toBe('string');
     accessToken = (await context.cookies()).find((c) => c.name === 'portal_session')!.value;
     await page.close();
