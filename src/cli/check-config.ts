@@ -4,6 +4,7 @@
  */
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
+import { readTlsFiles } from '../http/tls.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';
@@ -26,6 +27,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const source = configSource(args.string('config'), io.env);
     const config = loadConfig(readConfigSource(source), io.env);
+    // What serve would refuse at start-up: certificate files that cannot be read or do not match.
+    if (config.listen.tls) readTlsFiles(config.listen.tls);
     const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
     if (shadowed) io.stderr.write(`${shadowed}\n`);
     io.stdout.write(

@@ -3,7 +3,7 @@
  * as JSON, the service key from a file), in front of a real upstream. A bad value stops it with the
  * variable named.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,21 @@ describe('serve configured by the environment alone', () => {
     expect((await requestJson('GET', `${gateway.url}/public/hello`)).status).toBe(200);
     const wellKnown = await requestJson('GET', `${gateway.url}/.well-known/portal-gateway`);
     expect(wellKnown.body.relays).toEqual([]);
+  });
+
+  it('takes the file named by PORTAL_CONFIG, the environment beating it (check-config)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pg-env-config-')), 'gateway.json');
+    writeFileSync(file, JSON.stringify({ listen: { port: 1234 }, relays: [], store: { kind: 'memory' }, routes: [{ prefix: '/api', upstream: upstream.url }] }));
+    const check = (env: Record<string, string>) => {
+      const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_'))), PORTAL_CONFIG: file, ...env };
+      return spawnSync(process.execPath, ['--import', 'tsx', CLI, 'check-config'], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 30_000 });
+    };
+    const ok = check({ PORTAL_LISTEN_PORT: '4321' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`${file}: OK — 1 route, listen 127.0.0.1:4321`);
+    const bad = check({ PORTAL_TOKENS_ACCESS_TTL_SEC: '1' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('PORTAL_TOKENS_ACCESS_TTL_SEC: must be an integer from 10 to');
   });
 
   it('exits non-zero naming the variable of a bad value', async () => {
