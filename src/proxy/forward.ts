@@ -1,20 +1,22 @@
 /**
- * Forwarding: one @fastify/http-proxy registration per configured route (bodies streamed both ways,
- * WebSocket upgrades on routes that enable them). The route's policy rides in the route config and is
- * enforced by the portal-auth plugin before anything is forwarded.
+ * Forwarding: one @fastify/http-proxy registration per configured route, for its routing, body pass-through
+ * and WebSocket upgrades on routes that enable them; HTTP requests go out through the route's own
+ * UpstreamPool (undici's dispatcher, the answer written straight to the client). The route's policy rides
+ * in the route config and is enforced by the portal-auth plugin before anything is forwarded.
  */
 import httpProxy from '@fastify/http-proxy';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { RouteConfig } from '../config/types.js';
-import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { sendError } from '../http/error-handler.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import type { AssertionSigner } from '../assertion/assertion-signer.js';
-import { dropRequestHopByHop, dropResponseHopByHop } from './hop-by-hop.js';
+import { dropRequestHopByHop } from './hop-by-hop.js';
 import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from './identity-headers.js';
 import type { RoutePolicy } from './portal-auth-plugin.js';
 import { checkWebSocketHandshake, refuseUnproxiedUpgrade } from './upgrade-check.js';
+import { UpstreamPool } from './upstream-pool.js';
 import { upstreamTarget } from './upstream-target.js';
 import { withoutCookie } from './token-source.js';
 
@@ -46,7 +48,7 @@ type Headers = Record<string, string | string[] | undefined>;
  * for `audience` and X-Forwarded-* set.
  */
 export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions, audience: string): Headers {
-  // The proxy hands us its own copy of the request headers: edit it in place (hot path).
+  // Every caller hands over its own copy of the request headers: edit it in place (hot path).
   const out = headers as Headers;
   dropRequestHopByHop(out);
   if (!route.passToken) {
@@ -58,7 +60,7 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
   const priorFor = options.trustProxy ? out['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
   out['x-forwarded-proto'] = options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
-  // `host` already names the upstream here; the client's host is on the request.
+  // `host` is dropped with the hop-by-hop headers (the HTTP client names the upstream); the client's is on the request.
   out['x-forwarded-host'] = options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
   if (request.portal) {
     setIdentityHeaders(out, request.portal);
@@ -82,30 +84,32 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
 async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream: string, options: ForwardOptions): Promise<void> {
   const target = upstreamTarget({ upstream, rewritePrefix: route.rewritePrefix });
   const audience = route.assertion.audience ?? target.origin;
+  // A relative Location of the upstream's, under the forwarded path, is given back under the route prefix.
+  const routePath = route.prefix === '/' ? '' : route.prefix;
+  const rewriteLocation = (location: string) =>
+    target.pathPrefix !== routePath && location.startsWith(`${target.pathPrefix}/`) ? routePath + location.slice(target.pathPrefix.length) : location;
+  const pool = new UpstreamPool(target.origin, route.timeoutMs, rewriteLocation);
+  app.addHook('onClose', () => pool.close());
   await app.register(httpProxy, {
     // The plugin joins paths itself only from the upstream's root: the base path rides in rewritePrefix.
     // Under the prefix `/` the plugin keeps the rest of the path without its leading slash.
     upstream: target.origin,
     prefix: route.prefix,
     rewritePrefix: route.prefix === '/' ? `${target.pathPrefix}/` : target.pathPrefix || '/',
-    // The bare prefix rewritten to the root leaves an empty path, which reply-from would replace with the
-    // request's own path: send it to `/` (reply-from appends the query).
-    handler: (_request, reply, dest, replyOptions) => reply.from(dest || '/', replyOptions),
+    // `dest` is the rewritten path, checked by the plugin (no dot segments, no other origin); the bare
+    // prefix rewritten to the root leaves it empty.
+    handler: (request, reply, dest) => {
+      const raw = request.raw;
+      const query = raw.url!.indexOf('?');
+      const headers = upstreamHeaders(request, { ...request.headers }, route, options, audience);
+      // The plugin's content-type parser leaves a body as the stream it arrives on (through the body limits).
+      const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
+      const path = (dest || '/') + (query === -1 ? '' : raw.url!.slice(query));
+      pool.forward(reply, { method: request.method, path, headers, body }, (failure) => sendError(reply, failure));
+    },
     ...(route.websocket ? { websocket: true as const, preHandler: checkWebSocketHandshake } : {}),
     config: { portalAuth: routePolicy(route), routePrefix: route.prefix, websocket: route.websocket },
     disableRequestLogging: true,
-    undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
-    replyOptions: {
-      timeout: route.timeoutMs,
-      rewriteRequestHeaders: (request, headers) => upstreamHeaders(request as FastifyRequest, headers, route, options, audience) as IncomingHttpHeaders,
-      rewriteHeaders: dropResponseHopByHop,
-      onError: (reply, { error }) => {
-        const status = (error as { statusCode?: number }).statusCode;
-        const failure =
-          bodyLimitError(error) ?? (status === 504 ? new UpstreamTimeout(undefined, { cause: error }) : new UpstreamUnavailable(undefined, { cause: error }));
-        sendError(reply as FastifyReply, failure);
-      },
-    },
     // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
     wsClientOptions: {
       // `headers` is the plugin's one shared object for every connection: work on a copy. The client's
@@ -114,12 +118,6 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
         upstreamHeaders(request, { ...headers, ...(request.headers.origin === undefined ? {} : { origin: request.headers.origin }) }, route, options, audience),
     } as object,
   });
-}
-
-/** The body limit's own error, when that is what ended the upstream request (the HTTP client wraps it). */
-function bodyLimitError(error: unknown): PayloadTooLarge | undefined {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause instanceof PayloadTooLarge) return cause;
-  return undefined;
 }
 
 declare module 'fastify' {

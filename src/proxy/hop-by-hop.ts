@@ -5,27 +5,53 @@
  */
 type Headers = Record<string, string | string[] | undefined>;
 
-// `connection` itself, and the headers it names, are dropped by the proxy before these run.
-const REQUEST_HOP_BY_HOP = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'] as const;
-// `transfer-encoding` is already dropped by the proxy (the gateway frames the body itself).
-const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
+// `host` names the gateway (the HTTP client sets the upstream's); `transfer-encoding` and
+// `content-length` framing is the HTTP client's own business once the body streams through it, but a
+// declared length is kept so that the upstream sees it.
+const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'transfer-encoding', 'host'] as const;
+// `transfer-encoding`: the gateway frames the answer to its client itself.
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+/** What Node refuses in a header value (its own check): such a header of the upstream's is dropped. */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** Drop the client's hop-by-hop headers from the proxy's copy of the request headers, in place. */
+/** Header names a Connection header lists, other than the `keep-alive` / `close` options. */
+function namedByConnection(values: readonly string[], into: Set<string>): void {
+  for (const value of values) {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '' && name !== 'keep-alive' && name !== 'close') into.add(name);
+    }
+  }
+}
+
+/** Drop the client's hop-by-hop headers, and those its Connection header names, from a copy of its headers. */
 export function dropRequestHopByHop(headers: Headers): void {
+  const connection = headers.connection;
+  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
+    const named = new Set<string>();
+    namedByConnection(Array.isArray(connection) ? connection : [connection], named);
+    for (const name of named) headers[name] = undefined;
+  }
   // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape (hot path).
   for (const name of REQUEST_HOP_BY_HOP) if (headers[name] !== undefined) headers[name] = undefined;
 }
 
-/** Drop the upstream's hop-by-hop headers, and those its Connection header names, in place. */
-export function dropResponseHopByHop<T extends Headers>(headers: T): T {
-  const connection = headers.connection;
-  // Node upstreams send `keep-alive` (or `close`), which names no header: no need to split it.
-  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
-    for (const value of Array.isArray(connection) ? connection : [connection]) {
-      for (const token of value.split(',')) delete headers[token.trim().toLowerCase()];
-    }
+/**
+ * The upstream's raw header lines (name, value, name, value, … as undici hands them over) as the flat
+ * list `writeHead` takes, without hop-by-hop headers, those its Connection header names, and values Node
+ * would refuse; a `Location` goes through `rewriteLocation`. Bytes are kept as they came (latin1).
+ */
+export function responseHeaderList(raw: readonly Buffer[], rewriteLocation: (location: string) => string): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'connection') namedByConnection([value], (named ??= new Set()));
+    if (RESPONSE_HOP_BY_HOP.has(lower) || INVALID_VALUE.test(value)) continue;
+    out.push(name, lower === 'location' ? rewriteLocation(value) : value);
   }
-  // Delete, because every key left is copied to the client, undefined values as empty headers.
-  for (const name of RESPONSE_HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
-  return headers;
+  if (named === undefined || named.size === 0) return out;
+  return out.filter((_, i, list) => !named!.has((i % 2 === 0 ? list[i]! : list[i - 1]!).toLowerCase()));
 }

@@ -1,45 +1,65 @@
 import { describe, expect, it } from 'vitest';
-import { dropRequestHopByHop, dropResponseHopByHop } from '../../src/proxy/hop-by-hop.js';
+import { dropRequestHopByHop, responseHeaderList } from '../../src/proxy/hop-by-hop.js';
 
-describe('dropResponseHopByHop', () => {
-  it('drops the hop-by-hop headers and those Connection names, and keeps the rest', () => {
-    const headers = {
-      connection: 'keep-alive, X-Private ,x-other',
-      'x-private': '1',
-      'x-other': '2',
-      'keep-alive': 'timeout=5',
-      'proxy-authenticate': 'Basic',
-      'proxy-connection': 'keep-alive',
-      te: 'trailers',
-      trailer: 'x-sum',
-      upgrade: 'h2c',
-      'content-type': 'application/json',
-      'set-cookie': ['a=1', 'b=2'],
-    };
-    expect(dropResponseHopByHop(headers)).toEqual({ 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] });
+const raw = (...lines: string[]) => lines.map((line) => Buffer.from(line, 'latin1'));
+const unchanged = (location: string) => location;
+
+describe('responseHeaderList', () => {
+  it('drops the hop-by-hop headers and those Connection names, and keeps the rest in order', () => {
+    const list = responseHeaderList(
+      raw(
+        'Connection', 'keep-alive, X-Private ,x-other',
+        'X-Private', '1',
+        'x-other', '2',
+        'Keep-Alive', 'timeout=5',
+        'Proxy-Authenticate', 'Basic',
+        'Proxy-Connection', 'keep-alive',
+        'TE', 'trailers',
+        'Trailer', 'x-sum',
+        'Upgrade', 'h2c',
+        'Transfer-Encoding', 'chunked',
+        'Content-Type', 'application/json',
+        'Set-Cookie', 'a=1',
+        'Set-Cookie', 'b=2',
+      ),
+      unchanged,
+    );
+    expect(list).toEqual(['Content-Type', 'application/json', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
   });
 
-  it('reads every Connection header when there are several', () => {
-    expect(dropResponseHopByHop({ connection: ['x-a', 'close, x-b'], 'x-a': '1', 'x-b': '2', etag: '"e"' })).toEqual({ etag: '"e"' });
+  it('reads every Connection header when there are several, wherever they stand', () => {
+    expect(responseHeaderList(raw('x-a', '1', 'Connection', 'x-a', 'ETag', '"e"', 'Connection', 'close, x-b', 'x-b', '2'), unchanged)).toEqual(['ETag', '"e"']);
   });
 
-  it('leaves headers without hop-by-hop ones alone', () => {
-    expect(dropResponseHopByHop({ 'content-length': '2', connection: 'keep-alive' })).toEqual({ 'content-length': '2' });
+  it('keeps bytes outside ASCII as they came and drops values Node would refuse', () => {
+    expect(responseHeaderList(raw('X-Name', 'caf\xe9', 'X-Bad', 'a\x01b', 'Content-Length', '2'), unchanged)).toEqual(['X-Name', 'caf\xe9', 'Content-Length', '2']);
+  });
+
+  it('passes Location through the rewrite', () => {
+    expect(responseHeaderList(raw('Location', '/base/next'), (location) => location.replace('/base', '/api'))).toEqual(['Location', '/api/next']);
   });
 });
 
 describe('dropRequestHopByHop', () => {
-  it('unsets the hop-by-hop request headers the HTTP client would refuse or must not forward', () => {
+  it('unsets the hop-by-hop request headers, and those Connection names, that must not be forwarded', () => {
     const headers: Record<string, string | undefined> = {
+      host: 'gateway.example',
+      connection: 'keep-alive, X-Hop',
+      'x-hop': 'secret',
       'keep-alive': '300',
       'proxy-connection': 'keep-alive',
       te: 'trailers',
       trailer: 'x-sum',
       upgrade: 'h2c',
       expect: '100-continue',
+      'transfer-encoding': 'chunked',
+      'content-length': '12',
       accept: '*/*',
     };
     dropRequestHopByHop(headers);
-    expect(Object.entries(headers).filter(([, value]) => value !== undefined)).toEqual([['accept', '*/*']]);
+    expect(Object.entries(headers).filter(([, value]) => value !== undefined)).toEqual([
+      ['content-length', '12'],
+      ['accept', '*/*'],
+    ]);
   });
 });

@@ -1,0 +1,127 @@
+/**
+ * What the forward path does with the upstream's answer, seen by a client over a real socket: trailers,
+ * HEAD, streamed chunked bodies, redirects under a rewritten path, and a client that goes away mid-answer.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+
+let upstream: Server;
+let upstreamUrl: string;
+let gateway: RunningGateway;
+/** Connections of `/endless` whose client side closed before the end. */
+let endlessClosed = 0;
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? '/', 'http://upstream').pathname;
+  if (path.endsWith('/trailers')) {
+    res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+    res.write('part one, ');
+    res.addTrailers({ 'x-checksum': 'abc123' });
+    res.end('part two');
+  } else if (path.endsWith('/chunks')) {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let n = 0;
+    const timer = setInterval(() => {
+      res.write(`chunk ${n}\n`);
+      if (++n === 5) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 10);
+  } else if (path.endsWith('/redirect')) {
+    res.writeHead(302, { location: '/base/next?x=1' }).end();
+  } else if (path.endsWith('/endless')) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const timer = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
+    res.on('close', () => {
+      clearInterval(timer);
+      if (!res.writableFinished) endlessClosed += 1;
+    });
+  } else {
+    const body = JSON.stringify({ method: req.method, url: req.url });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+}
+
+beforeAll(async () => {
+  upstream = createServer(answer);
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  gateway = await startGateway({ routes: [{ prefix: '/api', upstream: `${upstreamUrl}/base`, rewritePrefix: '/', auth: 'public' }] });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  trailers: IncomingMessage['trailers'];
+  body: string;
+}
+
+function get(path: string, method = 'GET'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    httpRequest(new URL(path, gateway.url), { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, trailers: res.trailers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('forwarding answers', () => {
+  it('passes the upstream path and query through the rewrite', async () => {
+    const answer = await get('/api/items?q=1&q=2');
+    expect(JSON.parse(answer.body)).toEqual({ method: 'GET', url: '/base/items?q=1&q=2' });
+  });
+
+  it("passes the upstream's trailers on after a chunked body", async () => {
+    const answer = await get('/api/trailers');
+    expect(answer.body).toBe('part one, part two');
+    expect(answer.headers['transfer-encoding']).toBe('chunked');
+    expect(answer.trailers['x-checksum']).toBe('abc123');
+  });
+
+  it('streams a chunked answer as it comes', async () => {
+    const answer = await get('/api/chunks');
+    expect(answer.body).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n');
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const answer = await get('/api/items', 'HEAD');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-length']).toBe(String(JSON.stringify({ method: 'HEAD', url: '/base/items' }).length));
+    expect(answer.body).toBe('');
+  });
+
+  it("gives back a redirect under the upstream's path under the route prefix", async () => {
+    const answer = await get('/api/redirect');
+    expect(answer.status).toBe(302);
+    expect(answer.headers.location).toBe('/api/next?x=1');
+  });
+
+  it('frees the upstream connection when the client goes away mid-answer', async () => {
+    const before = endlessClosed;
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(new URL('/api/endless', gateway.url), (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.on('timeout', () => reject(new Error('no data')));
+      req.end();
+    });
+    await expect.poll(() => endlessClosed, { timeout: 5000 }).toBe(before + 1);
+  });
+});
