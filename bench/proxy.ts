@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from '../src/config/defaults.js';
 import { cryptoBackendName, generateKeyPair } from '../src/index.js';
 import { startChild, type ChildServer } from './proxy/children.js';
 import { SequentialClient } from './proxy/latency.js';
-import { PATH, combine, runLoad } from './proxy/load.js';
+import { combine, runLoad } from './proxy/load.js';
 import { benchOptions } from './proxy/options.js';
 import { printGoals, printReport, type Row } from './proxy/report.js';
 import { ROWS, rowEnvironment, type RowSpec } from './proxy/rows.js';
@@ -54,16 +54,23 @@ interface Instance {
 async function instance(row: Row): Promise<Instance> {
   const server = await startChild(row.spec.file, rowEnvironment(row.spec, upstream.url, keys, options.gatewayLog));
   running.add(server);
+  const { target } = row.spec;
   const expect = async (token: string | undefined, status: number) => {
-    const response = await fetch(server.url + PATH, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const response = await fetch(server.url + target.path, { headers: { ...target.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     const body = await response.text();
-    if (response.status !== status || (status === 200 && !body.includes('bench-upstream'))) {
+    const answered = target.emptyAnswer ? body === '' : body.includes('bench-upstream');
+    if (response.status !== status || (status === 200 && !answered)) {
       throw new Error(`${row.spec.name}: expected ${status}, got ${response.status}`);
     }
   };
   if (row.spec.authenticates) await expect(undefined, 401);
   await expect(reusedToken, 200);
   return { row, server, nextToken: row.spec.newTokenEachRequest ? new TokenCursor(newTokens).take : () => reusedToken };
+}
+
+/** Path and headers of a row's requests, as runLoad takes them. */
+function targetOf(row: Row): { path: string; headers: Readonly<Record<string, string>> } {
+  return { path: row.spec.target.path, headers: row.spec.target.headers };
 }
 
 async function stop(instances: readonly Instance[]): Promise<void> {
@@ -83,19 +90,23 @@ try {
   for (let round = 1; round <= options.rounds; round++) {
     const instances = await freshInstances(rows, options.processes);
     const load = (durationSec: number) =>
-      Promise.all(instances.map((i) => runLoad(i.server.url, { server: i.server, connections: options.connections, overallRate: options.rate, durationSec, nextToken: i.nextToken })));
+      Promise.all(
+        instances.map((i) =>
+          runLoad(i.server.url, { ...targetOf(i.row), server: i.server, connections: options.connections, overallRate: options.rate, durationSec, nextToken: i.nextToken }),
+        ),
+      );
     await load(options.warmupSec);
     const results = await load(options.durationSec);
     for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));
     await stop(instances);
-    log(`round ${round}/${options.rounds}: CPU µs/req of rows 1-5: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`);
+    log(`round ${round}/${options.rounds}: CPU µs/req of rows 1-${rows.length}: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`);
   }
 
   // Unloaded latency: one fresh process per row, rows taking turns in batches so that outside load
   // spreads over all of them alike.
   {
     const instances = await freshInstances(rows, 1);
-    const clients = instances.map((i) => new SequentialClient(i.server.url, i.nextToken));
+    const clients = instances.map((i) => new SequentialClient(i.server.url, i.nextToken, i.row.spec.target));
     for (const client of clients) await client.run(300); // untimed: JIT and connections
     const batch = 100;
     for (let done = 0; done < options.latencyRequests; done += batch) {
@@ -109,8 +120,8 @@ try {
   if (options.saturatedSec > 0) {
     for (const row of rows) {
       const [one] = await freshInstances([row], 1);
-      await runLoad(one!.server.url, { connections: 50, durationSec: 2, nextToken: one!.nextToken });
-      row.saturated = await runLoad(one!.server.url, { server: one!.server, connections: 50, durationSec: options.saturatedSec, nextToken: one!.nextToken });
+      await runLoad(one!.server.url, { ...targetOf(row), connections: 50, durationSec: 2, nextToken: one!.nextToken });
+      row.saturated = await runLoad(one!.server.url, { ...targetOf(row), server: one!.server, connections: 50, durationSec: options.saturatedSec, nextToken: one!.nextToken });
       await stop([one!]);
     }
     log('saturated throughput measured');

@@ -1,5 +1,5 @@
 /**
- * Rows 3 and 4 of the proxy benchmark: the real gateway (createGateway) with one `required` route in
+ * Rows 3, 4 and 6 of the proxy benchmark: the real gateway (createGateway) with one `required` route in
  * front of the benchmark upstream, and every other setting at its default (verified-token cache included).
  * The service key comes from the parent in BENCH_SERVICE_KEY so that the parent can issue the tokens.
  * It runs the build in dist/ (what `npm start` runs), not the sources through tsx's transform.

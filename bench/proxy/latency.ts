@@ -3,7 +3,7 @@
  * written to the last byte read. What the gateway adds to a single caller's wait, without queueing.
  */
 import { Agent, get } from 'node:http';
-import { PATH } from './load.js';
+import type { RequestTarget } from './rows.js';
 
 export class SequentialClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -11,6 +11,7 @@ export class SequentialClient {
   constructor(
     private readonly url: string,
     private readonly nextToken: () => string,
+    private readonly target: RequestTarget,
   ) {}
 
   /** `count` requests in a row; the latency of each, in microseconds. */
@@ -27,7 +28,7 @@ export class SequentialClient {
   private once(): Promise<number> {
     return new Promise((resolve, reject) => {
       const start = process.hrtime.bigint();
-      get(this.url + PATH, { agent: this.agent, headers: { authorization: `Bearer ${this.nextToken()}` } }, (response) => {
+      get(this.url + this.target.path, { agent: this.agent, headers: { ...this.target.headers, authorization: `Bearer ${this.nextToken()}` } }, (response) => {
         if (response.statusCode !== 200) reject(new Error(`${this.url}: answered ${response.statusCode}`));
         response.on('data', () => undefined);
         response.on('end', () => resolve(Number(process.hrtime.bigint() - start) / 1000));

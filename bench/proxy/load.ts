@@ -17,6 +17,9 @@ export interface LoadOptions {
   overallRate?: number;
   /** Token for the next request; called once per request. */
   nextToken: () => string;
+  /** Path and extra headers of every request; default PATH, none. */
+  path?: string;
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -46,9 +49,9 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
     requests: [
       {
         method: 'GET',
-        path: PATH,
+        path: options.path ?? PATH,
         setupRequest: (request) => {
-          request.headers = { ...request.headers, authorization: `Bearer ${options.nextToken()}` };
+          request.headers = { ...request.headers, ...options.headers, authorization: `Bearer ${options.nextToken()}` };
           return request;
         },
       },

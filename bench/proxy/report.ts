@@ -112,6 +112,7 @@ export function printGoals(rows: readonly Row[]): boolean {
   cpuGoal('1. reused token: CPU/req <= 0.75x no-auth proxy', 'reused', 'plain', (r) => r <= 0.75);
   cpuGoal('2. new token: CPU/req <= 1.25x no-auth proxy', 'fresh', 'plain', (r) => r <= 1.25);
   cpuGoal('3. jose proxy CPU/req >= 3x new-token gateway', 'jose', 'fresh', (r) => r >= 3);
+  cpuGoal('6. forward-auth, reused token: CPU/req <= 1x proxied request with a reused token', 'forwardAuth', 'reused', (r) => r <= 1);
   const added = (key: RowKey) => (percentile(row(key).latencies, 0.5) - percentile(row('plain').latencies, 0.5)) / 1000;
   results.push(['4a. unloaded p50 added, reused token <= 0.05 ms', `${fmt(added('reused'), 3)} ms`, added('reused') <= 0.05]);
   results.push(['4b. unloaded p50 added, new token <= 0.15 ms', `${fmt(added('fresh'), 3)} ms`, added('fresh') <= 0.15]);
