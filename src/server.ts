@@ -158,6 +158,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   await app.register(portalAuth, {
     authenticator,
+    // Proxied routes always carry their configured policy. The gateway's own endpoints are public by design
+    // (sign-in, health, discovery), check their own credential (admin, forward-auth's original request) or
+    // carry a policy (the session endpoints): the plugin must not require a token on the others.
+    defaultPolicy: { auth: 'public' },
     cookieName: config.cookie.name,
     allowedOrigins: config.cors.origins,
     corsPreflight: config.cors.origins.length > 0,

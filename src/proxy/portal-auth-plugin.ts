@@ -1,16 +1,18 @@
 /**
- * Fastify plugin: strips client identity headers from every request, and on routes that carry a
- * `portalAuth` policy in their config, authenticates the caller and decorates `request.portal`.
- * The gateway uses it for its proxy routes; teams embedding the gateway can use it for their own
- * (register the plugin before the routes it guards).
+ * Fastify plugin: strips client identity headers from every request, and on every route applies the
+ * `portalAuth` policy of its config, or `defaultPolicy` (required unless told otherwise) when it has
+ * none: it authenticates the caller and decorates `request.portal`. The gateway uses it for its proxy
+ * routes; teams embedding the gateway can use it for their own (register the plugin before the routes
+ * it guards). A route the app forgot to annotate is not left open.
  *
  *   app.register(portalAuth, { authenticator, cookieName: 'portal_session' });
- *   app.get('/me', { config: { portalAuth: { auth: 'required' } } }, (req) => req.portal);
+ *   app.get('/me', (req) => req.portal);                                        // the default: required
+ *   app.get('/health', { config: { portalAuth: { auth: 'public' } } }, () => 'ok');
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
-import { AuthRequired, GatewayError, PermissionDenied } from '../errors.js';
+import { AuthRequired, GatewayError, InvalidArgument, PermissionDenied } from '../errors.js';
 import { ENDPOINT_PATHS } from '../gateway-endpoints.js';
 import { sendError } from '../http/error-handler.js';
 import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
@@ -41,6 +43,11 @@ declare module 'fastify' {
 
 export interface PortalAuthPluginOptions {
   authenticator: RequestAuthenticator;
+  /**
+   * The policy of routes whose config has no `portalAuth`; default `{ auth: 'required' }`, so a route the
+   * app forgot to annotate is closed. Routes opt out with `{ auth: 'public' }`.
+   */
+  defaultPolicy?: RoutePolicy;
   /** Cookie that carries the access token for browsers; default `portal_session`. */
   cookieName?: string;
   /** Origins besides the gateway's own whose cookie-authenticated requests may change state. */
@@ -141,8 +148,22 @@ function reject(
   done(error as Error);
 }
 
+const AUTH_POLICIES: readonly string[] = ['public', 'optional', 'required'] satisfies AuthPolicy[];
+
+/** A policy the plugin would misread (a misspelt `auth` would let callers through) stops the app at start-up. */
+function checkedPolicy(policy: RoutePolicy, where: string): RoutePolicy {
+  if (typeof policy !== 'object' || policy === null || !AUTH_POLICIES.includes(policy.auth)) {
+    throw new InvalidArgument(`${where}: auth must be one of ${AUTH_POLICIES.join(', ')}`);
+  }
+  if (policy.permissions !== undefined && !(Array.isArray(policy.permissions) && policy.permissions.every((p) => typeof p === 'string'))) {
+    throw new InvalidArgument(`${where}: permissions must be an array of strings`);
+  }
+  return policy;
+}
+
 const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options) => {
   const cookieName = options.cookieName ?? 'portal_session';
+  const defaultPolicy = checkedPolicy(options.defaultPolicy ?? { auth: 'required' }, 'portalAuth defaultPolicy');
   app.decorateRequest('portal', null);
   // Every request, routed or not, loses client-sent identity headers before anything else reads them.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -151,10 +172,12 @@ const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options)
   });
   // A route's policy is read once, when the route is added, rather than looked up on every request.
   app.addHook('onRoute', (route) => {
-    const policy = route.config?.portalAuth;
+    const own = route.config?.portalAuth;
+    // A public default needs no hook: `request.portal` stays null, as it starts.
+    const policy = own === undefined ? (defaultPolicy.auth === 'public' ? undefined : defaultPolicy) : checkedPolicy(own, `portalAuth policy of ${route.method} ${route.url}`);
     if (!policy) return;
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [...own, policyHook(policy, options, cookieName)];
+    const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [...hooks, policyHook(policy, options, cookieName)];
   });
 };
 

@@ -45,7 +45,8 @@ async function buildApp(extra: Record<string, unknown> = {}): Promise<FastifyIns
     verifier: new TokenVerifier({ issuers: [service.publicKey] }),
     revocations: { isRevoked: (claims) => typeof claims.jti === 'string' && revokedJtis.has(claims.jti) },
   });
-  await built.register(portalAuth, { authenticator });
+  // As in the gateway: forward-auth decides about the original request, not this one.
+  await built.register(portalAuth, { authenticator, defaultPolicy: { auth: 'public' } });
   registerForwardAuthRoutes(built, '/auth/verify', {
     config: config.forwardAuth,
     routes: config.routes,

@@ -6,7 +6,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth } from '../../src/index.js';
+import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth, type PortalAuthPluginOptions } from '../../src/index.js';
 
 const service = generateKeyPair();
 const user = generateKeyPair();
@@ -22,7 +22,8 @@ beforeAll(async () => {
   app.get('/me', { config: { portalAuth: { auth: 'required' } } }, echo);
   app.get('/maybe', { config: { portalAuth: { auth: 'optional' } } }, echo);
   app.get('/admin', { config: { portalAuth: { auth: 'required', permissions: ['admin'] } } }, echo);
-  app.get('/open', echo);
+  app.get('/open', { config: { portalAuth: { auth: 'public' } } }, echo);
+  app.get('/forgotten', echo);
   app.get('/same', { config: { portalAuth: { auth: 'required' } } }, (request) => ({ same: request.portal === lastIdentity, frozen: Object.isFrozen(request.portal) }));
   app.get('/remember', { config: { portalAuth: { auth: 'required' } } }, (request) => {
     lastIdentity = request.portal;
@@ -96,7 +97,71 @@ describe('portalAuth in an application', () => {
     await app.inject({ url: '/maybe' });
     await app.inject({ url: '/me', headers: bearer(userToken()) });
     await app.inject({ url: '/open' });
-    expect(outcomes).toEqual(['ERR_AUTH_REQUIRED', 'anonymous', 'ok']);
+    expect(outcomes).toEqual(['ERR_AUTH_REQUIRED', 'anonymous', 'ok', 'anonymous']);
+  });
+});
+
+describe('portalAuth defaultPolicy', () => {
+  async function appWith(options: Partial<PortalAuthPluginOptions>) {
+    const built = Fastify();
+    await built.register(portalAuth, { authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }), ...options });
+    return built;
+  }
+
+  it('closes a route without a policy: required by default, in child plugins too', async () => {
+    const response = await app.inject({ url: '/forgotten' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toBe('ERR_AUTH_REQUIRED');
+    const signedIn = await app.inject({ url: '/forgotten', headers: bearer(userToken()) });
+    expect(signedIn.json().portal).toMatchObject({ targetKey: user.publicKey });
+
+    const nested = await appWith({});
+    await nested.register(async (child) => {
+      child.post('/child/write', () => ({ written: true }));
+    });
+    try {
+      expect((await nested.inject({ method: 'POST', url: '/child/write' })).statusCode).toBe(401);
+      expect((await nested.inject({ method: 'POST', url: '/child/write', headers: bearer(userToken()) })).statusCode).toBe(200);
+    } finally {
+      await nested.close();
+    }
+  });
+
+  it('is what the app passes: routes without a policy get it, routes with one keep theirs', async () => {
+    const built = await appWith({ defaultPolicy: { auth: 'required', permissions: ['staff'] } });
+    built.get('/staff', (request) => ({ portal: request.portal }));
+    built.get('/health', { config: { portalAuth: { auth: 'public' } } }, () => ({ ok: true }));
+    try {
+      expect((await built.inject({ url: '/staff', headers: bearer(userToken()) })).statusCode).toBe(403);
+      expect((await built.inject({ url: '/staff', headers: bearer(userToken({ permissions: ['staff'] })) })).statusCode).toBe(200);
+      expect((await built.inject({ url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await built.close();
+    }
+    const open = await appWith({ defaultPolicy: { auth: 'public' } });
+    open.get('/page', (request) => ({ portal: request.portal }));
+    try {
+      const page = await open.inject({ url: '/page', headers: bearer('not.a.token') });
+      expect(page.statusCode).toBe(200);
+      expect(page.json().portal).toBeNull();
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('refuses a policy it would misread, naming it, instead of letting callers through', async () => {
+    await expect(appWith({ defaultPolicy: { auth: 'requried' as never } })).rejects.toThrow(/portalAuth defaultPolicy: auth must be one of public, optional, required/);
+    const built = await appWith({});
+    try {
+      expect(() => built.get('/typo', { config: { portalAuth: { auth: 'Required' as never } } }, () => 'open')).toThrow(
+        /portalAuth policy of GET \/typo: auth must be one of public, optional, required/,
+      );
+      expect(() => built.get('/perm', { config: { portalAuth: { auth: 'required', permissions: 'admin' as never } } }, () => 'open')).toThrow(
+        /permissions must be an array of strings/,
+      );
+    } finally {
+      await built.close();
+    }
   });
 });
 
