@@ -16,7 +16,17 @@ export type GatewayEvent =
   | 'login_declined'
   | 'login_expired'
   | 'session_refreshed'
-  | 'refresh_token_reused';
+  | 'refresh_token_reused'
+  | 'logout'
+  | 'logout_everywhere'
+  | 'session_ended'
+  | 'admin_token_issued'
+  | 'relay_added'
+  | 'relay_removed'
+  | 'relays_reloaded'
+  | 'relays_reload_failed'
+  | 'tls_reloaded'
+  | 'tls_reload_failed';
 
 export type EventLevel = 'info' | 'warn' | 'error';
 
@@ -29,9 +39,14 @@ export interface EventLogger {
   error(fields: object, message: string): void;
 }
 
-/** Events written to `log`: `{"event":"relay_connected","url":…,"msg":"relay connected"}`. */
+/** One event written to `log`: `{"event":"relay_connected","url":…,"msg":"relay connected"}`. */
+export function logEvent(log: EventLogger, event: GatewayEvent, fields: Record<string, unknown> = {}, level: EventLevel = 'info', message = event.replaceAll('_', ' ')): void {
+  log[level]({ event, ...fields }, message);
+}
+
+/** Events written to `log`, for the parts of the gateway that have no logger of their own. */
 export function logEvents(log: EventLogger): EmitEvent {
-  return (event, fields = {}, level = 'info') => log[level]({ event, ...fields }, event.replaceAll('_', ' '));
+  return (event, fields, level) => logEvent(log, event, fields, level);
 }
 
 /** For the services used without a gateway around them (library use, tests). */

@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { applyRelayList, type RelayListChange } from '../auth/relay-admin.js';
 import { ConfigInvalid, GatewayError } from '../errors.js';
+import { logEvent } from '../events.js';
 import { redactText, redactUrl } from '../http/logging.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
 
@@ -18,12 +19,14 @@ export function reloadRelays(pool: RelayPool, source: RelayListSource, log: Fast
     // applyRelayList checks every URL before it changes anything.
     const change = applyRelayList(pool, source());
     // Relay URLs are logged like request URLs: a relay's query may carry an access key.
-    log.info({ added: change.added.map(redactUrl), removed: change.removed.map(redactUrl), relays: change.relays.map(redactUrl) }, `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
+    const fields = { added: change.added.map(redactUrl), removed: change.removed.map(redactUrl), relays: change.relays.map(redactUrl) };
+    logEvent(log, 'relays_reloaded', fields, 'info', `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
     return change;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
     const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
-    log.error({ code, problems: problems.map(redactText), relays: pool.relays.map(redactUrl) }, `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
+    const fields = { code, problems: problems.map(redactText), relays: pool.relays.map(redactUrl) };
+    logEvent(log, 'relays_reload_failed', fields, 'error', `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
     return undefined;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigInvalid, GatewayError } from '../errors.js';
+import { logEvent } from '../events.js';
 import type { Gateway } from '../server.js';
 
 export function reloadCertificate(gateway: Pick<Gateway, 'config' | 'reloadTls'>, log: FastifyBaseLogger): boolean {
@@ -12,12 +13,12 @@ export function reloadCertificate(gateway: Pick<Gateway, 'config' | 'reloadTls'>
   if (!tls) return false;
   try {
     gateway.reloadTls();
-    log.info({ certFile: tls.certFile }, 'TLS certificate reloaded');
+    logEvent(log, 'tls_reloaded', { certFile: tls.certFile }, 'info', 'TLS certificate reloaded');
     return true;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
     const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
-    log.error({ code, problems }, `TLS certificate reload failed, keeping the current one: ${problems.join('; ')}`);
+    logEvent(log, 'tls_reload_failed', { code, problems }, 'error', `TLS certificate reload failed, keeping the current one: ${problems.join('; ')}`);
     return false;
   }
 }

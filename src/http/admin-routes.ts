@@ -10,6 +10,7 @@ import { npubEncode } from 'nostr-tools/nip19';
 import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { BadRequest } from '../errors.js';
+import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { JwtIssuer } from '../jwt/issue.js';
 import { normalizePublicKey } from '../jwt/keys.js';
@@ -50,7 +51,7 @@ export function registerAdminRoutes(
     const jti = randomBytes(16).toString('base64url');
     const token = issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
     // Audit line: who issued what for whom; never the token.
-    request.log.info({ admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti }, 'service token issued');
+    logEvent(request.log, 'admin_token_issued', { admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti }, 'info', 'service token issued');
     // 200 with { token }, as Portal's own POST /jwt/issue answers.
     return reply
       .code(200)

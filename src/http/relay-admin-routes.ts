@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addRelay, removeRelay } from '../auth/relay-admin.js';
 import { relayUrlProblem } from '../config/relays.js';
 import { BadRequest } from '../errors.js';
+import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
 import type { AdminAuthenticator } from './admin-auth.js';
@@ -42,7 +43,7 @@ export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPat
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     const added = addRelay(pool, url);
-    if (added) request.log.info({ admin: who, relay: redactUrl(url) }, 'relay added');
+    if (added) logEvent(request.log, 'relay_added', { admin: who, relay: redactUrl(url) });
     return reply.code(added ? 201 : 200).send({ added, relay: statusOf(url), relays: pool.relays });
   });
 
@@ -50,7 +51,7 @@ export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPat
     const who = await admin.authenticate(request);
     const url = relayUrlOf(request);
     removeRelay(pool, url);
-    request.log.info({ admin: who, relay: redactUrl(url) }, 'relay removed');
+    logEvent(request.log, 'relay_removed', { admin: who, relay: redactUrl(url) });
     return reply.send({ removed: url, relays: pool.relays });
   });
 }

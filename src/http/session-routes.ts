@@ -12,6 +12,7 @@ import type { AuthServices } from '../auth/auth-services.js';
 import type { SessionRecord } from '../auth/stores/types.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid, SessionNotFound } from '../errors.js';
+import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import { nowSeconds } from '../jwt/claims.js';
 import { assertSameOrigin } from '../proxy/csrf.js';
@@ -77,10 +78,12 @@ export function registerSessionRoutes(
     const identity = identityOf(request);
     if (identity.jti) await auth.revocations.revokeJti(identity.jti, identity.claims.exp);
     const sid = identity.sessionId;
+    let ended = false;
     if (sid !== undefined) {
       const session = await auth.stores.sessions.getSession(sid);
-      if (session?.userKey === identity.targetKey) await auth.endSession(sid);
+      if (session?.userKey === identity.targetKey) ended = await auth.endSession(sid);
     }
+    logEvent(request.log, 'logout', { npub: identity.npub, ...(ended ? { session_id: sid } : {}) });
     clearSessionCookies(reply, cookie, paths);
     return reply.code(200).send({ status: 'logged_out' });
   });
@@ -89,6 +92,7 @@ export function registerSessionRoutes(
     const identity = identityOf(request);
     const notBefore = await auth.revocations.logoutEverywhere(identity.targetKey);
     const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds());
+    logEvent(request.log, 'logout_everywhere', { npub: identity.npub, sessions_revoked: sessions });
     clearSessionCookies(reply, cookie, paths);
     return reply.send({ status: 'logged_out_everywhere', sessions_revoked: sessions, not_before: notBefore });
   });
@@ -120,6 +124,7 @@ export function registerSessionRoutes(
     // Another user's session id is answered exactly like an unknown one.
     if (!session || session.userKey !== identity.targetKey || session.revokedAt !== undefined) throw new SessionNotFound();
     await auth.endSession(id);
+    logEvent(request.log, 'session_ended', { npub: identity.npub, session_id: id });
     return reply.code(204).send();
   });
 }
