@@ -53,7 +53,7 @@ function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRe
     'routes:',
     ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
     `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
-    `metrics: ${gateway.metricsUrl ?? url}/metrics`,
+    `metrics: ${gateway.metricsUrl ? `${gateway.metricsUrl}/metrics` : url + gateway.paths.metrics}`,
   ];
   if (devRelay) {
     lines.push(
