@@ -8,11 +8,11 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
-import { httpsGet, selfSignedCertificate, type SelfSigned } from '../support/tls.js';
+import { describeWithOpenssl, httpsGet, selfSignedCertificate, type SelfSigned } from '../support/tls.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const service = generateKeyPair();
@@ -61,7 +61,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-describe('listen.tls', () => {
+describeWithOpenssl('listen.tls', () => {
   it('serves HTTPS directly, proxying authenticated requests', async () => {
     expect(gateway.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const user = generateKeyPair();
