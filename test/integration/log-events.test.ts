@@ -4,9 +4,10 @@
  * parsed as JSON; each event is found by its stable `event` name, with the identifiers it promises, and
  * no token or secret the gateway handed out or was given appears anywhere in the output.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TokenResponse } from '../../src/auth/token-service.js';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
+import { describeWithRedis } from '../support/describe-with-redis.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { refresh, requestJson } from '../support/http-json.js';
@@ -73,7 +74,7 @@ afterAll(async () => {
   await Promise.all([upstream?.close(), relay?.stop(), redis?.stop()]);
 });
 
-describe('the log of a gateway process', () => {
+describeWithRedis('the log of a gateway process', () => {
   it('has one JSON line per lifecycle event, with a stable name, and never a token or secret', async () => {
     expect((await written('relay_connected'))[0]).toMatchObject({ url: relay.url, attempt: expect.any(Number), level: 30 });
 

@@ -4,8 +4,9 @@
  * a second; requests that need the store fail fast with 503 ERR_STORE_UNAVAILABLE and a plain message;
  * requests that do not (tokens on proxied routes) keep working; recovery is automatic and logged.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
+import { describeWithRedis } from '../support/describe-with-redis.js';
 import { closedPort, startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { requestJson, type JsonResponse } from '../support/http-json.js';
@@ -79,7 +80,7 @@ afterAll(async () => {
   await Promise.all([upstream?.close(), relay?.stop(), redis?.stop()]);
 });
 
-describe('readiness', () => {
+describeWithRedis('readiness', () => {
   it('is 200 with a dead upstream, which it reports with the relays and logins', async () => {
     const ready = await timed('GET', '/readyz');
     expect(ready.status).toBe(200);
@@ -95,7 +96,7 @@ describe('readiness', () => {
   });
 });
 
-describe('a Redis outage', () => {
+describeWithRedis('a Redis outage', () => {
   it('fails what needs the store fast, keeps tokens working, and recovers by itself', async () => {
     const token = issueJwt(service.secretKey, user.publicKey, 1);
     expect((await timed('GET', '/api/before', { token })).status).toBe(200);
