@@ -70,7 +70,7 @@ describe('Dockerfile', () => {
 describe('.dockerignore', () => {
   it('keeps node_modules, .git, local state, test artifacts and local keys out of the build context', () => {
     const patterns = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-    for (const pattern of ['**/node_modules', '.git', '**/.portal-gateway', 'test-artifacts', 'test', 'bench', '**/service-key', '**/*.pem', '**/*.key', '**/.env']) {
+    for (const pattern of ['node_modules', '**/node_modules', '.git', '.portal-gateway', '**/.portal-gateway', 'test-artifacts', 'test', 'bench', '**/service-key', '**/*.pem', '**/*.key', '**/.env']) {
       expect(patterns).toContain(pattern);
     }
   });
