@@ -1,6 +1,7 @@
 /**
  * The embedded default store: one SQLite file (WAL) that survives restarts and crashes. Revocation
- * and login notifications reach the instances of this process only (see local-bus.ts).
+ * and login notifications reach the instances of this process at once (see local-bus.ts); revocations
+ * reach other processes on the file within a fraction of a second (see revocations.ts).
  */
 import { wallClockSec } from '../rules.js';
 import type { Stores } from '../types.js';
@@ -32,9 +33,10 @@ export function createSqliteStores(path: string): Stores {
   const timer = setInterval(purgeExpired, PURGE_INTERVAL_MS);
   timer.unref();
 
+  const revocations = new SqliteRevocationStore(database, bus);
   return {
     sessions: new SqliteSessionStore(database),
-    revocations: new SqliteRevocationStore(database, bus),
+    revocations,
     logins: new SqliteLoginStore(database, bus),
     users: new SqliteUserStore(database),
     ping: async () => {
@@ -42,6 +44,7 @@ export function createSqliteStores(path: string): Stores {
     },
     close: async () => {
       clearInterval(timer);
+      revocations.close();
       release();
       database.close();
     },

@@ -1,7 +1,8 @@
 /**
  * Notifications between the instances that have the same SQLite file open in this process.
- * SQLite has no pub/sub, so other processes on the same file are not notified: deployments with
- * several replicas use the Redis store.
+ * SQLite has no pub/sub, so other processes on the same file are not notified of logins; revocations
+ * reach them through a counter they watch (revocations.ts). Deployments with several replicas use the
+ * Redis store.
  */
 import { realpathSync } from 'node:fs';
 import { Listeners } from '../listeners.js';

@@ -55,6 +55,15 @@ export const MIGRATIONS: readonly string[] = [
     last_login_at INTEGER NOT NULL
   );
   `,
+  // Version 2: a counter every revocation raises in its own transaction, so that other processes on the
+  // file (another gateway, an app embedding portalAuth) notice revocations by reading one row.
+  `
+  CREATE TABLE revocation_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL
+  );
+  INSERT INTO revocation_revision (id, revision) VALUES (1, 0);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
