@@ -75,6 +75,12 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  // First, so that a bad key stops the start before anything needs closing; reload problems go to the app's log.
+  let logReloadError = (_error: unknown): void => undefined;
+  const assertionKeys = config.assertion.enabled
+    ? new AssertionKeys(config.assertion, config.dataDir, { ephemeral: options.ephemeralAssertionKey, onReloadError: (error) => logReloadError(error) })
+    : undefined;
+  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec);
   const paths = gatewayPaths(config.gatewayPrefix);
   // Without the native binding there is nothing to run on the threads: verification stays inline.
   const pool = config.tokens.verifyThreads > 0 && VerifyPool.supported ? new VerifyPool({ threads: config.tokens.verifyThreads }) : undefined;
@@ -86,8 +92,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onVerified: (seconds) => metrics.observeVerify(seconds),
   });
   const metrics = createMetrics(() => verifier.stats());
-  const assertionKeys = config.assertion.enabled ? new AssertionKeys(config.assertion, config.dataDir, { ephemeral: options.ephemeralAssertionKey }) : undefined;
-  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec);
 
   const tls = config.listen.tls;
   const tlsFiles = tls ? readTlsFiles(tls) : undefined;
@@ -110,8 +114,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     frameworkErrors: answerFrameworkError,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  logReloadError = (error) => app.log.error({ err: error }, 'assertion keyring changed but cannot be loaded; signing with the keys loaded before');
   const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log)).catch(
     async (error: unknown) => {
+      assertionKeys?.close();
       await pool?.close();
       throw error;
     },

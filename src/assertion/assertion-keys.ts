@@ -1,9 +1,9 @@
 /**
  * The running gateway's assertion keys: the one that signs now and the ones still published at
  * `/.well-known/jwks.json`. A rotation (`portal-gateway assertion-key rotate`) rewrites the keyring in
- * the data directory; the gateway notices within a second or two and signs with the new key.
+ * the data directory; the gateway checks the file every second and then signs with the new key.
  */
-import { unwatchFile, watchFile } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { AssertionConfig } from '../config/types.js';
 import { nowSeconds } from '../jwt/claims.js';
 import {
@@ -25,11 +25,21 @@ export interface AssertionKeysOptions {
   onReloadError?: (error: unknown) => void;
 }
 
-const WATCH_INTERVAL_MS = 1000;
+const CHECK_INTERVAL_MS = 1000;
+
+/** What identifies one version of the keyring file (a rotation writes a new file and renames it over). */
+function fileStamp(path: string): string | undefined {
+  try {
+    const { mtimeMs, ino, size } = statSync(path);
+    return `${mtimeMs}:${ino}:${size}`;
+  } catch {
+    return undefined;
+  }
+}
 
 export class AssertionKeys {
   private keys: readonly AssertionKey[];
-  private readonly watched: string | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: AssertionConfig,
@@ -52,16 +62,20 @@ export class AssertionKeys {
       writeKeyring(path, dataDir, ring);
     }
     this.keys = keysOfRing(ring);
-    this.watched = path;
-    watchFile(path, { interval: WATCH_INTERVAL_MS, persistent: false }, (now, before) => {
-      if (now.mtimeMs === before.mtimeMs || now.nlink === 0) return;
+    // The first check reloads once: a rotation right after start must not slip between loading and stamping.
+    let loaded: string | undefined;
+    this.timer = setInterval(() => {
+      const stamp = fileStamp(path);
+      if (stamp === undefined || stamp === loaded) return;
       try {
         const next = readKeyring(path);
         if (next) this.keys = keysOfRing(next);
+        loaded = stamp;
       } catch (error) {
+        loaded = stamp; // reported once per version of the file
         options.onReloadError?.(error);
       }
-    });
+    }, CHECK_INTERVAL_MS).unref();
   }
 
   /** The key that signs new assertions. */
@@ -75,6 +89,6 @@ export class AssertionKeys {
   }
 
   close(): void {
-    if (this.watched) unwatchFile(this.watched);
+    clearInterval(this.timer);
   }
 }

@@ -128,12 +128,16 @@ export function readKeyFile(path: string, alg: AssertionAlg): AssertionKey {
   } catch (error) {
     throw new ConfigInvalid([`assertion.keyFile: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
+  let privateKey: KeyObject;
   try {
     const trimmed = text.trim();
-    const privateKey = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed) as JsonWebKey, format: 'jwk' }) : createPrivateKey(trimmed);
+    privateKey = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed) as JsonWebKey, format: 'jwk' }) : createPrivateKey(trimmed);
+  } catch {
+    throw new ConfigInvalid([`assertion.keyFile: ${path} is not a PEM or JWK private key`]);
+  }
+  try {
     return assertionKey(privateKey, alg);
   } catch (error) {
-    const reason = error instanceof SyntaxError || (error as { code?: string }).code?.startsWith('ERR_') ? 'not a PEM or JWK private key' : (error as Error).message;
-    throw new ConfigInvalid([`assertion.keyFile: ${path} ${reason.startsWith('holds') ? reason : `is ${reason}`}`]);
+    throw new ConfigInvalid([`assertion.keyFile: ${path} ${(error as Error).message}`]);
   }
 }

@@ -2,6 +2,7 @@
  * `portal-gateway check-config [--config <file>]`: validate a configuration and exit. The file comes
  * from `--config` or PORTAL_CONFIG; without one the environment alone is checked (the container case).
  */
+import { readKeyFile } from '../assertion/keyring.js';
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import { readTlsFiles } from '../http/tls.js';
@@ -29,6 +30,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const config = loadConfig(readConfigSource(source), io.env);
     // What serve would refuse at start-up: certificate files that cannot be read or do not match.
     if (config.listen.tls) readTlsFiles(config.listen.tls);
+    // And an assertion key file that cannot be read, is no key, or is of the wrong curve.
+    if (config.assertion.enabled && config.assertion.keyFile !== undefined) readKeyFile(config.assertion.keyFile, config.assertion.alg);
     const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
     if (shadowed) io.stderr.write(`${shadowed}\n`);
     io.stdout.write(

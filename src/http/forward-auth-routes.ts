@@ -37,13 +37,15 @@ export interface ForwardAuthOptions {
 export function registerForwardAuthRoutes(app: FastifyInstance, path: string, options: ForwardAuthOptions): void {
   const { config } = options;
   const matchRoute = createRouteMatcher(options.routes);
+  // Built once: a forward-auth answer allocates no policy.
+  const routePolicies = new Map(options.routes.map((route) => [route, routePolicy(route)]));
   const defaultPolicy = routePolicy(config.defaultPolicy);
   const named = new Map(Object.entries(config.policies).map(([name, policy]) => [name, routePolicy(policy)]));
 
   app.get(path, (request, reply) => {
     const target = forwardAuthTarget(request, config.uriHeader, config.methodHeader);
     const route = target.path === undefined ? undefined : matchRoute(target.path);
-    return answer(request, reply, target, route ? routePolicy(route) : defaultPolicy, route?.assertion.audience ?? target.origin);
+    return answer(request, reply, target, route ? routePolicies.get(route)! : defaultPolicy, route?.assertion.audience ?? target.origin);
   });
 
   app.get<{ Params: { name: string } }>(`${path}/:name`, (request, reply) => {

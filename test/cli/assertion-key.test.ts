@@ -63,4 +63,12 @@ describe('portal-gateway assertion-key rotate', () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('the only action is "rotate"');
   });
+
+  it('check-config reports an assertion key file serve would refuse', async () => {
+    const checkConfig = await import('../../src/cli/check-config.js');
+    const { file } = configFile({ assertion: { alg: 'ES256' } });
+    const checked = await runInProcess(checkConfig.run, ['--config', file], { env: { PORTAL_ASSERTION_KEY_FILE: join(tmpdir(), 'no-such-assertion-key.pem') } });
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(/ERR_CONFIG_INVALID: .*assertion\.keyFile: cannot read .*no-such-assertion-key\.pem \(ENOENT\)/s);
+  });
 });
