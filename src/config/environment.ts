@@ -142,8 +142,8 @@ export interface EnvironmentApplied {
 
 /**
  * Applies the environment to a raw (unvalidated) config document; the document given is not changed.
- * Keys met only once a variable has set another (the redis store's keys once `store.kind` is redis)
- * are found by repeating until no variable is left.
+ * Keys the validator reads only inside an object that is present (one a variable may have just set)
+ * are found by repeating until no new variable applies.
  */
 export function applyEnvironment(raw: unknown, env: Env): EnvironmentApplied {
   const sources = new Map<string, string>();
