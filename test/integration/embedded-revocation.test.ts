@@ -3,18 +3,22 @@
  * test/support/embedding-app.ts) runs in its own process on the gateway's store, the gateway in another,
  * a user signs in with the test wallet through a real relay, then the session is ended at the gateway in
  * each way there is, and the app refuses the access token within a second. On SQLite and on Redis.
+ * The example also type-checks as written ('portal-gateway' mapped to src/index.ts, its two free
+ * variables declared with the types its text gives them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenResponse } from '../../src/auth/token-service.js';
 import type { StoreConfig } from '../../src/config/types.js';
 import { generateKeyPair } from '../../src/index.js';
 import { stopChild } from '../support/child-process.js';
 import { describeWithRedis } from '../support/describe-with-redis.js';
+import { readmeEmbeddingExample } from '../support/embedding-app.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { signInWithWallet, waitForRelay } from '../support/login-client.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -168,4 +172,40 @@ let redis: RedisServer | undefined;
 sessionEndings('Redis', describeWithRedis, async () => {
   redis = await startRedisServer();
   return { store: { kind: 'redis', url: redis.url }, cleanup: () => redis!.stop() };
+});
+
+describe("README's embedding example", () => {
+  // The tests above run it; this checks it against the package's types, as a reader's editor would.
+  it('type-checks in strict mode as written', () => {
+    const file = `${ROOT}test/integration/readme-embedding-example.generated.ts`;
+    const source = [
+      "import type { StoreConfig } from 'portal-gateway';",
+      'declare const servicePubkey: string;',
+      'declare const gatewayStore: StoreConfig;',
+      readmeEmbeddingExample(),
+      'export {};',
+    ].join('\n');
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      baseUrl: ROOT,
+      paths: { 'portal-gateway': ['src/index.ts'] },
+    };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile.bind(host);
+    const fileExists = host.fileExists.bind(host);
+    host.readFile = (name) => (name === file ? source : readFile(name));
+    host.fileExists = (name) => name === file || fileExists(name);
+    const program = ts.createProgram([file], options, host);
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => d.file?.fileName === file || d.file === undefined)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
