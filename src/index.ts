@@ -5,7 +5,8 @@ export { decodeJwtWithoutVerifying, type DecodedJwt } from './jwt/decode.js';
 export { TokenVerifier, type TokenVerifierOptions, type VerifiedToken, type CacheStats } from './jwt/token-verifier.js';
 export { WalletTokenVerifier, type WalletTokenVerifierOptions, type VerifiedWalletToken } from './jwt/wallet-token-verifier.js';
 export { recoverJwtSigners } from './jwt/recover.js';
-export { MAX_TIME_VALUE, DEFAULT_CLOCK_TOLERANCE_SEC, type PortalClaims } from './jwt/claims.js';
+export { DEFAULT_CLOCK_TOLERANCE_SEC, type PortalClaims } from './jwt/claims.js';
+export { MAX_TIME_VALUE } from './keys/clock.js';
 export { MAX_TOKEN_LENGTH } from './jwt/jws.js';
 export {
   generateKeyPair,
@@ -16,8 +17,8 @@ export {
   toNpub,
   toNsec,
   type KeyPair,
-} from './jwt/keys.js';
-export { cryptoBackendName } from './jwt/es256k.js';
+} from './keys/nostr-keys.js';
+export { cryptoBackendName } from './keys/es256k.js';
 export * from './errors.js';
 
 // The gateway as a library: build it from a validated configuration, or use its Fastify plugin.
@@ -25,8 +26,8 @@ export { createGateway, type Gateway, type GatewayOptions } from './server.js';
 export { validateConfig } from './config/validate.js';
 export { loadConfig, readConfigFile } from './config/load.js';
 export type { GatewayConfig, RouteConfig, AuthPolicy, StoreConfig } from './config/types.js';
-export { portalAuth, authorizeRequest, type PortalAuthPluginOptions, type RoutePolicy } from './proxy/portal-auth-plugin.js';
-export { RequestAuthenticator, type RequestAuthenticatorOptions, type RevocationCheck } from './proxy/request-authenticator.js';
+export { portalAuth, authorizeRequest, type PortalAuthPluginOptions, type RoutePolicy } from './access/portal-auth-plugin.js';
+export { RequestAuthenticator, type RequestAuthenticatorOptions, type RevocationCheck } from './access/request-authenticator.js';
 export { openRevocations, type SharedRevocations } from './auth/shared-revocations.js';
-export type { PortalIdentity, AuthFlow } from './proxy/identity.js';
+export type { PortalIdentity, AuthFlow } from './access/identity.js';
 export { buildHandshakeUrl, parseHandshakeUrl } from './nostr/handshake-url.js';

@@ -15,19 +15,19 @@ import { discoveryPaths, gatewayPaths, type GatewayPaths } from './gateway-endpo
 import { answerClientError, answerFrameworkError, errorCodeOf, installErrorHandlers } from './http/error-handler.js';
 import { gatewayServerFactory } from './http/http-server.js';
 import { routeUpgrades } from './http/upgrades.js';
-import { refreshCookieName } from './http/session-cookies.js';
+import { refreshCookieName } from './routes/session-cookies.js';
 import { logEvents } from './events.js';
 import { registerHealthRoutes, tcpReachable, type ReadinessCheck } from './http/health.js';
 import { loggerOptions, redactUrl } from './http/logging.js';
 import { readTlsFiles, reloadTlsFiles } from './http/tls.js';
 import { lazyChildLoggerFactory } from './http/request-logger.js';
-import { createAdminAuthenticator } from './http/admin-auth.js';
-import { registerAdminRoutes } from './http/admin-routes.js';
-import { registerRelayAdminRoutes } from './http/relay-admin-routes.js';
-import { registerLoginRoutes } from './http/login-routes.js';
-import { registerSignInPage } from './http/sign-in-route.js';
-import { registerRateLimits } from './http/rate-limits.js';
-import { registerSessionRoutes } from './http/session-routes.js';
+import { createAdminAuthenticator } from './access/admin-auth.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerRelayAdminRoutes } from './routes/relay-admin-routes.js';
+import { registerLoginRoutes } from './routes/login-routes.js';
+import { registerSignInPage } from './routes/sign-in-route.js';
+import { registerRateLimits } from './routes/rate-limits.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { startMetricsListener, type MetricsListener } from './http/metrics-listener.js';
@@ -36,11 +36,11 @@ import { VerifyPool } from './jwt/verify-pool.js';
 import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
 import { AssertionKeys } from './assertion/assertion-keys.js';
 import { AssertionSigner } from './assertion/assertion-signer.js';
-import { registerForwardAuthRoutes } from './http/forward-auth-routes.js';
-import { registerJwksRoute } from './http/jwks-route.js';
-import { registerRoutes } from './proxy/forward.js';
-import { portalAuth } from './proxy/portal-auth-plugin.js';
-import { RequestAuthenticator } from './proxy/request-authenticator.js';
+import { registerForwardAuthRoutes } from './routes/forward-auth-routes.js';
+import { registerJwksRoute } from './routes/jwks-route.js';
+import { registerProxiedRoutes } from './proxy/proxied-routes.js';
+import { portalAuth } from './access/portal-auth-plugin.js';
+import { RequestAuthenticator } from './access/request-authenticator.js';
 
 export interface GatewayOptions {
   /** Where log lines go (default stdout). */
@@ -236,7 +236,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onOutcome: metrics.countAuthOutcome,
   });
 
-  await registerRoutes(app, config.routes, {
+  await registerProxiedRoutes(app, config.routes, {
     cookieName: config.cookie.name,
     trustProxy: config.trustProxy,
     maxBodyBytes: config.limits.maxBodyBytes,

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/validate.js';
-import { generateKeyPair } from '../../src/jwt/keys.js';
+import { generateKeyPair } from '../../src/keys/nostr-keys.js';
 import { createGateway } from '../../src/server.js';
 
 export interface GatewayReport {

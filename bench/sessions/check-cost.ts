@@ -7,7 +7,7 @@
 import { RevocationList } from '../../src/auth/revocation-list.js';
 import { createStores } from '../../src/auth/stores/index.js';
 import { TokenVerifier } from '../../src/jwt/token-verifier.js';
-import { RequestAuthenticator } from '../../src/proxy/request-authenticator.js';
+import { RequestAuthenticator } from '../../src/access/request-authenticator.js';
 import { fillRevocations } from './revocation-fill.js';
 
 const BATCH = 200_000;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RevocationList } from '../../src/auth/revocation-list.js';
 import type { RevocationStore } from '../../src/auth/stores/types.js';
 import { generateKeyPair } from '../../src/index.js';
-import { nowSeconds } from '../../src/jwt/claims.js';
+import { nowSeconds } from '../../src/keys/clock.js';
 
 export const REVOKED_JTIS = 2_000;
 export const USERS_WITH_WATERMARK = 500;

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { AssertionConfig } from '../config/types.js';
-import { nowSeconds } from '../jwt/claims.js';
+import { nowSeconds } from '../keys/clock.js';
 import {
   RETIRED_KEY_GRACE_SEC,
   keyringPath,

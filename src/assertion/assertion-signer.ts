@@ -5,8 +5,8 @@
  * than half its life is left, so a reused token costs no signature per request.
  */
 import { sign } from 'node:crypto';
-import { nowSeconds } from '../jwt/claims.js';
-import type { PortalIdentity } from '../proxy/identity.js';
+import { nowSeconds } from '../keys/clock.js';
+import type { PortalIdentity } from '../access/identity.js';
 import type { AssertionKey } from './keyring.js';
 
 export interface SignedAssertion {

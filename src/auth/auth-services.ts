@@ -6,22 +6,22 @@ import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
 import type { EmitEvent } from '../events.js';
-import { nowSeconds } from '../jwt/claims.js';
+import { nowSeconds } from '../keys/clock.js';
 import { createJwtIssuer } from '../jwt/issue.js';
-import { PortalAuthenticator } from '../nostr/portal-authenticator.js';
+import { PortalConversation } from '../nostr/portal-conversation.js';
 import { RelayPool } from '../nostr/relay-pool.js';
 import { LoginService } from './login-service.js';
 import { RevocationList } from './revocation-list.js';
 import { createStores } from './stores/index.js';
 import type { Stores } from './stores/types.js';
-import { TokenService } from './token-service.js';
+import { SessionService } from './session-service.js';
 
 export interface AuthServices {
   stores: Stores;
   revocations: RevocationList;
   pool: RelayPool;
-  authenticator: PortalAuthenticator;
-  tokens: TokenService;
+  authenticator: PortalConversation;
+  tokens: SessionService;
   logins: LoginService;
   /** End one session: its refresh tokens and, at once, every access token issued for it. */
   endSession(sessionId: string): Promise<boolean>;
@@ -56,7 +56,7 @@ export async function createAuthServices(
     relays: config.relays,
     onLifecycle: ({ kind, url, attempt, reason }) => emit(`relay_${kind}`, { url, attempt, ...(reason ? { reason } : {}) }, kind === 'disconnected' ? 'warn' : 'info'),
   });
-  const authenticator = new PortalAuthenticator({
+  const authenticator = new PortalConversation({
     pool,
     serviceSecretKey: serviceKey.secretKey,
     // The pool is the one relay list: relays added or removed at run time show up in new URLs.
@@ -64,7 +64,7 @@ export async function createAuthServices(
     loginTimeoutMs: config.login.timeoutSec * 1000,
     requiredPermissions: config.login.requestPermissions,
   });
-  const tokens = new TokenService({
+  const tokens = new SessionService({
     issuer: createJwtIssuer(serviceKey.secretKey),
     sessions: stores.sessions,
     accessTtlSec: config.tokens.accessTtlSec,

@@ -9,11 +9,11 @@ import { npubEncode } from 'nostr-tools/nip19';
 import QRCode from 'qrcode';
 import { LoginNotFound } from '../errors.js';
 import { ignoreEvents, type EmitEvent } from '../events.js';
-import { nowSeconds } from '../jwt/claims.js';
-import type { LoginOutcome, PortalAuthenticator } from '../nostr/portal-authenticator.js';
+import { nowSeconds } from '../keys/clock.js';
+import type { LoginOutcome, PortalConversation } from '../nostr/portal-conversation.js';
 import { hashLoginSecret, openLoginResult, sealLoginResult } from './login-result-seal.js';
 import type { LoginPatch, LoginStatus, LoginStore, SessionMeta, UserStore } from './stores/types.js';
-import type { TokenResponse, TokenService } from './token-service.js';
+import type { TokenResponse, SessionService } from './session-service.js';
 
 /** How long an approved login's tokens wait to be claimed after the login itself would have expired. */
 const CLAIM_GRACE_SEC = 120;
@@ -39,10 +39,10 @@ export interface StartedLogin extends LoginView {
 }
 
 export interface LoginServiceOptions {
-  authenticator: PortalAuthenticator;
+  authenticator: PortalConversation;
   logins: LoginStore;
   users: UserStore;
-  tokens: TokenService;
+  tokens: SessionService;
   /** Must match the authenticator's login timeout. */
   loginTtlSec: number;
   /** Permissions a wallet may grant into the access token (those the gateway asked for); others are dropped. */

@@ -3,7 +3,8 @@
  * from a RevocationStore and kept in step with it through the store's notifications, so a logout
  * on one replica reaches every replica's list at once.
  */
-import { DEFAULT_CLOCK_TOLERANCE_SEC, nowSeconds } from '../jwt/claims.js';
+import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../jwt/claims.js';
+import { nowSeconds } from '../keys/clock.js';
 import type { RevocationEvent, RevocationStore } from './stores/types.js';
 
 /** The claims the check needs; verified PortalClaims fit as they are. */

@@ -6,7 +6,7 @@
 import { keyringPath, readKeyring, rotateKeyring, writeKeyring, RETIRED_KEY_GRACE_SEC, keysOfRing } from '../assertion/keyring.js';
 import { configSource, loadConfig, readConfigSource } from '../config/load.js';
 import { ConfigInvalid } from '../errors.js';
-import { nowSeconds } from '../jwt/claims.js';
+import { nowSeconds } from '../keys/clock.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { runCommand } from './run-command.js';

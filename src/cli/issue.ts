@@ -2,7 +2,7 @@
 import { InvalidArgument } from '../errors.js';
 import { decodeJwtWithoutVerifying } from '../jwt/decode.js';
 import { issueJwt } from '../jwt/issue.js';
-import { getPublicKey } from '../jwt/keys.js';
+import { getPublicKey } from '../keys/nostr-keys.js';
 import type { CommandSpec } from './args.js';
 import { parseClaimArgs } from './claim-args.js';
 import { EXIT_OK, type CliIo } from './io.js';

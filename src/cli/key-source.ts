@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgument, KeyInvalid } from '../errors.js';
-import { parseSecretKey } from '../jwt/keys.js';
+import { parseSecretKey } from '../keys/nostr-keys.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { InvalidArgument } from '../errors.js';
-import { generateKeyPair } from '../jwt/keys.js';
+import { generateKeyPair } from '../keys/nostr-keys.js';
 import type { CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { DEFAULT_KEY_ENV } from './key-source.js';

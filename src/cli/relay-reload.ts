@@ -5,7 +5,7 @@
  * not validate changes nothing; the error is logged. Only the relays are reloaded.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { applyRelayList, type RelayListChange } from '../auth/relay-admin.js';
+import { applyRelayList, type RelayListChange } from '../nostr/relay-list.js';
 import { ConfigInvalid, GatewayError } from '../errors.js';
 import { logEvent } from '../events.js';
 import { redactText, redactUrl } from '../http/logging.js';

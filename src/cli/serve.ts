@@ -11,8 +11,8 @@ import { embeddedConfig } from '../config/embedded.js';
 import type { GatewayConfig } from '../config/types.js';
 import { shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import type { DemoUpstream } from '../demo/demo-upstream.js';
-import { generateKeyPair } from '../jwt/keys.js';
-import type { DevRelay } from '../nostr/dev-relay.js';
+import { generateKeyPair } from '../keys/nostr-keys.js';
+import type { EmbeddedRelay } from '../nostr/embedded-relay.js';
 import type { Gateway } from '../server.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
@@ -42,10 +42,10 @@ const spec: CommandSpec = {
 /** What runs beside the gateway on embedded defaults: the demo API and a local Nostr relay. */
 interface Embedded {
   upstream: DemoUpstream;
-  relay: DevRelay;
+  relay: EmbeddedRelay;
 }
 
-function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: DevRelay | undefined, env: CliIo['env']): string {
+function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: EmbeddedRelay | undefined, env: CliIo['env']): string {
   const { serviceKey, config } = gateway;
   const lines = [
     `portal-gateway listening on ${url}`,
@@ -93,8 +93,8 @@ function withoutDefaultRelays(raw: unknown, env: Readonly<Record<string, string 
   return { ...raw, relays: [] };
 }
 
-async function startDevRelay(): Promise<DevRelay> {
-  return (await import('../nostr/dev-relay.js')).startDevRelay();
+async function startEmbeddedRelay(): Promise<EmbeddedRelay> {
+  return (await import('../nostr/embedded-relay.js')).startEmbeddedRelay();
 }
 
 /** How long a gateway that failed to listen gets to release what it opened before the error is reported. */
@@ -121,7 +121,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const port = parsePort(args.string('port'), '--port');
     const dev = args.flag('dev');
     let demo: Embedded | undefined;
-    let devRelay: DevRelay | undefined;
+    let devRelay: EmbeddedRelay | undefined;
     let config: GatewayConfig | undefined;
     try {
       let started: { gateway: Gateway; url: string };
@@ -134,11 +134,11 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       try {
         if (source === 'embedded') {
           const { startDemoUpstream } = await import('../demo/demo-upstream.js');
-          demo = { upstream: await startDemoUpstream(), relay: await startDevRelay() };
+          demo = { upstream: await startDemoUpstream(), relay: await startEmbeddedRelay() };
         }
         config = withListenFlags(load(), host, port);
         if (dev && config.relays.length === 0) {
-          devRelay = await startDevRelay();
+          devRelay = await startEmbeddedRelay();
           config = { ...config, relays: [devRelay.url] };
         }
         started = await startGateway(config);

@@ -4,7 +4,7 @@
  * tries and for the CI of apps behind the gateway. stdout gets only the user's npub.
  */
 import { DemoWallet } from '../demo/demo-wallet.js';
-import { generateKeyPair, toNsec } from '../jwt/keys.js';
+import { generateKeyPair, toNsec } from '../keys/nostr-keys.js';
 import { parseHandshakeUrl } from '../nostr/handshake-url.js';
 import { usageError, type CommandSpec } from './args.js';
 import { EXIT_OK, type CliIo } from './io.js';

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigInvalid, KeyInvalid } from '../errors.js';
-import { generateKeyPair, getPublicKey, parseSecretKey, toNpub } from '../jwt/keys.js';
+import { generateKeyPair, getPublicKey, parseSecretKey, toNpub } from '../keys/nostr-keys.js';
 
 export const SERVICE_KEY_FILE = 'service-key';
 

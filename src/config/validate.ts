@@ -4,7 +4,7 @@
  */
 import { ConfigInvalid } from '../errors.js';
 import { gatewayPaths, gatewayPrefixProblem, routePrefixProblem } from '../gateway-endpoints.js';
-import { normalizePublicKey, parseSecretKey } from '../jwt/keys.js';
+import { normalizePublicKey, parseSecretKey } from '../keys/nostr-keys.js';
 import { join } from 'node:path';
 import { closestName } from './closest-name.js';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';

@@ -7,8 +7,8 @@
 import { createServer } from 'node:net';
 import { createPortalClient } from '../client/index.js';
 import { validateConfig } from '../config/validate.js';
-import { generateKeyPair } from '../jwt/keys.js';
-import { startDevRelay, type DevRelay } from '../nostr/dev-relay.js';
+import { generateKeyPair } from '../keys/nostr-keys.js';
+import { startEmbeddedRelay, type EmbeddedRelay } from '../nostr/embedded-relay.js';
 import { createGateway, type Gateway } from '../server.js';
 import { startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
 import { DemoWallet } from './demo-wallet.js';
@@ -60,7 +60,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const relay: DevRelay = await startDevRelay({ host });
+    const relay: EmbeddedRelay = await startEmbeddedRelay({ host });
     stops.push(() => relay.close());
     out(`relay   local Nostr relay on ${relay.url}`);
     const upstream: DemoUpstream = await startDemoUpstream(host);

@@ -7,9 +7,32 @@
  * label set on every call, which showed in profiles of the proxy path. The README lists every metric.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuthServices } from '../auth/auth-services.js';
-import type { CacheStats } from '../jwt/token-verifier.js';
 import { RequestDurationHistogram } from './request-histogram.js';
+
+/** The verified-token cache's counters. */
+interface CacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+}
+
+/**
+ * What the metrics read from the sign-in services at scrape time: the relay pool, the login conversation
+ * and the store's health. Described here rather than imported, so that http/ depends on no layer above it.
+ */
+export interface ObservedAuth {
+  pool: {
+    status(): readonly {
+      url: string;
+      state: string;
+      counters: { eventsAccepted: number; eventsRejected: number; publishesOk: number; publishesFailed: number; reconnects: number };
+    }[];
+  };
+  authenticator: {
+    stats(): Record<'started' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'pendingLogins', number> & { ignored: object };
+  };
+  storeAvailable(): boolean;
+}
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -20,7 +43,7 @@ export interface GatewayMetrics {
   /** One token verification the verified-token cache could not answer. */
   observeVerify(seconds: number): void;
   /** Relay, login and store metrics, read from the auth services at scrape time. */
-  observeAuth(auth: AuthServices): void;
+  observeAuth(auth: ObservedAuth): void;
 }
 
 /** `eventsAccepted` → `events_accepted`, `ERR_JWT_EXPIRED` → `jwt_expired`: label values in snake_case. */
@@ -87,7 +110,7 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
     registers: [registry],
   });
 
-  function observeAuth(auth: AuthServices): void {
+  function observeAuth(auth: ObservedAuth): void {
     const relays = () => auth.pool.status();
     gaugeFrom(registry, 'portal_gateway_relay_connected', '1 when the connection to the relay is open', ['relay'], (set) => {
       for (const relay of relays()) set({ relay: relay.url }, relay.state === 'open' ? 1 : 0);
@@ -114,7 +137,7 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
     });
     gaugeFrom(registry, 'portal_gateway_logins_pending', 'Wallet logins waiting for the wallet on this replica', [], (set) => set({}, auth.authenticator.stats().pendingLogins));
     counterFrom(registry, 'portal_gateway_login_events_ignored_total', 'Login events from relays that were dropped, by reason (unknown_token, wrong_author, relay_checks, …)', ['reason'], (set) => {
-      for (const [reason, value] of Object.entries(auth.authenticator.stats().ignored)) set({ reason: snakeCase(reason) }, value);
+      for (const [reason, value] of Object.entries(auth.authenticator.stats().ignored) as [string, number][]) set({ reason: snakeCase(reason) }, value);
     });
     gaugeFrom(registry, 'portal_gateway_store_up', '1 while the store answers, 0 during an outage', [], (set) => set({}, auth.storeAvailable() ? 1 : 0));
   }

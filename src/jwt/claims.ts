@@ -1,10 +1,9 @@
 /** Portal claims: the strict claim rules (docs/protocol.md 2.5 step 9) and the time checks (steps 10-11). */
 import { JwtClaimsInvalid, JwtExpired, JwtNotYetValid } from '../errors.js';
-import { defaultBackend, liftXOnly } from './es256k.js';
-import type { JsonObject } from './strict-json.js';
+import { defaultBackend, liftXOnly } from '../keys/es256k.js';
+import type { JsonObject } from '../encoding/strict-json.js';
+import { MAX_TIME_VALUE, nowSeconds } from '../keys/clock.js';
 
-/** 9999-12-31T23:59:59Z: the largest time value accepted in a claim. */
-export const MAX_TIME_VALUE = 253402300799;
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 60;
 
 export interface PortalClaims {
@@ -31,10 +30,6 @@ export interface TimeOptions {
 
 const TARGET_KEY = /^[0-9a-f]{64}$/;
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
 
 /** Check the claim types and values; returns the payload typed as Portal claims. */
 export function validateClaims(payload: JsonObject): PortalClaims {

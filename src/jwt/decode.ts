@@ -1,6 +1,6 @@
 /** Decoding without verification, for debugging and tooling only: never trust its output. */
 import { parseJws, parsePayload } from './jws.js';
-import type { JsonObject } from './strict-json.js';
+import type { JsonObject } from '../encoding/strict-json.js';
 
 export interface DecodedJwt {
   header: JsonObject;

@@ -4,11 +4,11 @@
  * nonce, low-S, and the negation rule for secrets whose point has odd y. Synchronous.
  */
 import { InvalidArgument } from '../errors.js';
-import { encodeBase64url } from './base64url.js';
-import { MAX_TIME_VALUE, nowSeconds } from './claims.js';
-import { signEs256k, signingKey } from './es256k.js';
+import { encodeBase64url } from '../encoding/base64url.js';
+import { MAX_TIME_VALUE, nowSeconds } from '../keys/clock.js';
+import { signEs256k, signingKey } from '../keys/es256k.js';
 import { ES256K_HEADER_SEGMENT } from './jws.js';
-import { normalizePublicKey, secretKeyBytes } from './keys.js';
+import { normalizePublicKey, secretKeyBytes } from '../keys/nostr-keys.js';
 
 const PORTAL_CLAIMS = new Set(['exp', 'nbf', 'iat', 'target_key']);
 

@@ -3,8 +3,8 @@
  * on the verification key, so one parse can be checked against several keys.
  */
 import { JwtAlgorithmNotAllowed, JwtHeaderInvalid, JwtMalformed } from '../errors.js';
-import { decodeBase64url } from './base64url.js';
-import { parseStrictJsonObject, type JsonObject } from './strict-json.js';
+import { decodeBase64url } from '../encoding/base64url.js';
+import { parseStrictJsonObject, type JsonObject } from '../encoding/strict-json.js';
 
 export const MAX_TOKEN_LENGTH = 4096;
 export const ES256K_HEADER_SEGMENT = 'eyJhbGciOiJFUzI1NksifQ'; // {"alg":"ES256K"}

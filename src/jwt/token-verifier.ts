@@ -8,9 +8,9 @@
 import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
 import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
-import { defaultBackend, uncompressedKey, type Es256kBackend, type LiftedKey } from './es256k.js';
+import { defaultBackend, uncompressedKey, type Es256kBackend, type LiftedKey } from '../keys/es256k.js';
 import { MAX_TOKEN_LENGTH, parseJws, parsePayload, type ParsedJws } from './jws.js';
-import { parsePublicKey } from './keys.js';
+import { parsePublicKey } from '../keys/nostr-keys.js';
 import { checkSignature, checkSignatureShape, SIGNATURE_MISMATCH } from './verify.js';
 import type { VerifyPool } from './verify-pool.js';
 

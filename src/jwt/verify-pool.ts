@@ -8,7 +8,7 @@
  * The worker repeats the native backend's few lines (normalise to low-S, hash, verify) in its own source.
  */
 import { Worker } from 'node:worker_threads';
-import { nativeBindingPath, nativeVerify } from './es256k.js';
+import { nativeBindingPath, nativeVerify } from '../keys/es256k.js';
 
 export interface VerifyPoolOptions {
   /** Worker threads; >= 1. */

@@ -4,9 +4,9 @@
  */
 import { JwtSignatureInvalid } from '../errors.js';
 import { checkClaimTimes, validateClaims, type PortalClaims, type TimeOptions } from './claims.js';
-import { defaultBackend, signatureScalarsInRange, type Es256kBackend, type LiftedKey } from './es256k.js';
+import { defaultBackend, signatureScalarsInRange, type Es256kBackend, type LiftedKey } from '../keys/es256k.js';
 import { parseJws, parsePayload, type ParsedJws } from './jws.js';
-import { parsePublicKey } from './keys.js';
+import { parsePublicKey } from '../keys/nostr-keys.js';
 
 export type VerifyOptions = TimeOptions;
 

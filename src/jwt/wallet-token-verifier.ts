@@ -7,11 +7,11 @@
 import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
 import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
-import { defaultBackend, type Es256kBackend } from './es256k.js';
+import { defaultBackend, type Es256kBackend } from '../keys/es256k.js';
 import { parseJws } from './jws.js';
-import { normalizePublicKey } from './keys.js';
+import { normalizePublicKey } from '../keys/nostr-keys.js';
 import { recoverSigners } from './recover.js';
-import { parseStrictJsonObject } from './strict-json.js';
+import { parseStrictJsonObject } from '../encoding/strict-json.js';
 
 export interface WalletTokenVerifierOptions {
   /** The gateway's own public key (hex or npub): a wallet token must name it in `target_key`. */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
 import { HandshakeUrlInvalid, InvalidArgument } from '../errors.js';
-import { normalizePublicKey } from '../jwt/keys.js';
+import { normalizePublicKey } from '../keys/nostr-keys.js';
 
 const SCHEME = 'portal://';
 

@@ -1,5 +1,5 @@
 /**
- * Public types of the Portal login service (PortalAuthenticator): its options, what a pending login
+ * Public types of the Portal login service (PortalConversation): its options, what a pending login
  * gives the caller, how a login ends, and the counters of what was ignored.
  */
 import type { GatewayError } from '../errors.js';
@@ -9,7 +9,7 @@ import type { RelayPool } from './relay-pool.js';
 /** What the authenticator needs from a relay pool. */
 export type LoginRelayPool = Pick<RelayPool, 'subscribe' | 'publish'>;
 
-export interface PortalAuthenticatorOptions {
+export interface PortalConversationOptions {
   pool: LoginRelayPool;
   /** The gateway's service key: 64 hex chars or nsec. */
   serviceSecretKey: string;

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { NostrEvent } from 'nostr-tools/core';
 import { decrypt as nip44Decrypt, encrypt as nip44Encrypt } from 'nostr-tools/nip44';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { findDuplicateMember } from '../jwt/strict-json.js';
+import { findDuplicateMember } from '../encoding/strict-json.js';
 import { conversationKey } from './nip44-conversation-key.js';
 import type { SubkeyPermission, SubkeyProof } from './subkey.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { run as issueCommand } from '../../src/cli/issue.js';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import { memoryIo } from '../cli/helpers.js';
 import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';

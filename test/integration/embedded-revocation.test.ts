@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import type { StoreConfig } from '../../src/config/types.js';
 import { generateKeyPair } from '../../src/index.js';
 import { stopChild } from '../support/child-process.js';

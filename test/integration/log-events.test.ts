@@ -5,7 +5,7 @@
  * no token or secret the gateway handed out or was given appears anywhere in the output.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
 import { describeWithRedis } from '../support/describe-with-redis.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';

@@ -1,10 +1,10 @@
 /**
  * Portal logins end to end over real relay processes (the dev relay, in child processes) with the
- * independent rust-nostr wallet: the gateway side is RelayPool + PortalAuthenticator.
+ * independent rust-nostr wallet: the gateway side is RelayPool + PortalConversation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/jwt/keys.js';
-import { PortalAuthenticator, type HandshakeInfo, type PortalAuthenticatorOptions } from '../../src/nostr/portal-authenticator.js';
+import { generateKeyPair } from '../../src/keys/nostr-keys.js';
+import { PortalConversation, type HandshakeInfo, type PortalConversationOptions } from '../../src/nostr/portal-conversation.js';
 import { RelayPool } from '../../src/nostr/relay-pool.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { startScriptedRelay } from '../support/relay-scripted.js';
@@ -26,9 +26,9 @@ afterEach(async () => {
 });
 
 /** The gateway side on `relays`, listening (live on every relay in `liveOn`) before it returns. */
-async function gateway(relays: string[], options: Partial<PortalAuthenticatorOptions> = {}, liveOn = relays) {
+async function gateway(relays: string[], options: Partial<PortalConversationOptions> = {}, liveOn = relays) {
   const pool = new RelayPool({ relays, backoffInitialMs: 100, backoffMaxMs: 500, publishTimeoutMs: 3000 });
-  const auth = new PortalAuthenticator({ pool, serviceSecretKey: service.secretKey, relays, ...options });
+  const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays, ...options });
   cleanups.push(() => pool.close(), () => auth.close());
   await waitForLive(pool, 2, liveOn);
   return { pool, auth };

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateKeyPair, verifyJwt } from '../../src/index.js';
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { refresh, requestJson } from '../support/http-json.js';

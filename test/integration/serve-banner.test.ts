@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/jwt/keys.js';
+import { generateKeyPair } from '../../src/keys/nostr-keys.js';
 import { startCli } from '../support/built-cli.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 

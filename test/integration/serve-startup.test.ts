@@ -8,14 +8,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevRelay, type DevRelay } from '../../src/nostr/dev-relay.js';
+import { startEmbeddedRelay, type EmbeddedRelay } from '../../src/nostr/embedded-relay.js';
 import { runCli, startCli, type CliRun } from '../support/built-cli.js';
 import { closedPort, startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 
 const FAIL_FAST_MS = 5000;
 const LISTENING = /portal-gateway listening on (http:\/\/\S+)/;
 
-let relay: DevRelay;
+let relay: EmbeddedRelay;
 let upstream: EchoUpstream;
 let busy: Server;
 let busyPort: number;
@@ -48,7 +48,7 @@ function expectFailedFast(run: CliRun): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pg-startup-'));
-  relay = await startDevRelay();
+  relay = await startEmbeddedRelay();
   upstream = await startEchoUpstream();
   busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getToken } from 'nostr-tools/nip98';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { generateKeyPair, verifyJwt } from '../../src/index.js';
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 

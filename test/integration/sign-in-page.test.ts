@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthRequired, generateKeyPair, issueJwt } from '../../src/index.js';
-import { signInRedirect } from '../../src/proxy/login-redirect.js';
+import { signInRedirect } from '../../src/access/login-redirect.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/jwt/keys.js';
+import { generateKeyPair } from '../../src/keys/nostr-keys.js';
 import { buildHandshakeUrl, randomHandshakeToken } from '../../src/nostr/handshake-url.js';
 import { runCli, startCli, type RunningCli } from '../support/built-cli.js';
 import { closedPort, startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';

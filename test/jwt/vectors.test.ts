@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError, issueJwt, verifyJwt } from '../../src/index.js';
-import { availableBackends } from '../../src/jwt/es256k.js';
+import { availableBackends } from '../../src/keys/es256k.js';
 import { checkClaimTimes } from '../../src/jwt/claims.js';
 import { issuerKey, verifyJwtSignature } from '../../src/jwt/verify.js';
 import { CATEGORY_OF_CODE, jwtVectors } from '../support/vectors.js';

@@ -1,7 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultBackend, liftXOnly } from '../../src/jwt/es256k.js';
+import { defaultBackend, liftXOnly } from '../../src/keys/es256k.js';
 import { VerifyPool } from '../../src/jwt/verify-pool.js';
 import { createPrng } from '../support/prng.js';
 

@@ -3,7 +3,7 @@
  * accepted only from a known signer, then the strict claim and time rules apply.
  */
 import { describe, expect, it } from 'vitest';
-import { availableBackends } from '../../src/jwt/es256k.js';
+import { availableBackends } from '../../src/keys/es256k.js';
 import { recoverJwtSigners } from '../../src/jwt/recover.js';
 import { WalletTokenVerifier } from '../../src/jwt/wallet-token-verifier.js';
 import {

@@ -1,6 +1,6 @@
 /**
  * Loads a fresh copy of the JWT modules with a chosen crypto backend, so one test file can run the
- * same behaviour tests against both. The backend is picked once when `src/jwt/es256k.ts` loads
+ * same behaviour tests against both. The backend is picked once when `src/keys/es256k.ts` loads
  * (from PORTAL_GATEWAY_CRYPTO), hence the module reset. Everything a test compares against (error
  * classes included) must come from the same loaded copy: `instanceof` does not cross copies.
  */
@@ -14,13 +14,13 @@ export const BACKEND_NAMES: readonly BackendName[] = ['native', 'portable'];
 async function importAll() {
   const [api, es256k, claims, jws, keys, verify, issue, base64url, recover] = await Promise.all([
     import('../../src/index.js'),
-    import('../../src/jwt/es256k.js'),
+    import('../../src/keys/es256k.js'),
     import('../../src/jwt/claims.js'),
     import('../../src/jwt/jws.js'),
-    import('../../src/jwt/keys.js'),
+    import('../../src/keys/nostr-keys.js'),
     import('../../src/jwt/verify.js'),
     import('../../src/jwt/issue.js'),
-    import('../../src/jwt/base64url.js'),
+    import('../../src/encoding/base64url.js'),
     import('../../src/jwt/recover.js'),
   ]);
   return { api, es256k, claims, jws, keys, verify, issue, base64url, recover };

@@ -1,5 +1,5 @@
 /** A client of the gateway's login endpoints, as an app would drive them (shared by the login tests). */
-import type { TokenResponse } from '../../src/auth/token-service.js';
+import type { TokenResponse } from '../../src/auth/session-service.js';
 import type { TestWallet, WalletAnswer } from './wallet.js';
 
 export interface StartedLogin {

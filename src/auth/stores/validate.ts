@@ -3,7 +3,7 @@
  * input with the same typed error before touching the backing store.
  */
 import { InvalidArgument, KeyInvalid } from '../../errors.js';
-import { MAX_TIME_VALUE } from '../../jwt/claims.js';
+import { MAX_TIME_VALUE } from '../../keys/clock.js';
 import {
   LOGIN_STATUSES,
   type LoginPatch,

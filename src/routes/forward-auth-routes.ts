@@ -9,15 +9,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AssertionSigner } from '../assertion/assertion-signer.js';
 import type { ForwardAuthConfig, RouteConfig } from '../config/types.js';
 import { GatewayError, RouteNotFound } from '../errors.js';
-import { nowSeconds } from '../jwt/claims.js';
-import { forwardAuthTarget, type ForwardAuthTarget } from '../proxy/forward-auth-target.js';
-import { gatewayOrigin, routePolicy } from '../proxy/forward.js';
-import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../proxy/identity-headers.js';
-import type { PortalIdentity } from '../proxy/identity.js';
-import { signInRedirect } from '../proxy/login-redirect.js';
-import { authorizeRequest, type RoutePolicy } from '../proxy/portal-auth-plugin.js';
-import type { RequestAuthenticator } from '../proxy/request-authenticator.js';
-import { createRouteMatcher } from '../proxy/route-match.js';
+import { nowSeconds } from '../keys/clock.js';
+import { forwardAuthTarget, type ForwardAuthTarget } from './forward-auth-target.js';
+import { gatewayOrigin } from '../http/request-origin.js';
+import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../access/identity-headers.js';
+import type { PortalIdentity } from '../access/identity.js';
+import { signInRedirect } from '../access/login-redirect.js';
+import { authorizeRequest, routePolicy, type RoutePolicy } from '../access/portal-auth-plugin.js';
+import type { RequestAuthenticator } from '../access/request-authenticator.js';
+import { createRouteMatcher } from '../access/route-match.js';
 
 export interface ForwardAuthOptions {
   config: ForwardAuthConfig;

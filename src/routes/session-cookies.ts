@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { CookieConfig } from '../config/types.js';
-import type { TokenResponse } from '../auth/token-service.js';
+import type { TokenResponse } from '../auth/session-service.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 
 export const LOGIN_SECRET_COOKIE = 'portal_login';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Es256kBackend } from '../../src/jwt/es256k.js';
+import type { Es256kBackend } from '../../src/keys/es256k.js';
 import { BACKEND_NAMES, loadJwtModules, type JwtModules } from '../support/jwt-backends.js';
 import { createPrng } from '../support/prng.js';
 import {

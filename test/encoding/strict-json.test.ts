@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDuplicateMember, parseStrictJsonObject } from '../../src/jwt/strict-json.js';
+import { findDuplicateMember, parseStrictJsonObject } from '../../src/encoding/strict-json.js';
 
 // Pure bytes -> JSON code: no crypto backend involved, so it runs once.
 function parse(input: string | Uint8Array) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { startDevRelay, type DevRelay, type DevRelayOptions } from '../../src/nostr/dev-relay.js';
+import { startEmbeddedRelay, type EmbeddedRelay, type EmbeddedRelayOptions } from '../../src/nostr/embedded-relay.js';
 import { waitFor } from '../support/relay-wait.js';
 
 const author = generateSecretKey();
@@ -51,8 +51,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function relay(options: DevRelayOptions = {}): Promise<DevRelay> {
-  const started = await startDevRelay(options);
+async function relay(options: EmbeddedRelayOptions = {}): Promise<EmbeddedRelay> {
+  const started = await startEmbeddedRelay(options);
   cleanups.push(() => started.close());
   return started;
 }
@@ -140,7 +140,7 @@ describe('dev relay', () => {
   });
 
   it('drops every client on close', async () => {
-    const r = await startDevRelay();
+    const r = await startEmbeddedRelay();
     const client = await RawClient.open(r.url);
     const closed = new Promise((resolve) => (client as unknown as { ws: WebSocket }).ws.once('close', resolve));
     await r.close();

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
 import { RefreshTokenInvalid, RefreshTokenReused } from '../errors.js';
 import { ignoreEvents, type EmitEvent } from '../events.js';
-import { nowSeconds } from '../jwt/claims.js';
+import { nowSeconds } from '../keys/clock.js';
 import type { JwtIssuer } from '../jwt/issue.js';
 import type { SessionMeta, SessionRecord, SessionStore } from './stores/types.js';
 
@@ -24,7 +24,7 @@ export interface TokenResponse {
   session_id: string;
 }
 
-export interface TokenServiceOptions {
+export interface SessionServiceOptions {
   issuer: JwtIssuer;
   sessions: SessionStore;
   accessTtlSec: number;
@@ -49,7 +49,7 @@ function randomId(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-export class TokenService {
+export class SessionService {
   private readonly issuer: JwtIssuer;
   private readonly sessions: SessionStore;
   private readonly accessTtlSec: number;
@@ -57,10 +57,10 @@ export class TokenService {
   private readonly now: () => number;
   private readonly notBeforeOf: (userKey: string) => number | undefined;
 
-  private readonly onSessionRevoked: TokenServiceOptions['onSessionRevoked'];
+  private readonly onSessionRevoked: SessionServiceOptions['onSessionRevoked'];
   private readonly emit: EmitEvent;
 
-  constructor(options: TokenServiceOptions) {
+  constructor(options: SessionServiceOptions) {
     this.issuer = options.issuer;
     this.sessions = options.sessions;
     this.accessTtlSec = options.accessTtlSec;

@@ -12,7 +12,7 @@ import { AssertionKeys } from '../../src/assertion/assertion-keys.js';
 import { AssertionSigner } from '../../src/assertion/assertion-signer.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { installErrorHandlers } from '../../src/http/error-handler.js';
-import { registerForwardAuthRoutes } from '../../src/http/forward-auth-routes.js';
+import { registerForwardAuthRoutes } from '../../src/routes/forward-auth-routes.js';
 import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth } from '../../src/index.js';
 
 const service = generateKeyPair();

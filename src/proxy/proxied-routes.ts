@@ -10,15 +10,16 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RouteConfig } from '../config/types.js';
 import { sendError } from '../http/error-handler.js';
+import { gatewayOrigin } from '../http/request-origin.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import type { AssertionSigner } from '../assertion/assertion-signer.js';
 import { dropRequestHopByHop } from './hop-by-hop.js';
-import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from './identity-headers.js';
-import type { RoutePolicy } from './portal-auth-plugin.js';
+import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../access/identity-headers.js';
+import { routePolicy } from '../access/portal-auth-plugin.js';
 import { checkWebSocketHandshake, refuseUnproxiedUpgrade } from './upgrade-check.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { upstreamTarget } from './upstream-target.js';
-import { withoutCookie } from './token-source.js';
+import { withoutCookie } from '../access/token-source.js';
 
 export interface ForwardOptions {
   cookieName: string;
@@ -29,16 +30,6 @@ export interface ForwardOptions {
   assertions?: AssertionSigner;
   /** `iss` of the assertions; default the origin the gateway was reached at. */
   publicUrl?: string;
-}
-
-/** The origin a request reached the gateway at. */
-export function gatewayOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
-/** The policy a route gives the portal-auth plugin and forward-auth alike. */
-export function routePolicy(route: Pick<RouteConfig, 'auth' | 'permissions' | 'loginRedirect'>): RoutePolicy {
-  return { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect };
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -70,7 +61,7 @@ export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHe
   return out;
 }
 
-export async function registerRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
+export async function registerProxiedRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
   // One scope for the proxied routes: the body limits apply to them and not to the gateway's own endpoints.
   await app.register(async (proxies) => {
     proxies.addHook('onRequest', refuseUnproxiedUpgrade);

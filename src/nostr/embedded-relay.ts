@@ -15,9 +15,9 @@ import { LogLevel, type Client, type IncomingMessage } from '@nostr-relay/common
 import { Validator } from '@nostr-relay/validator';
 import { matchFilters, type Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/core';
-import { MemoryEventRepository } from './dev-relay-store.js';
+import { MemoryEventRepository } from './embedded-relay-store.js';
 
-export interface DevRelayOptions {
+export interface EmbeddedRelayOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 (default) picks a free port. */
@@ -30,14 +30,14 @@ export interface DevRelayOptions {
   maxMessageBytes?: number;
 }
 
-export interface DevRelay {
+export interface EmbeddedRelay {
   /** `ws://host:port` */
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
-export async function startDevRelay(options: DevRelayOptions = {}): Promise<DevRelay> {
+export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Promise<EmbeddedRelay> {
   const host = options.host ?? '127.0.0.1';
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 1024;
   // One above our own cap, so the core's silent eviction can never trigger.

@@ -5,7 +5,7 @@
  */
 import { relayUrlProblem } from '../config/relays.js';
 import { InvalidArgument, RelayNotFound } from '../errors.js';
-import type { RelayPool } from '../nostr/relay-pool.js';
+import type { RelayPool } from './relay-pool.js';
 
 export interface RelayListChange {
   added: string[];

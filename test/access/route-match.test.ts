@@ -1,7 +1,7 @@
 /** Route matching for forward-auth: the proxy routes' rule, on the path as nginx and Caddy see it. */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
-import { createRouteMatcher, normalizePath } from '../../src/proxy/route-match.js';
+import { createRouteMatcher, normalizePath } from '../../src/access/route-match.js';
 
 describe('normalizePath', () => {
   it.each([

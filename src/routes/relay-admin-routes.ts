@@ -6,14 +6,14 @@
  * Changes last until the next SIGHUP reload or restart, which apply the configured list again.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { addRelay, removeRelay } from '../auth/relay-admin.js';
+import { addRelay, removeRelay } from '../nostr/relay-list.js';
 import { relayUrlProblem } from '../config/relays.js';
 import { BadRequest } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
-import type { AdminAuthenticator } from './admin-auth.js';
-import { redactUrl } from './logging.js';
+import type { AdminAuthenticator } from '../access/admin-auth.js';
+import { redactUrl } from '../http/logging.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 
 /** `url` from the JSON body or, for DELETE (bodies there are unusual), the query string. */

@@ -10,9 +10,9 @@ import { matchFilters, type Filter } from 'nostr-tools/filter';
 import { decrypt as nip44Decrypt, encrypt as nip44Encrypt, getConversationKey } from 'nostr-tools/nip44';
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
 import { InvalidArgument, KeyInvalid, LoginCapacityExceeded, RelayPublishFailed } from '../../src/errors.js';
-import { generateKeyPair } from '../../src/jwt/keys.js';
+import { generateKeyPair } from '../../src/keys/nostr-keys.js';
 import { parseHandshakeUrl } from '../../src/nostr/handshake-url.js';
-import { PortalAuthenticator, type LoginRelayPool, type PortalAuthenticatorOptions } from '../../src/nostr/portal-authenticator.js';
+import { PortalConversation, type LoginRelayPool, type PortalConversationOptions } from '../../src/nostr/portal-conversation.js';
 import { RelayPool } from '../../src/nostr/relay-pool.js';
 import { deriveSubkeySecret, type WalletSubkey } from '../support/wallet.js';
 
@@ -42,9 +42,9 @@ class MemoryPool implements LoginRelayPool {
   }
 }
 
-function setup(options: Partial<PortalAuthenticatorOptions> = {}) {
+function setup(options: Partial<PortalConversationOptions> = {}) {
   const pool = new MemoryPool();
-  const auth = new PortalAuthenticator({ pool, serviceSecretKey: service.secretKey, relays: RELAYS, ...options });
+  const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: RELAYS, ...options });
   return { pool, auth };
 }
 
@@ -84,7 +84,7 @@ function respond(pool: MemoryPool, secret: Uint8Array, challenge: string, status
 const APPROVE = { granted_permissions: ['read'], session_token: 'opaque-1', status: 'approved' };
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-describe('PortalAuthenticator', () => {
+describe('PortalConversation', () => {
   it('listens with one subscription per kind, whatever the number of logins', () => {
     const { pool, auth } = setup();
     for (let i = 0; i < 1000; i++) auth.startLogin();
@@ -307,15 +307,15 @@ describe('PortalAuthenticator', () => {
 
   it('refuses a bad service key or relay list at construction', () => {
     const pool = new MemoryPool();
-    expect(() => new PortalAuthenticator({ pool, serviceSecretKey: 'nope', relays: RELAYS })).toThrow(KeyInvalid);
-    expect(() => new PortalAuthenticator({ pool, serviceSecretKey: service.secretKey, relays: [''] })).toThrow(InvalidArgument);
+    expect(() => new PortalConversation({ pool, serviceSecretKey: 'nope', relays: RELAYS })).toThrow(KeyInvalid);
+    expect(() => new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: [''] })).toThrow(InvalidArgument);
   });
 
   it('keeps 10,000 pending logins in well under 100 MB', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const pool = new RelayPool({ relays: [] });
-    const auth = new PortalAuthenticator({ pool, serviceSecretKey: service.secretKey, relays: RELAYS });
+    const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: RELAYS });
     gc();
     const before = process.memoryUsage().heapUsed;
     const logins = Array.from({ length: 10_000 }, () => auth.startLogin());

@@ -13,8 +13,8 @@ import { BadRequest } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import type { JwtIssuer } from '../jwt/issue.js';
-import { normalizePublicKey } from '../jwt/keys.js';
-import type { AdminAuthenticator } from './admin-auth.js';
+import { normalizePublicKey } from '../keys/nostr-keys.js';
+import type { AdminAuthenticator } from '../access/admin-auth.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 
 const MAX_DURATION_HOURS = 24 * 365;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, encodeBase64url } from '../../src/jwt/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../../src/encoding/base64url.js';
 import { createPrng } from '../support/prng.js';
 
 // Pure text <-> bytes code: no crypto backend involved, so it runs once.

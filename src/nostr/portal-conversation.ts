@@ -12,7 +12,7 @@
  */
 import type { NostrEvent } from 'nostr-tools/core';
 import { InvalidArgument, LoginCapacityExceeded, type GatewayError } from '../errors.js';
-import { getPublicKey, parseSecretKey } from '../jwt/keys.js';
+import { getPublicKey, parseSecretKey } from '../keys/nostr-keys.js';
 import { buildHandshakeUrl, isValidHandshakeToken, randomHandshakeToken } from './handshake-url.js';
 import { KIND_AUTH_CHALLENGE, KIND_AUTH_RESPONSE, KIND_KEY_HANDSHAKE } from './kinds.js';
 import {
@@ -33,7 +33,7 @@ import type {
   LoginOutcome,
   LoginRelayPool,
   PendingLogin,
-  PortalAuthenticatorOptions,
+  PortalConversationOptions,
   StartLoginOptions,
 } from './portal-login-types.js';
 import type { PoolSubscription } from './relay-pool.js';
@@ -53,7 +53,7 @@ interface Login {
 
 type Counted = Exclude<keyof AuthenticatorStats, 'pendingLogins' | 'ignored'>;
 
-export class PortalAuthenticator {
+export class PortalConversation {
   readonly servicePublicKey: string;
   private readonly secretKey: Uint8Array;
   private readonly pool: LoginRelayPool;
@@ -78,7 +78,7 @@ export class PortalAuthenticator {
     badSubkeyProof: 0,
   };
 
-  constructor(options: PortalAuthenticatorOptions) {
+  constructor(options: PortalConversationOptions) {
     this.secretKey = parseSecretKey(options.serviceSecretKey, 'service secret key');
     this.servicePublicKey = getPublicKey(this.secretKey);
     this.pool = options.pool;

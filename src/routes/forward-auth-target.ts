@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { BadRequest } from '../errors.js';
-import { normalizePath } from './route-match.js';
+import { normalizePath } from '../access/route-match.js';
 
 export interface ForwardAuthTarget {
   method: string;

@@ -8,7 +8,7 @@ import { createMemoryStores } from '../../src/auth/stores/memory/index.js';
 import { JwtExpired, JwtSignatureInvalid, TokenRevoked, generateKeyPair, issueJwt, toNpub } from '../../src/index.js';
 import { TokenVerifier } from '../../src/jwt/token-verifier.js';
 import { WalletTokenVerifier } from '../../src/jwt/wallet-token-verifier.js';
-import { RequestAuthenticator } from '../../src/proxy/request-authenticator.js';
+import { RequestAuthenticator } from '../../src/access/request-authenticator.js';
 
 const service = generateKeyPair();
 const user = generateKeyPair();

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { LoginView } from '../auth/login-service.js';
-import type { TokenResponse } from '../auth/token-service.js';
+import type { TokenResponse } from '../auth/session-service.js';
 import type { CookieConfig } from '../config/types.js';
 import { BadRequest } from '../errors.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';

@@ -4,7 +4,7 @@
  * both must agree on every case, attacks first.
  */
 import { describe, expect, it } from 'vitest';
-import { checkRedirectTarget, REDIRECT_CHECK_JS } from '../../src/http/pages/redirect-target.js';
+import { checkRedirectTarget, REDIRECT_CHECK_JS } from '../../../src/routes/pages/redirect-target.js';
 
 const ALLOWED = ['https://app.example.com', 'http://localhost:3000'];
 const HERE = 'https://gateway.example.com';

@@ -16,7 +16,7 @@ import { AuthRequired, GatewayError, InvalidArgument, PermissionDenied } from '.
 import { ENDPOINT_PATHS } from '../gateway-endpoints.js';
 import { sendError } from '../http/error-handler.js';
 import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
-import type { AuthPolicy } from '../config/types.js';
+import type { AuthPolicy, RouteConfig } from '../config/types.js';
 import type { PortalIdentity } from './identity.js';
 import { stripIdentityHeaders } from './identity-headers.js';
 import { signInRedirect } from './login-redirect.js';
@@ -29,6 +29,11 @@ export interface RoutePolicy {
   permissions?: readonly string[];
   /** Browsers loading a page without a valid session are redirected to the sign-in page instead of a 401. */
   loginRedirect?: boolean;
+}
+
+/** The policy a route gives the portal-auth plugin and forward-auth alike. */
+export function routePolicy(route: Pick<RouteConfig, 'auth' | 'permissions' | 'loginRedirect'>): RoutePolicy {
+  return { auth: route.auth, permissions: route.permissions, loginRedirect: route.loginRedirect };
 }
 
 declare module 'fastify' {
