@@ -6,18 +6,10 @@
  */
 import { npubEncode } from 'nostr-tools/nip19';
 import { JwtSignatureInvalid, TokenRevoked } from '../errors.js';
-import type { PortalClaims } from '../jwt/claims.js';
 import type { TokenVerifier, VerifiedToken } from '../jwt/token-verifier.js';
 import type { VerifiedWalletToken, WalletTokenVerifier } from '../jwt/wallet-token-verifier.js';
+import type { RevocationCheck } from '../auth/revocation-list.js';
 import type { PortalIdentity } from './identity.js';
-
-export interface RevocationCheck {
-  /**
-   * Synchronous, in-memory: called on every authenticated request. `userKey` is the user the token
-   * stands for when that is not its `target_key` (wallet-issued tokens: the signer).
-   */
-  isRevoked(claims: Pick<PortalClaims, 'target_key' | 'iat'> & { jti?: unknown }, userKey?: string): boolean;
-}
 
 export interface RequestAuthenticatorOptions {
   verifier: TokenVerifier;

@@ -3,13 +3,21 @@
  * from a RevocationStore and kept in step with it through the store's notifications, so a logout
  * on one replica reaches every replica's list at once.
  */
-import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../jwt/claims.js';
+import { DEFAULT_CLOCK_TOLERANCE_SEC, type PortalClaims } from '../jwt/claims.js';
 import { nowSeconds } from '../keys/clock.js';
 import type { RevocationEvent, RevocationStore } from './stores/types.js';
 
 /** The claims the check needs; verified PortalClaims fit as they are. */
 /** Deny-list entries for whole sessions; jtis are base64url, so they never contain ':'. */
 const SESSION_ENTRY = 'sid:';
+
+export interface RevocationCheck {
+  /**
+   * Synchronous, in-memory: called on every authenticated request. `userKey` is the user the token
+   * stands for when that is not its `target_key` (wallet-issued tokens: the signer).
+   */
+  isRevoked(claims: Pick<PortalClaims, 'target_key' | 'iat'> & { jti?: unknown }, userKey?: string): boolean;
+}
 
 export interface RevocationSubject {
   jti?: unknown;

@@ -5,7 +5,7 @@
  * check itself stays in memory, as at the gateway.
  */
 import type { StoreConfig } from '../config/types.js';
-import type { RevocationCheck } from '../access/request-authenticator.js';
+import type { RevocationCheck } from './revocation-list.js';
 import { RevocationList, type RevocationListOptions } from './revocation-list.js';
 import { createStores } from './stores/index.js';
 
