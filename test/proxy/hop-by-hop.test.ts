@@ -48,6 +48,7 @@ describe('dropRequestHopByHop', () => {
       'x-hop': 'secret',
       'keep-alive': '300',
       'proxy-connection': 'keep-alive',
+      'proxy-authorization': 'Basic dXNlcjpwYXNz',
       te: 'trailers',
       trailer: 'x-sum',
       upgrade: 'h2c',
