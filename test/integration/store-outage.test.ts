@@ -119,7 +119,7 @@ describeWithRedis('a Redis outage', () => {
     expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
     expect((await timed('POST', '/auth/login')).status).toBe(201);
     expect(events().some((e) => e.event === 'store_recovered')).toBe(true);
-  });
+  }, 60_000);
 
   it('fails fast as well when Redis keeps the connection open but stops answering', async () => {
     await until(() => timed('GET', '/readyz'), (r) => r.status === 200, 5000);
@@ -133,5 +133,5 @@ describeWithRedis('a Redis outage', () => {
     }
     await until(() => timed('GET', '/readyz'), (r) => r.status === 200, 5000);
     expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
-  });
+  }, 60_000);
 });
