@@ -24,8 +24,8 @@ export interface CheckResult {
   status: string;
 }
 
-export const CHECK_TIMEOUT_MS = 500;
-export const CHECK_CACHE_MS = 1000;
+const CHECK_TIMEOUT_MS = 500;
+const CHECK_CACHE_MS = 1000;
 
 export function tcpReachable(url: string, timeoutMs = CHECK_TIMEOUT_MS): ReadinessCheck {
   const { hostname, port, protocol } = new URL(url);

@@ -24,10 +24,6 @@ export class RedisAvailability implements CallObserver {
     }
   }
 
-  get available(): boolean {
-    return this.up;
-  }
-
   /** The reason of the latest connection failure, if any. */
   get error(): string | undefined {
     return this.lastError;

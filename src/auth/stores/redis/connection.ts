@@ -10,10 +10,10 @@ import { InvalidArgument, isGatewayError, StoreConflict, StoreUnavailable } from
 import { CONFLICT } from './scripts.js';
 
 /** What a client is told when a call fails: no library internals (the cause stays on the error). */
-export const STORE_UNAVAILABLE_MESSAGE = 'the session store is unavailable; try again shortly';
+const STORE_UNAVAILABLE_MESSAGE = 'the session store is unavailable; try again shortly';
 
 /** A server that accepts the connection but does not answer (overloaded, paused) fails a call after this. */
-export const COMMAND_TIMEOUT_MS = 500;
+const COMMAND_TIMEOUT_MS = 500;
 
 export const CONNECTION_OPTIONS: RedisOptions = {
   // No queue while disconnected: calls fail at once rather than waiting for a reconnection.
