@@ -420,7 +420,7 @@ export function validateConfig(raw: unknown): GatewayConfig {
     limits: {
       maxBodyBytes: limits.integer('maxBodyBytes', d.limits.maxBodyBytes, 0),
       headersTimeoutMs: limits.integer('headersTimeoutMs', d.limits.headersTimeoutMs, 100, 600_000),
-      keepAliveTimeoutMs: limits.integer('keepAliveTimeoutMs', d.limits.keepAliveTimeoutMs, 100, 600_000),
+      keepAliveTimeoutMs: limits.integer('keepAliveTimeoutMs', d.limits.keepAliveTimeoutMs, 2_000, 600_000),
     },
     trustProxy: root.boolean('trustProxy', d.trustProxy),
     log: {

@@ -18,6 +18,9 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
 }
 
+/** What Node adds to `keepAliveTimeout` before it closes an idle connection. */
+export const NODE_KEEP_ALIVE_BUFFER_MS = 1000;
+
 /** HTTP, or HTTPS with `tls` (`listen.tls`). */
 export function gatewayServerFactory(limits: ServerLimits, tls?: TlsFiles): FastifyServerFactory {
   return (handler) => {
@@ -37,7 +40,9 @@ export function gatewayServerFactory(limits: ServerLimits, tls?: TlsFiles): Fast
     };
     // An https.Server is an http.Server to everything below.
     const server: Server = tls ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server) : createServer(options, onRequest);
-    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    // Node closes an idle connection one second after keepAliveTimeout (and tells clients the shorter
+    // figure in Keep-Alive: timeout=…, so they stop first): the connection closes at the configured time.
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs - NODE_KEEP_ALIVE_BUFFER_MS;
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       continueWhenRead(req, res);
       onRequest(req, res);

@@ -42,7 +42,7 @@ describe('validateConfig', () => {
     });
     expect(problemsOf({ limits: { headersTimeoutMs: 0, keepAliveTimeoutMs: '5s' }, routes: [] })).toEqual([
       'limits.headersTimeoutMs: must be an integer from 100 to 600000',
-      'limits.keepAliveTimeoutMs: must be an integer from 100 to 600000',
+      'limits.keepAliveTimeoutMs: must be an integer from 2000 to 600000',
     ]);
   });
 
