@@ -5,8 +5,9 @@
  * messages and errors, Fastify's own included.
  */
 import type { FastifyServerOptions } from 'fastify';
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogConfig } from '../config/types.js';
 
 // A parameter: after `?`, `&`, `;` or `#`, a name, then `=` (or `%3D`, which some servers decode before
@@ -79,10 +80,16 @@ export const REDACTED_PATHS = [
   '*.secretKey',
 ];
 
+/** pino-pretty, loaded only when asked for: JSON logs (production) need none of it. */
+function prettyStream(): DestinationStream {
+  const { default: pretty } = createRequire(import.meta.url)('pino-pretty') as { default: typeof PinoPretty };
+  return pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 /** `stream` (tests) wins over `log.format`; `pretty` writes pino-pretty's lines to stdout. */
 export function loggerOptions(log: Pick<LogConfig, 'level' | 'format'>, stream?: DestinationStream): FastifyServerOptions['logger'] {
   if (log.level === 'silent') return false;
-  const destination = stream ?? (log.format === 'pretty' ? pinoPretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
+  const destination = stream ?? (log.format === 'pretty' ? prettyStream() : undefined);
   return {
     level: log.level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
