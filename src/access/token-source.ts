@@ -1,5 +1,5 @@
 /** Where a request's token comes from: `Authorization: Bearer`, else the session cookie. */
-import { fastifyCookie } from '@fastify/cookie';
+import { parseCookie } from 'cookie';
 import type { IncomingHttpHeaders } from 'node:http';
 import { JwtMalformed } from '../errors.js';
 import { MAX_TOKEN_LENGTH } from '../jwt/jws.js';
@@ -30,7 +30,7 @@ export function extractToken(
     if (!match || match[1] === '') throw new JwtMalformed('Authorization header must be "Bearer <token>"');
     presented = { token: match[1]!, fromCookie: false };
   } else {
-    const cookie = (cookies ?? (headers.cookie ? fastifyCookie.parse(headers.cookie) : undefined))?.[cookieName];
+    const cookie = (cookies ?? (headers.cookie ? parseCookie(headers.cookie) : undefined))?.[cookieName];
     if (cookie) presented = { token: cookie, fromCookie: true };
   }
   if (presented && presented.token.length > MAX_TOKEN_LENGTH) {

@@ -46,6 +46,12 @@ describe('portalAuth in an application', () => {
     expect(response.json().portal).toMatchObject({ targetKey: user.publicKey, flow: 'service', issuer: service.publicKey, permissions: [] });
   });
 
+  it('reads the session cookie in an app that never registered @fastify/cookie', async () => {
+    const response = await app.inject({ url: '/me', headers: { cookie: `theme=dark; portal_session=${userToken()}` } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().portal).toMatchObject({ targetKey: user.publicKey });
+  });
+
   it('answers a missing or bad token with the JSON 401 and WWW-Authenticate, a missing permission with 403', async () => {
     const missing = await app.inject({ url: '/me' });
     expect(missing.statusCode).toBe(401);
