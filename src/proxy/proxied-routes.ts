@@ -1,7 +1,8 @@
 /**
- * Forwarding: one @fastify/http-proxy registration per configured route, for its routing, body pass-through
- * and WebSocket upgrades on routes that enable them; HTTP requests go out through the route's own
- * UpstreamPool (undici's dispatcher, the answer written straight to the client). The route's policy rides
+ * Forwarding: one @fastify/http-proxy registration per configured route, for its routing and body
+ * pass-through; HTTP requests go out through the route's own UpstreamPool (undici's dispatcher, the answer
+ * written straight to the client), WebSocket upgrades on routes that enable them through its
+ * WebSocketTunnels. The route's policy rides
  * in the route config and is enforced by the portal-auth plugin before anything is forwarded.
  */
 import httpProxy from '@fastify/http-proxy';
@@ -19,6 +20,8 @@ import { routePolicy } from '../access/portal-auth-plugin.js';
 import { checkWebSocketHandshake, refuseUnproxiedUpgrade } from './upgrade-check.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { upstreamTarget } from './upstream-target.js';
+import { WebSocketTunnels } from './websocket-tunnel.js';
+import { upgradeSocketOf } from '../http/upgrades.js';
 import { withoutCookie } from '../access/token-source.js';
 
 export interface ForwardOptions {
@@ -81,6 +84,12 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
     target.pathPrefix !== routePath && location.startsWith(`${target.pathPrefix}/`) ? routePath + location.slice(target.pathPrefix.length) : location;
   const pool = new UpstreamPool(target.origin, route.timeoutMs, rewriteLocation);
   app.addHook('onClose', () => pool.close());
+  const tunnels = new WebSocketTunnels(target.origin, route.timeoutMs, rewriteLocation);
+  // Before the server closes: it waits for every connection, and a tunnel stays open as long as its peers like.
+  app.addHook('preClose', (done) => {
+    tunnels.closeAll();
+    done();
+  });
   await app.register(httpProxy, {
     // The plugin joins paths itself only from the upstream's root: the base path rides in rewritePrefix.
     // Under the prefix `/` the plugin keeps the rest of the path without its leading slash.
@@ -93,21 +102,20 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
       const raw = request.raw;
       const query = raw.url!.indexOf('?');
       const headers = upstreamHeaders(request, { ...request.headers }, route, options, audience);
+      const path = (dest || '/') + (query === -1 ? '' : raw.url!.slice(query));
+      // Only a route that proxies WebSockets lets an upgrade this far (refuseUnproxiedUpgrade).
+      const upgrade = upgradeSocketOf(raw);
+      if (upgrade !== undefined) {
+        reply.hijack();
+        return tunnels.open(upgrade.socket, upgrade.head, { path, headers });
+      }
       // The plugin's content-type parser leaves a body as the stream it arrives on (through the body limits).
       const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
-      const path = (dest || '/') + (query === -1 ? '' : raw.url!.slice(query));
       pool.forward(reply, { method: request.method, path, headers, body }, (failure) => sendError(reply, failure));
     },
-    ...(route.websocket ? { websocket: true as const, preHandler: checkWebSocketHandshake } : {}),
+    ...(route.websocket ? { preHandler: checkWebSocketHandshake } : {}),
     config: { portalAuth: routePolicy(route), routePrefix: route.prefix, websocket: route.websocket },
     disableRequestLogging: true,
-    // Supported by the plugin (it forwards the handshake through this hook) but missing from its types.
-    wsClientOptions: {
-      // `headers` is the plugin's one shared object for every connection: work on a copy. The client's
-      // Origin goes on, so that the upstream can apply its own origin rules.
-      rewriteRequestHeaders: (headers: Headers, request: FastifyRequest) =>
-        upstreamHeaders(request, { ...headers, ...(request.headers.origin === undefined ? {} : { origin: request.headers.origin }) }, route, options, audience),
-    } as object,
   });
 }
 

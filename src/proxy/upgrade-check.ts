@@ -1,8 +1,8 @@
 /**
- * Upgrade requests on proxied routes are checked before the proxy sees them. On a route without
- * `websocket: true` the proxy would take the socket and never answer; on a route with it, the WebSocket
- * library would refuse a bad handshake in its own plain-text format. Both get the gateway's JSON 400
- * here, and their connection is closed.
+ * Upgrade requests on proxied routes are checked before anything is forwarded. On a route without
+ * `websocket: true` an upgrade is never tunnelled; on a route with it, a bad handshake would otherwise
+ * reach the upstream and be refused in its own format. Both get the gateway's JSON 400 here, and their
+ * connection is closed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest } from '../errors.js';

@@ -29,8 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // Not SIGTERM: the upstream side of the WebSocket whose client left at once stays open and holds up the drain.
-  await gw?.kill();
+  await gw?.stop();
   await upstream?.close();
 });
 

@@ -1,11 +1,12 @@
 /**
  * A real upstream HTTP server for tests: echoes what it received (method, URL, headers, body size and
  * SHA-256), streams large bodies on demand, answers slowly on demand, answers with hop-by-hop headers
- * on `/hop-by-hop`, and echoes WebSocket messages.
+ * on `/hop-by-hop`, and echoes WebSocket messages; a WebSocket handshake to a path ending in `/ws-refused`
+ * gets a 403, one ending in `/ws-held` no answer at all.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 
 export interface EchoReply {
@@ -25,6 +26,10 @@ export interface EchoUpstream {
   releaseHeldResponse(): void;
   /** WebSocket connections accepted so far. */
   webSocketConnections(): number;
+  /** TCP connections open right now. */
+  openConnections(): number;
+  /** Handshakes to `/ws-held` received so far. */
+  heldHandshakes(): number;
   close(): Promise<void>;
 }
 
@@ -88,7 +93,25 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'echo' }).end(JSON.stringify(body));
     });
   });
-  const wss = new WebSocketServer({ server });
+  const connections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  let held = 0;
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: ({ req }, accept) => {
+      if (req.url?.endsWith('/ws-refused')) return accept(false, 403, 'this upstream refuses the handshake');
+      if (req.url?.endsWith('/ws-held')) {
+        held += 1;
+        // Nothing reads a held handshake's socket: watch it for the gateway closing its side.
+        req.socket.once('end', () => req.socket.destroy()).resume();
+        return;
+      }
+      accept(true);
+    },
+  });
   let webSockets = 0;
   wss.on('connection', (socket, req) => {
     webSockets += 1;
@@ -103,8 +126,12 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     uploadProgress: () => received,
     releaseHeldResponse: () => release?.(),
     webSocketConnections: () => webSockets,
+    openConnections: () => connections.size,
+    heldHandshakes: () => held,
     async close() {
       for (const client of wss.clients) client.terminate();
+      // Held handshakes are not the HTTP server's connections any more.
+      for (const socket of connections) socket.destroy();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
