@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RevocationList } from '../../src/auth/revocation-list.js';
 import { createMemoryStores, MemoryBackend } from '../../src/auth/stores/memory/index.js';
-import { createRedisStores } from '../../src/auth/stores/redis/index.js';
 import { createSqliteStores } from '../../src/auth/stores/sqlite/index.js';
-import type { Stores } from '../../src/auth/stores/types.js';
 import { StoreUnavailable } from '../../src/errors.js';
-import { describeWithRedis } from '../support/describe-with-redis.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 const alice = 'a'.repeat(64);
 const bob = 'b'.repeat(64);
@@ -22,14 +16,6 @@ function setup(backend = new MemoryBackend(), start = 1_000_000) {
   const stores = createMemoryStores(backend);
   const list = new RevocationList(stores.revocations, { now: () => clock.now, clockToleranceSec: 60 });
   return { backend, stores, list, clock };
-}
-
-async function eventually(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('RevocationList', () => {
@@ -139,50 +125,5 @@ describe('RevocationList', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  describeWithRedis('on Redis', () => {
-    let server: RedisServer;
-    const opened: Stores[] = [];
-    const open = async (keyPrefix: string) => {
-      const stores = await createRedisStores({ url: server.url, keyPrefix });
-      opened.push(stores);
-      return stores;
-    };
-    beforeAll(async () => {
-      server = await startRedisServer();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((stores) => stores.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
-
-    it('reaches the list of another replica within one second', async () => {
-      const prefix = `rl-${randomBytes(4).toString('hex')}:`;
-      const [a, b] = [new RevocationList((await open(prefix)).revocations), new RevocationList((await open(prefix)).revocations)];
-      await started(a);
-      await started(b);
-      const now = Math.floor(Date.now() / 1000);
-      await a.logoutEverywhere(alice);
-      await a.revokeJti('replica-a', now + 60);
-      await eventually(() => b.isRevoked({ jti: 'replica-a', target_key: bob, iat: now }) && b.isRevoked({ target_key: alice, iat: now }), 1000);
-    });
-
-    it('reloads after its subscription was cut, catching a revocation it was never told about', async () => {
-      const prefix = `rl-${randomBytes(4).toString('hex')}:`;
-      const list = await started(new RevocationList((await open(prefix)).revocations));
-      const admin = new Redis(server.url);
-      try {
-        // Written without a publish: only the reload after the reconnect can find it.
-        await admin.zadd(`${prefix}revoked-jtis`, Math.floor(Date.now() / 1000) + 60, 'missed');
-        expect(list.isRevoked({ jti: 'missed', target_key: alice })).toBe(false);
-        await admin.client('KILL', 'TYPE', 'PUBSUB');
-        await eventually(() => list.isRevoked({ jti: 'missed', target_key: alice }), 5000);
-      } finally {
-        await admin.quit();
-      }
-    });
   });
 });

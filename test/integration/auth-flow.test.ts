@@ -11,11 +11,12 @@ import { run as issueCommand } from '../../src/cli/issue.js';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
 import type { TokenResponse } from '../../src/auth/session-service.js';
 import { memoryIo } from '../cli/helpers.js';
-import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { signInWithWallet, waitForRelay } from '../support/login-client.js';
+import type { EchoReply, EchoUpstream } from '../support/echo-upstream.js';
+import type { RunningGateway } from '../support/gateway.js';
+import { signInWithWallet } from '../support/login-client.js';
 import { rawRequest } from '../support/raw-http.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { TestWallet } from '../support/wallet.js';
 
 const service = generateKeyPair();
@@ -26,12 +27,11 @@ const ADMIN_SECRET = 'an admin secret of enough length';
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: RunningGateway;
+let stack: Stack<RunningGateway>;
 let session: TokenResponse;
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
-  upstream = await startEchoUpstream();
-  gw = await startGateway({
+  stack = await startStack(({ relay, upstream }) => ({
     serviceKey: service.secretKey,
     trustedIssuers: [trustedIssuer.npub],
     relays: [relay.url],
@@ -41,8 +41,8 @@ beforeAll(async () => {
       { prefix: '/ws', upstream: upstream.url, auth: 'required', websocket: true },
       { prefix: '/public', upstream: upstream.url, auth: 'public' },
     ],
-  });
-  await waitForRelay(gw.url);
+  }));
+  ({ relay, upstream, gw } = stack);
   const wallet = new TestWallet({ secretKeyHex: user.secretKey });
   try {
     session = await signInWithWallet(gw.url, wallet);
@@ -51,11 +51,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await relay?.stop();
-});
+afterAll(() => stack?.close());
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

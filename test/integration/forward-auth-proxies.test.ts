@@ -17,7 +17,7 @@ import { closedPort } from '../support/echo-upstream.js';
 import { exampleFile, proxyTestsSkipped, startFrontProxy, type FrontProxy, type FrontProxyKind } from '../support/front-proxy.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
-import { waitForRelay } from '../support/sign-in-stack.js';
+import { waitForRelay } from '../support/login-client.js';
 import { TestWallet } from '../support/wallet.js';
 
 const SPOOFED = {
@@ -88,7 +88,7 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
       cookie: { secure: false }, // plain http on loopback
       logLevel: 'warn',
     });
-    await waitForRelay(gw);
+    await waitForRelay(gw.url);
     const upstream = await startAssertionUpstream(`${gw.url}/.well-known/jwks.json`, { issuer: origin, audience: origin });
     const proxy = await startFrontProxy(kind, { port, gatewayPort: Number(new URL(gw.url).port), appPort: Number(new URL(upstream.url).port) });
     stack = { relay, gw, upstream, proxy, browser: await launchBrowser() };

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, issueJwt, verifyJwt } from '../../src/index.js';
-import { closedPort, startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
+import { closedPort, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { TestWallet } from '../support/wallet.js';
 import { loginStatus, startLogin as startLoginAt, waitForLogin, waitForRelay, type StartedLogin as Started } from '../support/login-client.js';
 
@@ -14,29 +15,24 @@ const service = generateKeyPair();
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: RunningGateway;
+let stack: Stack<RunningGateway>;
 
 const startLogin = async (base = gw.url) => startLoginAt(base);
 const status = (started: Started, headers: Record<string, string> = {}) => loginStatus(gw.url, started, headers);
 const waitForStatus = (started: Started, wanted: string, headers: Record<string, string> = {}) => waitForLogin(gw.url, started, wanted, headers);
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
-  upstream = await startEchoUpstream();
-  gw = await startGateway({
+  stack = await startStack(({ relay, upstream }) => ({
     serviceKey: service.secretKey,
     relays: [relay.url],
     cookie: { secure: false },
     login: { requestPermissions: ['read'] },
     routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
-  });
-  await waitForRelay(gw.url);
+  }));
+  ({ relay, upstream, gw } = stack);
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await relay?.stop();
-});
+afterAll(() => stack?.close());
 
 describe('POST /auth/login', () => {
   it('returns a portal:// URL naming the service key and the relays, a QR code and a secret', async () => {

@@ -5,17 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/index.js';
-import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import type { EchoUpstream } from '../support/echo-upstream.js';
+import type { GatewayProcess } from '../support/gateway-process.js';
 import { requestJson } from '../support/http-json.js';
-import { signInWithWallet, waitForRelay } from '../support/login-client.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
+import { signInWithWallet } from '../support/login-client.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { startProcessStack, type Stack } from '../support/stack.js';
 import { TestWallet } from '../support/wallet.js';
 
 const service = generateKeyPair();
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: GatewayProcess;
+let stack: Stack<GatewayProcess>;
 let metricsUrl: string;
 
 interface Sample {
@@ -42,24 +44,20 @@ const value = (samples: Sample[], name: string, labels: Record<string, string> =
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
 beforeAll(async () => {
-  [relay, upstream] = await Promise.all([startRelayProcess(), startEchoUpstream()]);
-  gw = await startGatewayProcess(
-    {
+  stack = await startProcessStack(
+    ({ relay, upstream }) => ({
       relays: [relay.url],
       store: { kind: 'memory' },
       metrics: { listen: { host: '127.0.0.1', port: 0 } },
       routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
-    },
+    }),
     { PORTAL_SERVICE_KEY: service.secretKey },
   );
+  ({ relay, upstream, gw } = stack);
   metricsUrl = /^metrics: (http:\/\/\S+)$/m.exec(gw.output())![1]!;
-  await waitForRelay(gw.url);
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([upstream?.close(), relay?.stop()]);
-});
+afterAll(() => stack?.close());
 
 describe('metrics.listen', () => {
   it('serves /metrics on its own port, and the main listener no longer does', async () => {

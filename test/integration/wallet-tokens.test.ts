@@ -6,12 +6,13 @@
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, issueJwt, type KeyPair } from '../../src/index.js';
-import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
+import type { EchoReply, EchoUpstream } from '../support/echo-upstream.js';
+import type { RunningGateway } from '../support/gateway.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { privateJwk } from '../support/secp256k1-reference.js';
 import { TestWallet } from '../support/wallet.js';
-import { signInWithWallet as signIn, waitForRelay } from '../support/login-client.js';
+import { signInWithWallet as signIn } from '../support/login-client.js';
 
 const service = generateKeyPair();
 /** Allow-listed in the configuration: never logs in. */
@@ -19,6 +20,7 @@ const listed = generateKeyPair();
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: RunningGateway;
+let stack: Stack<RunningGateway>;
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -58,23 +60,17 @@ function expectRejected(result: Awaited<ReturnType<typeof callApi>>, code: strin
 }
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
-  upstream = await startEchoUpstream();
-  gw = await startGateway({
+  stack = await startStack(({ relay, upstream }) => ({
     serviceKey: service.secretKey,
     relays: [relay.url],
     cookie: { secure: false },
     walletUsers: [listed.npub],
     routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
-  });
-  await waitForRelay(gw.url);
+  }));
+  ({ relay, upstream, gw } = stack);
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await relay?.stop();
-});
+afterAll(() => stack?.close());
 
 describe('wallet-issued tokens', () => {
   it('are accepted from a user once they have signed in with their wallet, as the signer, with flow "wallet"', async () => {

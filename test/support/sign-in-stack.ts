@@ -5,28 +5,14 @@
 import type { Browser } from 'playwright-core';
 import { generateKeyPair } from '../../src/index.js';
 import { launchBrowser } from './browser.js';
-import { startEchoUpstream, type EchoUpstream } from './echo-upstream.js';
-import { startGateway, type RunningGateway } from './gateway.js';
-import { startRelayProcess, type RelayProcess } from './relay-process.js';
+import type { RunningGateway } from './gateway.js';
+import { startStack, type Stack } from './stack.js';
 
-export interface SignInStack {
-  relay: RelayProcess;
-  upstream: EchoUpstream;
-  gw: RunningGateway;
+export interface SignInStack extends Stack<RunningGateway> {
   browser: Browser;
-  close(): Promise<void>;
 }
 
 export const SERVICE_NAME = 'Echo Service';
-
-/** Resolves once the gateway has an open relay connection (logins need one). */
-export async function waitForRelay(gw: RunningGateway): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!gw.gateway.auth.pool.status().some((relay) => relay.state === 'open')) {
-    if (Date.now() > deadline) throw new Error('the gateway never connected to the relay');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** The default routes: a sign-in protected page route and an API route, both to the echo upstream. */
 function defaultRoutes(echoUrl: string): Record<string, unknown>[] {
@@ -40,9 +26,7 @@ export async function startSignInStack(
   overrides: Record<string, unknown> = {},
   routes: (echoUrl: string) => Record<string, unknown>[] = defaultRoutes,
 ): Promise<SignInStack> {
-  const relay = await startRelayProcess();
-  const upstream = await startEchoUpstream();
-  const gw = await startGateway({
+  const stack = await startStack(({ upstream, relay }) => ({
     serviceName: SERVICE_NAME,
     serviceKey: generateKeyPair().secretKey,
     relays: [relay.url],
@@ -50,19 +34,17 @@ export async function startSignInStack(
     cookie: { secure: false }, // plain http on loopback
     routes: routes(upstream.url),
     ...overrides,
+  }));
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await stack.close();
+    throw error;
   });
-  await waitForRelay(gw);
-  const browser = await launchBrowser();
   return {
-    relay,
-    upstream,
-    gw,
+    ...stack,
     browser,
     async close() {
       await browser.close();
-      await gw.close();
-      await upstream.close();
-      await relay.stop();
+      await stack.close();
     },
   };
 }

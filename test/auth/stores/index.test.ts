@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createStores } from '../../../src/auth/stores/index.js';
 import type { Stores, StoresConfig } from '../../../src/auth/stores/types.js';
 import { InvalidArgument } from '../../../src/errors.js';
-import { describeWithRedis } from '../../support/describe-with-redis.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import { newSession, randomHex } from './contract/harness.js';
 
 describe('createStores', () => {
@@ -32,19 +30,6 @@ describe('createStores', () => {
     const path = join(root, 'nested', 'gateway.sqlite');
     await roundTrip(await createStores({ kind: 'sqlite', path }));
     expect(existsSync(path)).toBe(true);
-  });
-
-  describeWithRedis('on Redis', () => {
-    let server: RedisServer;
-    beforeAll(async () => {
-      server = await startRedisServer();
-    });
-    afterAll(() => server?.stop());
-
-    it('opens the Redis store, with or without a key prefix', async () => {
-      await roundTrip(await createStores({ kind: 'redis', url: server.url }));
-      await roundTrip(await createStores({ kind: 'redis', url: server.url, keyPrefix: 'custom:' }));
-    });
   });
 
   it.each([

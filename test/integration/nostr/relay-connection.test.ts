@@ -2,10 +2,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { RelayConnection, type RelayLifecycle, type SubscriptionHandler } from '../../src/nostr/relay-connection.js';
-import { backoffDelayMs, resumeFilters } from '../../src/nostr/relay-resume.js';
-import { startScriptedRelay, type ScriptedRelay } from '../support/relay-scripted.js';
-import { waitFor } from '../support/relay-wait.js';
+import { RelayConnection, type RelayLifecycle, type SubscriptionHandler } from '../../../src/nostr/relay-connection.js';
+import { backoffDelayMs, resumeFilters } from '../../../src/nostr/relay-resume.js';
+import { startScriptedRelay, type ScriptedRelay } from '../../support/relay-scripted.js';
+import { waitFor } from '../../support/relay-wait.js';
 
 const author = generateSecretKey();
 const authorKey = getPublicKey(author);

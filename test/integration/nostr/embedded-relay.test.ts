@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { startEmbeddedRelay, type EmbeddedRelay, type EmbeddedRelayOptions } from '../../src/nostr/embedded-relay.js';
-import { waitFor } from '../support/relay-wait.js';
+import { startEmbeddedRelay, type EmbeddedRelay, type EmbeddedRelayOptions } from '../../../src/nostr/embedded-relay.js';
+import { waitFor } from '../../support/relay-wait.js';
 
 const author = generateSecretKey();
 const keys = Array.from({ length: 30 }, () => getPublicKey(generateSecretKey()));

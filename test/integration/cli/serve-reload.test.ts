@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/index.js';
-import { closedPort } from '../support/echo-upstream.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
+import { generateKeyPair } from '../../../src/index.js';
+import { closedPort } from '../../support/echo-upstream.js';
+import { startRelayProcess, type RelayProcess } from '../../support/relay-process.js';
 
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 const ADMIN_SECRET = generateKeyPair().secretKey;
 
 interface RelayView {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
-import { InvalidArgument, RelayPublishFailed } from '../../src/errors.js';
-import { RelayPool, type RelayPoolOptions } from '../../src/nostr/relay-pool.js';
-import { startScriptedRelay, type ScriptedRelay, type ScriptedRelayOptions } from '../support/relay-scripted.js';
-import { waitFor, waitForLive } from '../support/relay-wait.js';
+import { InvalidArgument, RelayPublishFailed } from '../../../src/errors.js';
+import { RelayPool, type RelayPoolOptions } from '../../../src/nostr/relay-pool.js';
+import { startScriptedRelay, type ScriptedRelay, type ScriptedRelayOptions } from '../../support/relay-scripted.js';
+import { waitFor, waitForLive } from '../../support/relay-wait.js';
 
 const author = generateSecretKey();
 

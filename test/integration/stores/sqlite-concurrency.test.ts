@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStores } from '../../../src/auth/stores/sqlite/index.js';
-import { newSession } from './contract/harness.js';
+import { newSession } from '../../auth/stores/contract/harness.js';
 import { chainHash, familySessionId } from './rotation-chain.js';
 
 const CHILD = fileURLToPath(new URL('./sqlite-race-child.ts', import.meta.url));

@@ -4,38 +4,33 @@
  * many concurrent 401s, sign-out when the refresh fails, logout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPortalClient, type LoginStatusView, type SignOutReason } from '../../src/client/index.js';
-import { generateKeyPair } from '../../src/index.js';
-import { startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
-import { waitForRelay } from '../support/sign-in-stack.js';
-import { TestWallet } from '../support/wallet.js';
+import { createPortalClient, type LoginStatusView, type SignOutReason } from '../../../src/client/index.js';
+import { generateKeyPair } from '../../../src/index.js';
+import type { EchoReply, EchoUpstream } from '../../support/echo-upstream.js';
+import type { RunningGateway } from '../../support/gateway.js';
+import type { RelayProcess } from '../../support/relay-process.js';
+import { startStack, type Stack } from '../../support/stack.js';
+import { TestWallet } from '../../support/wallet.js';
 
 const ACCESS_TTL_SEC = 10;
 let relay: RelayProcess;
 let upstream: EchoUpstream;
 let gw: RunningGateway;
+let stack: Stack<RunningGateway>;
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
-  upstream = await startEchoUpstream();
-  gw = await startGateway({
+  stack = await startStack(({ relay, upstream }) => ({
     serviceKey: generateKeyPair().secretKey,
     relays: [relay.url],
     store: { kind: 'memory' },
     tokens: { accessTtlSec: ACCESS_TTL_SEC, clockToleranceSec: 0 },
     rateLimit: { max: 1000 },
     routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
-  });
-  await waitForRelay(gw);
+  }));
+  ({ relay, upstream, gw } = stack);
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await upstream?.close();
-  await relay?.stop();
-});
+afterAll(() => stack?.close());
 
 /** The global fetch, counting the refresh requests the client makes. */
 function countingFetch() {

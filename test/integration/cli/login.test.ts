@@ -6,16 +6,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as login from '../../src/cli/login.js';
-import { generateKeyPair, verifyJwt } from '../../src/index.js';
-import { closedPort } from '../support/echo-upstream.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
-import { decodeTerminalQr } from '../support/terminal-qr.js';
-import { TestWallet } from '../support/wallet.js';
-import { runInProcess } from './helpers.js';
+import * as login from '../../../src/cli/login.js';
+import { generateKeyPair, verifyJwt } from '../../../src/index.js';
+import { closedPort } from '../../support/echo-upstream.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { startRelayProcess, type RelayProcess } from '../../support/relay-process.js';
+import { decodeTerminalQr } from '../../support/terminal-qr.js';
+import { TestWallet } from '../../support/wallet.js';
+import { runInProcess } from '../../cli/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const service = generateKeyPair();
 let relay: RelayProcess;
 let gw: RunningGateway;

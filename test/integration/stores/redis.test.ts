@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createRedisStores } from '../../../src/auth/stores/redis/index.js';
 import { describeWithRedis } from '../../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
-import { describeStoreContract } from './contract/index.js';
+import { describeStoreContract } from '../../auth/stores/contract/index.js';
 
 describeWithRedis('Redis stores', () => {
   let server: RedisServer;

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import * as checkConfig from '../../src/cli/check-config.js';
-import { stopChild } from '../support/child-process.js';
-import { runInProcess } from './helpers.js';
+import * as checkConfig from '../../../src/cli/check-config.js';
+import { stopChild } from '../../support/child-process.js';
+import { runInProcess } from '../../cli/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const upstream = 'http://127.0.0.1:9';
 
 function configFile(config: Record<string, unknown>): string {

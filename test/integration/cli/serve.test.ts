@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, issueJwt } from '../../src/index.js';
-import { closedPort, startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
+import { generateKeyPair, issueJwt } from '../../../src/index.js';
+import { closedPort, startEchoUpstream, type EchoUpstream } from '../../support/echo-upstream.js';
 
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
 

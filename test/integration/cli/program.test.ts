@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, importJWK } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evenYKeyFromOpenSsl, expectSecretAbsent, runProgram, type Captured } from './helpers.js';
+import { evenYKeyFromOpenSsl, expectSecretAbsent, runProgram, type Captured } from '../../cli/helpers.js';
 
 interface KeygenJson {
   secretKey: string;

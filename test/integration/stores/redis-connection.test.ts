@@ -6,7 +6,7 @@ import type { RevocationEvent, StoreAvailability, Stores } from '../../../src/au
 import { InvalidArgument, StoreUnavailable } from '../../../src/errors.js';
 import { describeWithRedis } from '../../support/describe-with-redis.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
-import { newSession, nextValue, nowSec, randomHex } from './contract/harness.js';
+import { newSession, nextValue, nowSec, randomHex } from '../../auth/stores/contract/harness.js';
 
 describeWithRedis('Redis store connection', () => {
   let server: RedisServer;
