@@ -2,6 +2,7 @@
  * Builds the gateway's Fastify app from a validated configuration. Never listens by itself: call
  * `listen()` (the CLI does) or use `app.inject()` in tests.
  */
+import { systemClock, type Clock } from './keys/clock.js';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerFactory } from 'fastify';
@@ -46,11 +47,10 @@ export interface GatewayOptions {
   /** Where log lines go (default stdout). */
   logStream?: DestinationStream;
   /**
-   * Benchmarks only (bench/sessions.ts measures what the per-request check costs): false leaves the
-   * revocation list out of request authentication, so logouts no longer take effect. Deliberately not
-   * a configuration key.
+   * The clock everything that tells time reads (verifiers, sessions, logins, the login conversation, the
+   * stores, assertions): Unix seconds, fraction kept. Default the system clock; tests move their own.
    */
-  revocationCheck?: boolean;
+  clock?: Clock;
   /** The demo only: an assertion key generated in memory, so that nothing is written to disk. */
   ephemeralAssertionKey?: boolean;
 }
@@ -75,12 +75,13 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  const clock = options.clock ?? systemClock;
   // First, so that a bad key stops the start before anything needs closing; reload problems go to the app's log.
   let logReloadError = (_error: unknown): void => undefined;
   const assertionKeys = config.assertion.enabled
     ? new AssertionKeys(config.assertion, config.dataDir, { ephemeral: options.ephemeralAssertionKey, onReloadError: (error) => logReloadError(error) })
     : undefined;
-  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec);
+  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec, clock);
   const paths = gatewayPaths(config.gatewayPrefix);
   // Without the native binding there is nothing to run on the threads: verification stays inline.
   const pool = config.tokens.verifyThreads > 0 && VerifyPool.supported ? new VerifyPool({ threads: config.tokens.verifyThreads }) : undefined;
@@ -115,7 +116,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   logReloadError = (error) => app.log.error({ err: error }, 'assertion keyring changed but cannot be loaded; signing with the keys loaded before');
-  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log)).catch(
+  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log), clock).catch(
     async (error: unknown) => {
       assertionKeys?.close();
       await pool?.close();
@@ -135,7 +136,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
   });
-  const authenticator = new RequestAuthenticator({ verifier, revocations: options.revocationCheck === false ? undefined : auth.revocations, wallet });
+  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations, wallet, clock });
 
   const logEachRequest = ['info', 'debug', 'trace'].includes(config.log.level);
   // Callback-style hook on the hot path: no promise per request.
@@ -234,6 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     publicUrl: config.publicUrl,
     signInPath: paths.login,
     onOutcome: metrics.countAuthOutcome,
+    clock,
   });
 
   await registerProxiedRoutes(app, config.routes, {

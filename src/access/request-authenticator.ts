@@ -9,6 +9,7 @@ import { JwtSignatureInvalid, TokenRevoked } from '../errors.js';
 import type { TokenVerifier, VerifiedToken } from '../jwt/token-verifier.js';
 import type { VerifiedWalletToken, WalletTokenVerifier } from '../jwt/wallet-token-verifier.js';
 import type { RevocationCheck } from '../auth/revocation-list.js';
+import { nowSeconds, type Clock } from '../keys/clock.js';
 import type { PortalIdentity } from './identity.js';
 
 export interface RequestAuthenticatorOptions {
@@ -16,6 +17,8 @@ export interface RequestAuthenticatorOptions {
   revocations?: RevocationCheck;
   /** Accept wallet-issued tokens (flow B) through `authenticateAny`; absent: flow A only. */
   wallet?: WalletTokenVerifier;
+  /** Tokens are checked at this clock's time (GatewayOptions.clock); default the verifiers' system clock. */
+  clock?: Clock;
 }
 
 
@@ -23,6 +26,7 @@ export class RequestAuthenticator {
   private readonly verifier: TokenVerifier;
   private readonly revocations: RevocationCheck | undefined;
   private readonly wallet: WalletTokenVerifier | undefined;
+  private readonly clock: Clock | undefined;
   private readonly npubs = new Map<string, string>();
   // Verified tokens come from bounded caches as the same frozen objects: build each identity once.
   private readonly identities = new WeakMap<VerifiedToken | VerifiedWalletToken, PortalIdentity>();
@@ -31,6 +35,7 @@ export class RequestAuthenticator {
     this.verifier = options.verifier;
     this.revocations = options.revocations;
     this.wallet = options.wallet;
+    this.clock = options.clock;
   }
 
   /**
@@ -38,7 +43,7 @@ export class RequestAuthenticator {
    * the identity itself when a cache or a synchronous check decides, and a promise when a signature is
    * checked on the verify pool or a wallet token's signer must be looked up.
    */
-  authenticateAny(token: string, now?: number): PortalIdentity | Promise<PortalIdentity> {
+  authenticateAny(token: string, now = this.clock && nowSeconds(this.clock)): PortalIdentity | Promise<PortalIdentity> {
     // A cached wallet token already failed flow A, and the trusted issuers never change while the
     // gateway runs: skip the signature checks it would fail again.
     if (this.wallet && !this.verifier.isCached(token)) {
@@ -58,11 +63,6 @@ export class RequestAuthenticator {
       );
     }
     return this.serviceIdentity(verified);
-  }
-
-  /** Flow A only: a token signed by a trusted issuer, verified on the calling thread. */
-  authenticate(token: string, now?: number): PortalIdentity {
-    return this.serviceIdentity(this.verifier.verify(token, now));
   }
 
   /** After flow A failed with `flowAError`: rethrows it unless the token is a wallet token for this gateway. */
@@ -125,10 +125,6 @@ export class RequestAuthenticator {
       this.identities.set(verified, identity);
     }
     return identity;
-  }
-
-  cacheStats() {
-    return this.verifier.stats();
   }
 
   // bech32 encoding is not free and the same users call again and again.

@@ -5,7 +5,7 @@
  * than half its life is left, so a reused token costs no signature per request.
  */
 import { sign } from 'node:crypto';
-import { nowSeconds } from '../keys/clock.js';
+import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
 import type { PortalIdentity } from '../access/identity.js';
 import type { AssertionKey } from './keyring.js';
 
@@ -30,10 +30,11 @@ export class AssertionSigner {
   constructor(
     private readonly currentKey: () => AssertionKey,
     private readonly ttlSec: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** A valid assertion about `identity` for `audience`, signed now or reused. */
-  assertionFor(identity: PortalIdentity, issuer: string, audience: string, now = nowSeconds()): SignedAssertion {
+  assertionFor(identity: PortalIdentity, issuer: string, audience: string, now = nowSeconds(this.clock)): SignedAssertion {
     const key = this.currentKey();
     let entries = this.issued.get(identity);
     if (entries === undefined) this.issued.set(identity, (entries = []));

@@ -6,7 +6,7 @@ import type { GatewayConfig } from '../config/types.js';
 import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
 import type { EmitEvent } from '../events.js';
-import { nowSeconds } from '../keys/clock.js';
+import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
 import { createJwtIssuer } from '../jwt/issue.js';
 import { PortalConversation } from '../nostr/portal-conversation.js';
 import { RelayPool } from '../nostr/relay-pool.js';
@@ -29,6 +29,8 @@ export interface AuthServices {
   assertRelaysUp(): void;
   /** False from the moment the store stops answering until it answers again. */
   storeAvailable(): boolean;
+  /** The gateway's clock (GatewayOptions.clock). */
+  readonly clock: Clock;
   close(): Promise<void>;
 }
 
@@ -37,15 +39,17 @@ export async function createAuthServices(
   serviceKey: ServiceKey,
   onError: (error: unknown) => void,
   emit: EmitEvent,
+  clock: Clock = systemClock,
 ): Promise<AuthServices> {
-  const stores = await createStores(config.store);
+  const now = () => nowSeconds(clock);
+  const stores = await createStores(config.store, clock);
   let storeUp = true;
   stores.watchAvailability?.((change) => {
     storeUp = change.available;
     if (change.available) emit('store_recovered', { store: config.store.kind });
     else emit('store_unavailable', { store: config.store.kind, reason: change.reason }, 'error');
   });
-  const revocations = new RevocationList(stores.revocations, { clockToleranceSec: config.tokens.clockToleranceSec });
+  const revocations = new RevocationList(stores.revocations, { clockToleranceSec: config.tokens.clockToleranceSec, now });
   try {
     await revocations.start();
   } catch (error) {
@@ -63,6 +67,7 @@ export async function createAuthServices(
     relays: () => pool.relays,
     loginTimeoutMs: config.login.timeoutSec * 1000,
     requiredPermissions: config.login.requestPermissions,
+    clock,
   });
   const tokens = new SessionService({
     issuer: createJwtIssuer(serviceKey.secretKey),
@@ -72,6 +77,7 @@ export async function createAuthServices(
     notBeforeOf: (userKey) => revocations.notBeforeOf(userKey),
     onSessionRevoked: (sessionId, until) => revocations.revokeSession(sessionId, until),
     emit,
+    now,
   });
   const logins = new LoginService({
     authenticator,
@@ -82,8 +88,10 @@ export async function createAuthServices(
     grantablePermissions: config.login.requestPermissions,
     onError,
     emit,
+    now,
   });
   return {
+    clock,
     stores,
     revocations,
     pool,
@@ -91,9 +99,9 @@ export async function createAuthServices(
     tokens,
     logins,
     async endSession(sessionId) {
-      const now = nowSeconds();
-      const ended = await stores.sessions.revokeSession(sessionId, now);
-      await revocations.revokeSession(sessionId, now + config.tokens.accessTtlSec);
+      const at = now();
+      const ended = await stores.sessions.revokeSession(sessionId, at);
+      await revocations.revokeSession(sessionId, at + config.tokens.accessTtlSec);
       return ended;
     },
     storeAvailable: () => storeUp,

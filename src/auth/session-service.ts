@@ -109,11 +109,6 @@ export class SessionService {
     return this.respond(result.session, next, now);
   }
 
-  /** The session a refresh token belongs to (for logout), if any. */
-  findSession(refreshToken: string): Promise<SessionRecord | undefined> {
-    return this.sessions.findSessionByRefreshHash(hashRefreshToken(refreshToken));
-  }
-
   private respond(session: SessionRecord, refreshToken: string, now: number): TokenResponse {
     const accessToken = this.issuer.issue(session.userKey, {
       ttlSec: this.accessTtlSec,

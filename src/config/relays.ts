@@ -2,7 +2,7 @@
  * Relay lists: `relays.config.json` (`{ "relays": [{ "url": "wss://…" }, …] }` or a plain array of URLs),
  * overridden by a `relays` array in the gateway config or PORTAL_RELAYS (comma-separated).
  */
-import { ConfigInvalid } from '../errors.js';
+import { ConfigInvalid, InvalidArgument } from '../errors.js';
 import { readJsonFile } from './json-file.js';
 
 export const RELAYS_CONFIG_FILE = 'relays.config.json';
@@ -18,6 +18,13 @@ export function relayUrlProblem(value: unknown): string | undefined {
   } catch {
     return 'must be an absolute ws:// or wss:// URL';
   }
+}
+
+/** A relay URL that passes the one rule above (as at start-up); InvalidArgument otherwise, without quoting it. */
+export function checkedRelayUrl(value: unknown): string {
+  const problem = relayUrlProblem(value);
+  if (problem) throw new InvalidArgument(`relay URL ${problem}`);
+  return value as string;
 }
 
 /** Validate a relays document; problems name the file and the entry. */

@@ -12,6 +12,7 @@
  */
 import type { NostrEvent } from 'nostr-tools/core';
 import { InvalidArgument, LoginCapacityExceeded, type GatewayError } from '../errors.js';
+import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
 import { getPublicKey, parseSecretKey } from '../keys/nostr-keys.js';
 import { buildHandshakeUrl, isValidHandshakeToken, randomHandshakeToken } from './handshake-url.js';
 import { KIND_AUTH_CHALLENGE, KIND_AUTH_RESPONSE, KIND_KEY_HANDSHAKE } from './kinds.js';
@@ -62,6 +63,7 @@ export class PortalConversation {
   private readonly loginTimeoutMs: number;
   private readonly maxPendingLogins: number;
   private readonly maxClockSkewSec: number;
+  private readonly clock: Clock;
   private readonly requiredPermissions: readonly string[];
   private readonly awaitingHandshake = new Map<string, Login>();
   private readonly awaitingResponse = new Map<string, Login>();
@@ -93,6 +95,7 @@ export class PortalConversation {
     this.loginTimeoutMs = options.loginTimeoutMs ?? 300_000;
     this.maxPendingLogins = options.maxPendingLogins ?? 50_000;
     this.maxClockSkewSec = options.maxClockSkewSec ?? 900;
+    this.clock = options.clock ?? systemClock;
     this.requiredPermissions = options.requiredPermissions ?? [];
     // Subscribed before any URL exists: the kinds are ephemeral, a late subscriber misses them.
     const p = [this.servicePublicKey];
@@ -111,7 +114,7 @@ export class PortalConversation {
 
     let settle!: (outcome: LoginOutcome) => void;
     const outcome = new Promise<LoginOutcome>((resolve) => (settle = resolve));
-    const expiresAtMs = Date.now() + this.loginTimeoutMs;
+    const expiresAtMs = this.clock() * 1000 + this.loginTimeoutMs;
     const login: Login = {
       token,
       expiresAtMs,
@@ -202,7 +205,7 @@ export class PortalConversation {
       return void this.ignored.wrongAuthor++;
     }
     if (author !== walletKey && proof.mainKey !== walletKey) return void this.ignored.wrongAuthor++;
-    if (!verifySubkeyProof(proof, author) || !subkeyAllowsLogin(proof.metadata, nowSec())) {
+    if (!verifySubkeyProof(proof, author) || !subkeyAllowsLogin(proof.metadata, nowSeconds(this.clock))) {
       return void this.ignored.badSubkeyProof++;
     }
     return proof.mainKey;
@@ -210,7 +213,7 @@ export class PortalConversation {
 
   /** Checks common to every incoming event, then NIP-44 decryption and the kind's parser. */
   private open<T>(event: NostrEvent, parse: (plaintext: string) => { ok: true; value: T } | { ok: false; problem: MessageProblem }): T | undefined {
-    if (Math.abs(event.created_at - nowSec()) > this.maxClockSkewSec) return void this.ignored.clockSkew++;
+    if (Math.abs(event.created_at - nowSeconds(this.clock)) > this.maxClockSkewSec) return void this.ignored.clockSkew++;
     const plaintext = decryptContent(event.content, this.secretKey, event.pubkey);
     if (!plaintext.ok) return void this.ignored[plaintext.problem]++;
     const parsed = parse(plaintext.value);
@@ -228,8 +231,4 @@ export class PortalConversation {
     this.counts[outcome.status]++;
     login.settle(outcome);
   }
-}
-
-function nowSec(): number {
-  return Math.floor(Date.now() / 1000);
 }

@@ -2,6 +2,7 @@
  * Public types of the Portal login service (PortalConversation): its options, what a pending login
  * gives the caller, how a login ends, and the counters of what was ignored.
  */
+import type { Clock } from '../keys/clock.js';
 import type { GatewayError } from '../errors.js';
 import type { KeyHandshake, MessageProblem } from './portal-messages.js';
 import type { RelayPool } from './relay-pool.js';
@@ -26,6 +27,8 @@ export interface PortalConversationOptions {
   maxClockSkewSec?: number;
   /** Sent in every AUTH_CHALLENGE. Default none. */
   requiredPermissions?: readonly string[];
+  /** The gateway's clock (login expiry, subkey validity, event skew). Default the system clock. */
+  clock?: Clock;
 }
 
 export interface HandshakeInfo {

@@ -3,8 +3,8 @@
  * the one list: new portal:// URLs name whatever relays it holds at the time, so adding a relay here
  * is all it takes for the next login to go through it. Logins already shown keep their URL.
  */
-import { relayUrlProblem } from '../config/relays.js';
-import { InvalidArgument, RelayNotFound } from '../errors.js';
+import { checkedRelayUrl } from '../config/relays.js';
+import { RelayNotFound } from '../errors.js';
 import type { RelayPool } from './relay-pool.js';
 
 export interface RelayListChange {
@@ -12,13 +12,6 @@ export interface RelayListChange {
   removed: string[];
   /** The pool's relays afterwards. */
   relays: string[];
-}
-
-/** A relay URL checked as at start-up (ws:// or wss://, no credentials); InvalidArgument otherwise. */
-export function checkedRelayUrl(value: unknown): string {
-  const problem = relayUrlProblem(value);
-  if (problem) throw new InvalidArgument(`relay URL ${problem}`);
-  return value as string;
 }
 
 /** Connects `url` (checked) unless the pool has it already; true when it was new. */

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { NostrEvent } from 'nostr-tools/core';
 import type { Filter } from 'nostr-tools/filter';
 import { LRUCache } from 'lru-cache';
-import { InvalidArgument, RelayPublishFailed } from '../errors.js';
+import { checkedRelayUrl } from '../config/relays.js';
+import { RelayPublishFailed } from '../errors.js';
 import { RelayConnection, type RelayConnectionOptions, type RelayStatus, type SubscriptionHandler } from './relay-connection.js';
 
 export interface RelayPoolOptions extends RelayConnectionOptions {
@@ -62,7 +63,7 @@ export class RelayPool {
 
   /** Starts a connection to `url` (ws:// or wss://) carrying every live subscription; no-op if present. */
   addRelay(url: string): void {
-    checkRelayUrl(url);
+    checkedRelayUrl(url);
     if (this.connections.has(url)) return;
     const connection = new RelayConnection(url, this.connectionOptions);
     this.connections.set(url, connection);
@@ -135,14 +136,3 @@ export class RelayPool {
   }
 }
 
-function checkRelayUrl(url: unknown): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof url !== 'string' || !parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
-    throw new InvalidArgument(`relay URL must be a ws:// or wss:// URL; got ${JSON.stringify(String(url).slice(0, 100))}`);
-  }
-}

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AssertionSigner } from '../assertion/assertion-signer.js';
 import type { ForwardAuthConfig, RouteConfig } from '../config/types.js';
 import { GatewayError, RouteNotFound } from '../errors.js';
-import { nowSeconds } from '../keys/clock.js';
+import { nowSeconds, type Clock } from '../keys/clock.js';
 import { forwardAuthTarget, type ForwardAuthTarget } from './forward-auth-target.js';
 import { gatewayOrigin } from '../http/request-origin.js';
 import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../access/identity-headers.js';
@@ -31,6 +31,8 @@ export interface ForwardAuthOptions {
   publicUrl?: string;
   signInPath: string;
   onOutcome?: (outcome: string) => void;
+  /** The gateway's clock (how long an answer may be cached); default the system clock. */
+  clock?: Clock;
 }
 
 /** `path`: where the endpoint list puts it (src/gateway-endpoints.ts). */
@@ -77,7 +79,7 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
   function allow(request: FastifyRequest, reply: FastifyReply, identity: PortalIdentity, audience: string): void {
     const headers: Record<string, string> = {};
     setIdentityHeaders(headers, identity);
-    const now = nowSeconds();
+    const now = nowSeconds(options.clock);
     let maxAge = Math.min(config.cacheSec, identity.claims.exp - now);
     if (options.assertions) {
       const assertion = options.assertions.assertionFor(identity, options.publicUrl ?? gatewayOrigin(request), audience, now);

@@ -91,7 +91,7 @@ export function registerSessionRoutes(
   app.post(paths.logoutAll, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
     const notBefore = await auth.revocations.logoutEverywhere(identity.targetKey);
-    const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds());
+    const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds(auth.clock));
     logEvent(request.log, 'logout_everywhere', { npub: identity.npub, sessions_revoked: sessions });
     clearSessionCookies(reply, cookie, paths);
     return reply.send({ status: 'logged_out_everywhere', sessions_revoked: sessions, not_before: notBefore });

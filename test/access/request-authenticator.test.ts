@@ -55,12 +55,12 @@ describe('RequestAuthenticator.authenticateAny', () => {
     const other = generateKeyPair();
     const authenticator = new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey, other.publicKey] }) });
     const session = issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { jti: 'j-1', sid: 'session-1' } });
-    expect(authenticator.authenticate(session)).toMatchObject({ flow: 'login', sessionId: 'session-1', targetKey: user.publicKey });
-    expect(authenticator.authenticate(serviceToken())).not.toHaveProperty('sessionId');
-    const trusted = authenticator.authenticate(issueJwt(other.secretKey, user.publicKey, 1, { extraClaims: { sid: 'session-1' } }));
+    expect(await authenticator.authenticateAny(session)).toMatchObject({ flow: 'login', sessionId: 'session-1', targetKey: user.publicKey });
+    expect(await authenticator.authenticateAny(serviceToken())).not.toHaveProperty('sessionId');
+    const trusted = await authenticator.authenticateAny(issueJwt(other.secretKey, user.publicKey, 1, { extraClaims: { sid: 'session-1' } }));
     expect(trusted).toMatchObject({ flow: 'service', issuer: other.publicKey });
     expect(trusted).not.toHaveProperty('sessionId');
-    const empty = authenticator.authenticate(issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { sid: '' } }));
+    const empty = await authenticator.authenticateAny(issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { sid: '' } }));
     expect(empty.flow).toBe('service');
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/validate.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -13,7 +13,8 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(rawConfig: Record<string, unknown>): Promise<RunningGateway> {
+/** `options`: createGateway's (a test's own clock, …); the log lines are always captured. */
+export async function startGateway(rawConfig: Record<string, unknown>, options: Omit<GatewayOptions, 'logStream'> = {}): Promise<RunningGateway> {
   const logs: string[] = [];
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
@@ -21,7 +22,7 @@ export async function startGateway(rawConfig: Record<string, unknown>): Promise<
     logLevel: 'info',
     ...rawConfig,
   });
-  const gateway = await createGateway(config, { logStream: { write: (line: string) => void logs.push(line) } });
+  const gateway = await createGateway(config, { ...options, logStream: { write: (line: string) => void logs.push(line) } });
   const url = await gateway.listen();
   return { gateway, url, logs, close: () => gateway.close() };
 }

@@ -5,6 +5,7 @@
  */
 import { startEchoUpstream, type EchoUpstream } from './echo-upstream.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
+import type { GatewayOptions } from '../../src/server.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { waitForRelay } from './login-client.js';
 import { startRelayProcess, type RelayProcess } from './relay-process.js';
@@ -22,9 +23,9 @@ export interface Stack<G> extends StackParts {
 /** The config of the gateway, given the relay and the upstream it runs on. */
 export type StackConfig = (parts: StackParts) => Record<string, unknown>;
 
-/** A stack whose gateway runs in this process (createGateway). */
-export function startStack(config: StackConfig): Promise<Stack<RunningGateway>> {
-  return startStackWith(config, startGateway, (gw) => gw.close());
+/** A stack whose gateway runs in this process (createGateway, with `options`: e.g. a clock the test moves). */
+export function startStack(config: StackConfig, options: Omit<GatewayOptions, 'logStream'> = {}): Promise<Stack<RunningGateway>> {
+  return startStackWith(config, (raw) => startGateway(raw, options), (gw) => gw.close());
 }
 
 /** A stack whose gateway is a process of the built CLI, with `env` added to its environment. */

@@ -42,11 +42,3 @@ export function canClaimLogin(record: LoginRecord, secretHash: string, now: numb
 export function statusMatches(status: LoginStatus, expected: readonly LoginStatus[] | undefined): boolean {
   return expected === undefined || expected.includes(status);
 }
-
-/**
- * Wall-clock seconds with the fraction kept: records vanish at `expiresAt` exactly as Redis keys do
- * with PEXPIREAT, so every backend agrees on when a record is gone.
- */
-export function wallClockSec(): number {
-  return Date.now() / 1000;
-}

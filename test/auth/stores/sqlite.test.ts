@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { createSqliteStores } from '../../../src/auth/stores/sqlite/index.js';
+import { movableClock } from '../../support/clock.js';
 import { describeStoreContract } from './contract/index.js';
 
 describe('SQLite stores', () => {
@@ -13,6 +14,7 @@ describe('SQLite stores', () => {
   describeStoreContract(async () => {
     counter += 1;
     const path = join(root, `store-${counter}`, 'gateway.sqlite');
-    return { open: async () => createSqliteStores(path), dispose: async () => {} };
+    const clock = movableClock();
+    return { open: async () => createSqliteStores(path, clock.now), dispose: async () => {}, clock };
   });
 });

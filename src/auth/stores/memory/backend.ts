@@ -3,7 +3,8 @@
  * way several gateway instances share one SQLite file or Redis server (used by the contract tests).
  */
 import { Listeners } from '../listeners.js';
-import { wallClockSec, type RefreshTokenRow } from '../rules.js';
+import { systemClock, type Clock } from '../../../keys/clock.js';
+import type { RefreshTokenRow } from '../rules.js';
 import type { LoginRecord, RevocationEvent, SessionRecord } from '../types.js';
 
 export class MemoryBackend {
@@ -16,10 +17,13 @@ export class MemoryBackend {
   readonly revocationEvents = new Listeners<RevocationEvent>();
   readonly loginEvents = new Listeners<string>();
 
+  /** `clock`: the time records expire on (every instance on this backend shares it). */
+  constructor(readonly clock: Clock = systemClock) {}
+
   /** The session unless it has expired (then it is dropped with its refresh tokens). */
   session(id: string): SessionRecord | undefined {
     const session = this.sessions.get(id);
-    if (session === undefined || wallClockSec() < session.expiresAt) return session;
+    if (session === undefined || this.clock() < session.expiresAt) return session;
     this.sessions.delete(id);
     for (const [hash, token] of this.refreshTokens) if (token.sessionId === id) this.refreshTokens.delete(hash);
     return undefined;
@@ -28,7 +32,7 @@ export class MemoryBackend {
   /** The login unless it has expired (then it is dropped). */
   login(id: string): LoginRecord | undefined {
     const login = this.logins.get(id);
-    if (login === undefined || wallClockSec() < login.expiresAt) return login;
+    if (login === undefined || this.clock() < login.expiresAt) return login;
     this.logins.delete(id);
     return undefined;
   }

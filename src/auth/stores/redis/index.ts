@@ -2,6 +2,7 @@
  * The store for several replicas: the same data as the SQLite store, in Redis with TTLs, plus
  * pub/sub so that every replica hears every revocation and login change at once.
  */
+import { systemClock, type Clock } from '../../../keys/clock.js';
 import { Redis } from 'ioredis';
 import { InvalidArgument, StoreUnavailable } from '../../../errors.js';
 import type { Stores } from '../types.js';
@@ -22,7 +23,7 @@ export interface RedisStoresOptions {
   keyPrefix?: string;
 }
 
-export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
+export async function createRedisStores(options: RedisStoresOptions, clock: Clock = systemClock): Promise<Stores> {
   assertRedisUrl(options.url);
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof prefix !== 'string' || !/^[\x21-\x7e]{0,100}$/.test(prefix)) {
@@ -50,9 +51,9 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
   }
 
   return {
-    sessions: new RedisSessionStore(redis, keys, availability),
-    revocations: new RedisRevocationStore(redis, keys, events, availability),
-    logins: new RedisLoginStore(redis, keys, events, availability),
+    sessions: new RedisSessionStore(redis, keys, availability, clock),
+    revocations: new RedisRevocationStore(redis, keys, events, availability, clock),
+    logins: new RedisLoginStore(redis, keys, events, availability, clock),
     users: new RedisUserStore(redis, keys, availability),
     ping: async () => {
       await guard(availability, () => redis.ping());

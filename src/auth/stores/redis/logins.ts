@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { wallClockSec } from '../rules.js';
+import type { Clock } from '../../../keys/clock.js';
 import type { LoginPatch, LoginRecord, LoginStore, UpdateLoginOptions } from '../types.js';
 import { assertId, assertTime, expectedStatuses, validateLogin, validateLoginPatch } from '../validate.js';
 import { fromPairs, loginFromFields, loginToPairs } from './codec.js';
@@ -18,6 +18,7 @@ export class RedisLoginStore implements LoginStore {
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
     private readonly health: CallObserver,
+    private readonly clock: Clock,
   ) {}
 
   async createLogin(record: LoginRecord): Promise<void> {
@@ -30,7 +31,7 @@ export class RedisLoginStore implements LoginStore {
     assertId(id, 'login id');
     const fields = await guard(this.health, () => this.redis.hgetall(this.keys.login(id)));
     const login = loginFromFields(id, fields);
-    return login && wallClockSec() < login.expiresAt ? login : undefined;
+    return login && this.clock() < login.expiresAt ? login : undefined;
   }
 
   async updateLogin(id: string, patch: LoginPatch, options?: UpdateLoginOptions): Promise<boolean> {

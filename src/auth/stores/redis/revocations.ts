@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { wallClockSec } from '../rules.js';
+import type { Clock } from '../../../keys/clock.js';
 import type { RevocationEvent, RevocationSnapshot, RevocationStore } from '../types.js';
 import { assertId, assertTime, assertUserKey } from '../validate.js';
 import { guard, LuaScript, type CallObserver } from './connection.js';
@@ -16,12 +16,13 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly keys: RedisKeys,
     private readonly events: RedisEvents,
     private readonly health: CallObserver,
+    private readonly clock: Clock,
   ) {}
 
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
     assertId(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    const args = [jti, expiresAt, this.keys.revocationChannel, wallClockSec()];
+    const args = [jti, expiresAt, this.keys.revocationChannel, this.clock()];
     await guard(this.health, () => revokeJtiScript.run(this.redis, [this.keys.revokedJtis], args));
   }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { compareSessions, isLiveSession, wallClockSec } from '../rules.js';
+import type { Clock } from '../../../keys/clock.js';
+import { compareSessions, isLiveSession } from '../rules.js';
 import type { RotateOutcome, RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
 import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
 import { fromPairs, sessionFromFields, sessionToPairs, toPairs } from './codec.js';
@@ -18,6 +19,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly health: CallObserver,
+    private readonly clock: Clock,
   ) {}
 
   async createSession(session: SessionRecord, refreshTokenHash: string, refreshExpiresAt: number): Promise<void> {
@@ -69,7 +71,7 @@ export class RedisSessionStore implements SessionStore {
         if (error) throw error;
         const session = sessionFromFields(id, fields as Record<string, string>);
         if (!session) gone.push(id);
-        else if (isLiveSession(session, wallClockSec())) sessions.push(session);
+        else if (isLiveSession(session, this.clock())) sessions.push(session);
       });
       if (gone.length > 0) await this.redis.srem(setKey, ...gone);
       return sessions.sort(compareSessions);
@@ -98,6 +100,6 @@ export class RedisSessionStore implements SessionStore {
   private async read(id: string): Promise<SessionRecord | undefined> {
     const fields = await guard(this.health, () => this.redis.hgetall(this.keys.session(id)));
     const session = sessionFromFields(id, fields);
-    return session && wallClockSec() < session.expiresAt ? session : undefined;
+    return session && this.clock() < session.expiresAt ? session : undefined;
   }
 }

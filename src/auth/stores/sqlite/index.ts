@@ -3,7 +3,7 @@
  * and login notifications reach the instances of this process at once (see local-bus.ts); revocations
  * reach other processes on the file within a fraction of a second (see revocations.ts).
  */
-import { wallClockSec } from '../rules.js';
+import { systemClock, type Clock } from '../../../keys/clock.js';
 import type { Stores } from '../types.js';
 import { SqliteDatabase } from './database.js';
 import { acquireBus } from './local-bus.js';
@@ -15,7 +15,8 @@ import { SqliteUserStore } from './users.js';
 /** Expired rows are invisible at once (queries compare expires_at); the purge only reclaims space. */
 const PURGE_INTERVAL_MS = 60_000;
 
-export function createSqliteStores(path: string): Stores {
+/** `clock`: the time records expire on. */
+export function createSqliteStores(path: string, clock: Clock = systemClock): Stores {
   const database = new SqliteDatabase(path);
   const { bus, release } = acquireBus(path);
   // Deleting a session deletes its refresh tokens too (ON DELETE CASCADE).
@@ -24,7 +25,7 @@ export function createSqliteStores(path: string): Stores {
   );
   const purgeExpired = (): void => {
     try {
-      database.write('purge', () => purges.forEach((statement) => statement.run(wallClockSec())));
+      database.write('purge', () => purges.forEach((statement) => statement.run(clock())));
     } catch {
       // A busy or failing file is retried at the next tick; the records are already invisible.
     }
@@ -35,9 +36,9 @@ export function createSqliteStores(path: string): Stores {
 
   const revocations = new SqliteRevocationStore(database, bus);
   return {
-    sessions: new SqliteSessionStore(database),
+    sessions: new SqliteSessionStore(database, clock),
     revocations,
-    logins: new SqliteLoginStore(database, bus),
+    logins: new SqliteLoginStore(database, bus, clock),
     users: new SqliteUserStore(database),
     ping: async () => {
       database.run('ping', () => database.db.prepare('SELECT 1').get());

@@ -1,5 +1,6 @@
 import { StoreConflict } from '../../../errors.js';
-import { canClaimLogin, statusMatches, wallClockSec } from '../rules.js';
+import type { Clock } from '../../../keys/clock.js';
+import { canClaimLogin, statusMatches } from '../rules.js';
 import type { LoginPatch, LoginRecord, LoginStore, UpdateLoginOptions } from '../types.js';
 import { assertId, assertTime, expectedStatuses, validateLogin, validateLoginPatch } from '../validate.js';
 import type { SqliteDatabase } from './database.js';
@@ -12,6 +13,7 @@ export class SqliteLoginStore implements LoginStore {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly bus: LocalBus,
+    private readonly clock: Clock,
   ) {
     const db = database.db;
     this.sql = {
@@ -33,7 +35,7 @@ export class SqliteLoginStore implements LoginStore {
   async createLogin(record: LoginRecord): Promise<void> {
     const login = validateLogin(record);
     this.database.write('createLogin', () => {
-      const now = wallClockSec();
+      const now = this.clock();
       this.sql.dropExpired.run(login.id, now);
       if (this.sql.login.get(login.id, now)) throw new StoreConflict(`login ${login.id} already exists`);
       this.sql.insert.run(loginToRow(login));
@@ -42,7 +44,7 @@ export class SqliteLoginStore implements LoginStore {
 
   async getLogin(id: string): Promise<LoginRecord | undefined> {
     assertId(id, 'login id');
-    const row = this.database.run('getLogin', () => this.sql.login.get(id, wallClockSec()));
+    const row = this.database.run('getLogin', () => this.sql.login.get(id, this.clock()));
     return row && loginFromRow(row);
   }
 
@@ -51,7 +53,7 @@ export class SqliteLoginStore implements LoginStore {
     const changes = validateLoginPatch(patch);
     const expected = expectedStatuses(options);
     const updated = this.database.write('updateLogin', () => {
-      const row = this.sql.login.get(id, wallClockSec());
+      const row = this.sql.login.get(id, this.clock());
       if (!row || !statusMatches(row.status, expected)) return false;
       const { status, expiresAt, userKey, reason, sealedResult } = changes;
       this.sql.update.run(status ?? null, expiresAt ?? null, userKey ?? null, reason ?? null, sealedResult ?? null, id);
@@ -66,7 +68,7 @@ export class SqliteLoginStore implements LoginStore {
     assertId(secretHash, 'secretHash');
     assertTime(now, 'now');
     const claimed = this.database.write('claimLoginResult', () => {
-      const row = this.sql.login.get(id, wallClockSec());
+      const row = this.sql.login.get(id, this.clock());
       const login = row && loginFromRow(row);
       if (!login || !canClaimLogin(login, secretHash, now)) return undefined;
       this.sql.claim.run(now, id);

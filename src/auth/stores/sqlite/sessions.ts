@@ -1,5 +1,6 @@
 import { StoreConflict } from '../../../errors.js';
-import { rotationOutcome, wallClockSec, type RefreshTokenRow } from '../rules.js';
+import type { Clock } from '../../../keys/clock.js';
+import { rotationOutcome, type RefreshTokenRow } from '../rules.js';
 import type { RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
 import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
 import type { SqliteDatabase } from './database.js';
@@ -9,7 +10,10 @@ import { sessionFromRow, sessionToRow, type SessionRow } from './rows.js';
 export class SqliteSessionStore implements SessionStore {
   private readonly sql;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly clock: Clock,
+  ) {
     const db = database.db;
     this.sql = {
       session: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE id = ? AND expires_at > ?'),
@@ -46,7 +50,7 @@ export class SqliteSessionStore implements SessionStore {
     assertId(refreshTokenHash, 'refreshTokenHash');
     assertTime(refreshExpiresAt, 'refreshExpiresAt');
     this.database.write('createSession', () => {
-      const now = wallClockSec();
+      const now = this.clock();
       this.sql.dropExpiredSession.run(record.id, now);
       if (this.sql.session.get(record.id, now)) throw new StoreConflict(`session ${record.id} already exists`);
       if (this.sql.token.get(refreshTokenHash)) throw new StoreConflict('refresh token hash already exists');
@@ -61,7 +65,7 @@ export class SqliteSessionStore implements SessionStore {
     assertTime(now, 'now');
     assertTime(newExpiresAt, 'newExpiresAt');
     return this.database.write('rotateRefreshToken', (): RotateResult => {
-      const wall = wallClockSec();
+      const wall = this.clock();
       const token: RefreshTokenRow | undefined = this.sql.token.get(oldHash);
       const row = token && this.sql.session.get(token.sessionId, wall);
       if (!token || !row) return { outcome: 'unknown' };
@@ -86,7 +90,7 @@ export class SqliteSessionStore implements SessionStore {
     assertId(id, 'session id');
     assertTime(now, 'now');
     assertMeta(meta);
-    const liveAfter = Math.max(now, wallClockSec());
+    const liveAfter = Math.max(now, this.clock());
     const result = this.database.run('touchSession', () =>
       this.sql.touch.run(now, meta?.userAgent ?? null, meta?.clientIp ?? null, id, liveAfter),
     );
@@ -95,30 +99,30 @@ export class SqliteSessionStore implements SessionStore {
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
     assertId(id, 'session id');
-    const row = this.database.run('getSession', () => this.sql.session.get(id, wallClockSec()));
+    const row = this.database.run('getSession', () => this.sql.session.get(id, this.clock()));
     return row && sessionFromRow(row);
   }
 
   async listSessions(userKey: string): Promise<SessionRecord[]> {
     assertUserKey(userKey);
-    return this.database.run('listSessions', () => this.sql.liveOfUser.all(userKey, wallClockSec())).map(sessionFromRow);
+    return this.database.run('listSessions', () => this.sql.liveOfUser.all(userKey, this.clock())).map(sessionFromRow);
   }
 
   async revokeSession(id: string, now: number): Promise<boolean> {
     assertId(id, 'session id');
     assertTime(now, 'now');
-    return this.database.run('revokeSession', () => this.sql.revoke.run(now, id, wallClockSec())).changes === 1;
+    return this.database.run('revokeSession', () => this.sql.revoke.run(now, id, this.clock())).changes === 1;
   }
 
   async revokeUserSessions(userKey: string, now: number): Promise<number> {
     assertUserKey(userKey);
     assertTime(now, 'now');
-    return this.database.run('revokeUserSessions', () => this.sql.revokeUser.run(now, userKey, wallClockSec())).changes;
+    return this.database.run('revokeUserSessions', () => this.sql.revokeUser.run(now, userKey, this.clock())).changes;
   }
 
   async findSessionByRefreshHash(hash: string): Promise<SessionRecord | undefined> {
     assertId(hash, 'refresh token hash');
-    const row = this.database.run('findSessionByRefreshHash', () => this.sql.byRefreshHash.get(hash, wallClockSec()));
+    const row = this.database.run('findSessionByRefreshHash', () => this.sql.byRefreshHash.get(hash, this.clock()));
     return row && sessionFromRow(row);
   }
 }

@@ -6,9 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
 import type { SessionRecord, Stores } from '../../../../src/auth/stores/types.js';
+import type { MovableClock } from '../../../support/clock.js';
 
 export interface StoreHarness {
   open(): Promise<Stores>;
+  /** The clock the stores expire records on, when the test may move it (absent: the store keeps its own time, as Redis does). */
+  clock?: MovableClock;
   /** Removes the backing store (temp files, keys); called after every test. */
   dispose(): Promise<void>;
 }
@@ -18,6 +21,8 @@ export type HarnessFactory = () => Promise<StoreHarness>;
 export interface ContractContext {
   /** A new instance on the current test's backing store; closed after the test. */
   open(): Promise<Stores>;
+  /** Moves the store's clock past `expiresAt` (Unix seconds), or waits for it where the store keeps its own time. */
+  passTime(expiresAt: number): Promise<void>;
 }
 
 /** A fresh backing store per test; every instance opened on it is closed afterwards. */
@@ -39,6 +44,11 @@ export function useHarness(factory: HarnessFactory): ContractContext {
       const stores = await harness.open();
       opened.push(stores);
       return stores;
+    },
+    async passTime(expiresAt) {
+      const clock = harness?.clock;
+      if (clock) clock.advance(Math.max(0, expiresAt - clock.now()) + 0.15);
+      else await sleepPast(expiresAt);
     },
   };
 }
