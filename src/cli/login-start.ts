@@ -42,7 +42,7 @@ export async function startGatewayLogin(url: string): Promise<StartAnswer> {
   let base = url;
   let response: Response;
   let body: unknown;
-  let loginPath: string = ENDPOINT_PATHS.login;
+  let loginPath: string;
   try {
     const timed: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
     const prefix = await gatewayPrefixFinder(timed, url, undefined)();

@@ -11,11 +11,10 @@ import { run as issueCommand } from '../../src/cli/issue.js';
 import { generateKeyPair, issueJwt } from '../../src/index.js';
 import type { TokenResponse } from '../../src/auth/session-service.js';
 import { memoryIo } from '../cli/helpers.js';
-import type { EchoReply, EchoUpstream } from '../support/echo-upstream.js';
+import type { EchoReply } from '../support/echo-upstream.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { signInWithWallet } from '../support/login-client.js';
 import { rawRequest } from '../support/raw-http.js';
-import type { RelayProcess } from '../support/relay-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { TestWallet } from '../support/wallet.js';
 
@@ -24,8 +23,6 @@ const trustedIssuer = generateKeyPair();
 const user = generateKeyPair();
 const caller = generateKeyPair();
 const ADMIN_SECRET = 'an admin secret of enough length';
-let relay: RelayProcess;
-let upstream: EchoUpstream;
 let gw: RunningGateway;
 let stack: Stack<RunningGateway>;
 let session: TokenResponse;
@@ -42,7 +39,7 @@ beforeAll(async () => {
       { prefix: '/public', upstream: upstream.url, auth: 'public' },
     ],
   }));
-  ({ relay, upstream, gw } = stack);
+  ({ gw } = stack);
   const wallet = new TestWallet({ secretKeyHex: user.secretKey });
   try {
     session = await signInWithWallet(gw.url, wallet);

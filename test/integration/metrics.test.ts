@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/index.js';
-import type { EchoUpstream } from '../support/echo-upstream.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
 import { requestJson } from '../support/http-json.js';
 import { signInWithWallet } from '../support/login-client.js';
@@ -15,7 +14,6 @@ import { TestWallet } from '../support/wallet.js';
 
 const service = generateKeyPair();
 let relay: RelayProcess;
-let upstream: EchoUpstream;
 let gw: GatewayProcess;
 let stack: Stack<GatewayProcess>;
 let metricsUrl: string;
@@ -53,7 +51,7 @@ beforeAll(async () => {
     }),
     { PORTAL_SERVICE_KEY: service.secretKey },
   );
-  ({ relay, upstream, gw } = stack);
+  ({ relay, gw } = stack);
   metricsUrl = /^metrics: (http:\/\/\S+)$/m.exec(gw.output())![1]!;
 });
 

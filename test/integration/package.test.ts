@@ -103,7 +103,7 @@ describe('the packed tarball', () => {
     serve.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // 'close': the pipes are shared with the program npx started, so they close when it has exited too.
     const exited = new Promise<void>((resolve) => serve.once('close', () => resolve()));
-    let url = '';
+    let url: string;
     try {
       url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 60_000);

@@ -6,9 +6,8 @@
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, issueJwt, type KeyPair } from '../../src/index.js';
-import type { EchoReply, EchoUpstream } from '../support/echo-upstream.js';
+import type { EchoReply } from '../support/echo-upstream.js';
 import type { RunningGateway } from '../support/gateway.js';
-import type { RelayProcess } from '../support/relay-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { privateJwk } from '../support/secp256k1-reference.js';
 import { TestWallet } from '../support/wallet.js';
@@ -17,8 +16,6 @@ import { signInWithWallet as signIn } from '../support/login-client.js';
 const service = generateKeyPair();
 /** Allow-listed in the configuration: never logs in. */
 const listed = generateKeyPair();
-let relay: RelayProcess;
-let upstream: EchoUpstream;
 let gw: RunningGateway;
 let stack: Stack<RunningGateway>;
 
@@ -67,7 +64,7 @@ beforeAll(async () => {
     walletUsers: [listed.npub],
     routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
   }));
-  ({ relay, upstream, gw } = stack);
+  ({ gw } = stack);
 });
 
 afterAll(() => stack?.close());

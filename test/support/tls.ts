@@ -34,7 +34,7 @@ export function selfSignedCertificate(dir: string, name: string): SelfSigned {
   try {
     execFileSync('openssl', args, { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`openssl could not make a test certificate (apt-get install -y openssl): ${(error as Error).message}`);
+    throw new Error(`openssl could not make a test certificate (apt-get install -y openssl): ${(error as Error).message}`, { cause: error });
   }
   const pem = readFileSync(certFile, 'utf8');
   return { certFile, keyFile, pem, fingerprint256: new X509Certificate(pem).fingerprint256 };

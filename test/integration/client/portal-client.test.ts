@@ -6,16 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPortalClient, type LoginStatusView, type SignOutReason } from '../../../src/client/index.js';
 import { generateKeyPair } from '../../../src/index.js';
-import type { EchoReply, EchoUpstream } from '../../support/echo-upstream.js';
+import type { EchoReply } from '../../support/echo-upstream.js';
 import type { RunningGateway } from '../../support/gateway.js';
-import type { RelayProcess } from '../../support/relay-process.js';
 import { movableClock } from '../../support/clock.js';
 import { startStack, type Stack } from '../../support/stack.js';
 import { TestWallet } from '../../support/wallet.js';
 
 const ACCESS_TTL_SEC = 10;
-let relay: RelayProcess;
-let upstream: EchoUpstream;
 let gw: RunningGateway;
 let stack: Stack<RunningGateway>;
 // The gateway's clock: moved past an access token's expiry instead of waiting for it.
@@ -30,7 +27,7 @@ beforeAll(async () => {
     rateLimit: { max: 1000 },
     routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
   }), { clock: clock.now });
-  ({ relay, upstream, gw } = stack);
+  ({ gw } = stack);
 });
 
 afterAll(() => stack?.close());
