@@ -6,7 +6,7 @@
  * the same moments of outside load, and every round starts fresh processes, so no row keeps a lucky or
  * unlucky state for the whole run.
  *
- *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --warmup 3 --duration 10
+ *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --burst 2 --warmup 15 --duration 10
  *                          --latency-requests 3000 --saturated 5 --gateway-log warn|info]
  *
  * (or PROXY_BENCH_ROUNDS, _PROCESSES, _RATE, … in the environment).
@@ -35,7 +35,7 @@ console.log(`Proxy benchmark, ${new Date().toISOString()}`);
 console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`);
 console.log(
   `fixed rate: ${options.rounds} rounds, each with ${options.processes} fresh processes per row loaded side by side at ${options.rate} req/s each ` +
-    `(${options.connections} connections), ${options.warmupSec} s untimed then ${options.durationSec} s measured; ` +
+    `(${options.connections} connections), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured; ` +
     `latency: ${options.latencyRequests} sequential requests per row; saturated: ${options.saturatedSec} s per row; ` +
     `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads}; load average at start ${loadAverage()}\n`,
 );
@@ -89,12 +89,15 @@ try {
 
   for (let round = 1; round <= options.rounds; round++) {
     const instances = await freshInstances(rows, options.processes);
-    const load = (durationSec: number) =>
+    const load = (durationSec: number, overallRate: number | undefined = options.rate) =>
       Promise.all(
         instances.map((i) =>
-          runLoad(i.server.url, { ...targetOf(i.row), server: i.server, connections: options.connections, overallRate: options.rate, durationSec, nextToken: i.nextToken }),
+          runLoad(i.server.url, { ...targetOf(i.row), server: i.server, connections: options.connections, overallRate, durationSec, nextToken: i.nextToken }),
         ),
       );
+    // A fresh process costs several times its settled CPU per request for its first seconds (code
+    // still being optimised): a short burst at full speed, then untimed load at the measured rate.
+    if (options.burstSec > 0) await load(options.burstSec, undefined);
     await load(options.warmupSec);
     const results = await load(options.durationSec);
     for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));

@@ -4,9 +4,9 @@
  */
 
 /** The line the parent waits for. */
-export const PORT_LINE = /^PORT (\d+)$/m;
+export const PORT_LINE = /^PORT (\d+)\n/m;
 /** The answer to SIGUSR2: CPU microseconds (user + system, every thread) the process has used so far. */
-export const CPU_LINE = /^CPU (\d+)$/m;
+export const CPU_LINE = /^CPU (\d+)\n/m;
 
 /** Announce a port given as a number or as the URL Fastify's listen() resolves to. */
 export function announce(where: number | string): void {

@@ -24,10 +24,10 @@ const STARTUP_TIMEOUT_MS = 30_000;
 /** tsx's loader by absolute URL, so children start whatever the working directory. */
 const TSX_LOADER = import.meta.resolve('tsx');
 
-/** Start `bench/proxy/<file>.ts` with extra environment; resolves once it listens. */
-export async function startChild(file: string, env: Record<string, string> = {}): Promise<ChildServer> {
+/** Start `bench/proxy/<file>.ts` with extra environment (and Node/V8 flags); resolves once it listens. */
+export async function startChild(file: string, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<ChildServer> {
   const script = fileURLToPath(new URL(`./${file}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', TSX_LOADER, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -10,7 +10,9 @@ export interface BenchOptions {
   rate: number;
   /** Connections per server process in the fixed-rate phase. */
   connections: number;
-  /** Untimed load before each round's measurement (JIT, connection pools, caches of the rows that have one). */
+  /** Untimed load at full speed when a round's processes start: gets their hot code optimised. */
+  burstSec: number;
+  /** Untimed load at the rate before each round's measurement (JIT, connection pools, caches). */
   warmupSec: number;
   /** Measured seconds per round. */
   durationSec: number;
@@ -30,7 +32,7 @@ function wholeNumber(name: string, text: string | undefined, fallback: number, m
 }
 
 export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
-  const names = ['rounds', 'processes', 'rate', 'connections', 'warmup', 'duration', 'latency-requests', 'saturated', 'gateway-log'] as const;
+  const names = ['rounds', 'processes', 'rate', 'connections', 'burst', 'warmup', 'duration', 'latency-requests', 'saturated', 'gateway-log'] as const;
   const { values } = parseArgs({ args: argv, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
   const pick = (name: (typeof names)[number]) => (values[name] as string | undefined) ?? process.env[`PROXY_BENCH_${name.toUpperCase().replace('-', '_')}`];
   const gatewayLog = pick('gateway-log') ?? 'warn';
@@ -40,7 +42,8 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     processes: wholeNumber('--processes', pick('processes'), 2),
     rate: wholeNumber('--rate', pick('rate'), 300),
     connections: wholeNumber('--connections', pick('connections'), 10),
-    warmupSec: wholeNumber('--warmup', pick('warmup'), 3),
+    burstSec: wholeNumber('--burst', pick('burst'), 2, 0),
+    warmupSec: wholeNumber('--warmup', pick('warmup'), 15),
     durationSec: wholeNumber('--duration', pick('duration'), 10),
     latencyRequests: wholeNumber('--latency-requests', pick('latency-requests'), 3000),
     saturatedSec: wholeNumber('--saturated', pick('saturated'), 5, 0),
