@@ -7,14 +7,17 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Says once per run when the Redis tests are skipped (no redis-server here) and how to run them.
-    globalSetup: ['test/support/redis-binary.ts'],
     projects: [
       {
         extends: true,
         test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, setupFiles: ['test/support/unit-isolation.ts'] },
       },
-      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+      // The Redis tests are integration tests. The global setup says once when they are skipped (no
+      // redis-server here) and how to run them; set at the root, it would run for the root and each project.
+      {
+        extends: true,
+        test: { name: 'integration', include: INTEGRATION, globalSetup: ['test/support/redis-binary.ts'] },
+      },
     ],
   },
 });
