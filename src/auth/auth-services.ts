@@ -23,8 +23,6 @@ export interface AuthServices {
   authenticator: PortalConversation;
   tokens: SessionService;
   logins: LoginService;
-  /** End one session: its refresh tokens and, at once, every access token issued for it. */
-  endSession(sessionId: string): Promise<boolean>;
   /** Throws RelaysUnavailable unless at least one relay is connected. */
   assertRelaysUp(): void;
   /** False from the moment the store stops answering until it answers again. */
@@ -74,8 +72,7 @@ export async function createAuthServices(
     sessions: stores.sessions,
     accessTtlSec: config.tokens.accessTtlSec,
     refreshTtlSec: config.tokens.refreshTtlSec,
-    notBeforeOf: (userKey) => revocations.notBeforeOf(userKey),
-    onSessionRevoked: (sessionId, until) => revocations.revokeSession(sessionId, until),
+    revocations,
     emit,
     now,
   });
@@ -98,12 +95,6 @@ export async function createAuthServices(
     authenticator,
     tokens,
     logins,
-    async endSession(sessionId) {
-      const at = now();
-      const ended = await stores.sessions.revokeSession(sessionId, at);
-      await revocations.revokeSession(sessionId, at + config.tokens.accessTtlSec);
-      return ended;
-    },
     storeAvailable: () => storeUp,
     assertRelaysUp() {
       if (!pool.status().some((relay) => relay.state === 'open')) throw new RelaysUnavailable(pool.status().map((r) => r.url));

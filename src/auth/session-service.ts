@@ -3,13 +3,17 @@
  * service key (`target_key` = the user) with `jti`, `sid` and `permissions` appended after Portal's four
  * claims. Refresh tokens are opaque random strings, stored only as SHA-256 hashes, single-use: each
  * refresh rotates, and presenting a rotated one revokes its whole session (RFC 9700 section 4.14.2).
+ *
+ * The one owner of a session's life: start, refresh, logout, logout everywhere, end one, list. Ending a
+ * session also puts it on the revocation list, so its access tokens stop at once; the routes touch no store.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
-import { RefreshTokenInvalid, RefreshTokenReused } from '../errors.js';
+import { RefreshTokenInvalid, RefreshTokenReused, SessionNotFound } from '../errors.js';
 import { ignoreEvents, type EmitEvent } from '../events.js';
 import { nowSeconds } from '../keys/clock.js';
 import type { JwtIssuer } from '../jwt/issue.js';
+import type { RevocationList } from './revocation-list.js';
 import type { SessionMeta, SessionRecord, SessionStore } from './stores/types.js';
 
 /** What token endpoints answer, in the shape OAuth clients expect. */
@@ -31,12 +35,10 @@ export interface SessionServiceOptions {
   refreshTtlSec: number;
   now?: () => number;
   /**
-   * The user's revocation watermark. A token issued in the same second as a logout-everywhere would
-   * fall under it, so new tokens are stamped no earlier than the watermark.
+   * Ended sessions and logouts go on it. Its watermarks also date new tokens: a token issued in the same
+   * second as a logout-everywhere would fall under it, so new tokens are stamped no earlier.
    */
-  notBeforeOf?: (userKey: string) => number | undefined;
-  /** Called when a session ends through refresh-token reuse, to revoke its access tokens at once. */
-  onSessionRevoked?: (sessionId: string, accessTokensExpireBy: number) => Promise<void>;
+  revocations: RevocationList;
   /** Refreshes and detected reuse are logged. */
   emit?: EmitEvent;
 }
@@ -55,9 +57,7 @@ export class SessionService {
   private readonly accessTtlSec: number;
   private readonly refreshTtlSec: number;
   private readonly now: () => number;
-  private readonly notBeforeOf: (userKey: string) => number | undefined;
-
-  private readonly onSessionRevoked: SessionServiceOptions['onSessionRevoked'];
+  private readonly revocations: RevocationList;
   private readonly emit: EmitEvent;
 
   constructor(options: SessionServiceOptions) {
@@ -66,8 +66,7 @@ export class SessionService {
     this.accessTtlSec = options.accessTtlSec;
     this.refreshTtlSec = options.refreshTtlSec;
     this.now = options.now ?? nowSeconds;
-    this.notBeforeOf = options.notBeforeOf ?? (() => undefined);
-    this.onSessionRevoked = options.onSessionRevoked;
+    this.revocations = options.revocations;
     this.emit = options.emit ?? ignoreEvents;
   }
 
@@ -100,7 +99,7 @@ export class SessionService {
     const result = await this.sessions.rotateRefreshToken(hashRefreshToken(refreshToken), hashRefreshToken(next), now, current?.expiresAt ?? now);
     if (result.outcome === 'reused') {
       this.emit('refresh_token_reused', { session_id: result.session.id, npub: npubEncode(result.session.userKey) }, 'warn');
-      await this.onSessionRevoked?.(result.session.id, now + this.accessTtlSec);
+      await this.revocations.revokeSession(result.session.id, now + this.accessTtlSec);
       throw new RefreshTokenReused();
     }
     if (result.outcome !== 'rotated') throw new RefreshTokenInvalid(`the refresh token is ${result.outcome === 'unknown' ? 'not known' : result.outcome}`);
@@ -109,10 +108,51 @@ export class SessionService {
     return this.respond(result.session, next, now);
   }
 
+  /** End one session: its refresh tokens and, at once, every access token issued for it. */
+  async endSession(sessionId: string): Promise<boolean> {
+    const now = this.now();
+    const ended = await this.sessions.revokeSession(sessionId, now);
+    await this.revocations.revokeSession(sessionId, now + this.accessTtlSec);
+    return ended;
+  }
+
+  /** Logout with one access token: the token itself, and its session when it is one of `userKey`'s. True when a session ended. */
+  async logout(userKey: string, token: { jti?: string; exp: number; sessionId?: string }): Promise<boolean> {
+    if (token.jti) await this.revocations.revokeJti(token.jti, token.exp);
+    if (token.sessionId === undefined) return false;
+    const session = await this.sessions.getSession(token.sessionId);
+    return session?.userKey === userKey ? this.endSession(token.sessionId) : false;
+  }
+
+  /** Every token of the user issued until now stops, and every session of theirs ends. */
+  async logoutEverywhere(userKey: string): Promise<{ notBefore: number; sessions: number }> {
+    const notBefore = await this.revocations.logoutEverywhere(userKey);
+    const sessions = await this.sessions.revokeUserSessions(userKey, this.now());
+    return { notBefore, sessions };
+  }
+
+  /** The session `sessionId` when it is one of `userKey`'s (expired ones are gone; revoked ones are kept). */
+  async sessionOf(userKey: string, sessionId: string | undefined): Promise<SessionRecord | undefined> {
+    const session = sessionId === undefined ? undefined : await this.sessions.getSession(sessionId);
+    return session?.userKey === userKey ? session : undefined;
+  }
+
+  /** The user's live sessions. */
+  listSessions(userKey: string): Promise<SessionRecord[]> {
+    return this.sessions.listSessions(userKey);
+  }
+
+  /** Ends a live session of the user's; another user's id is answered exactly like an unknown one (SessionNotFound). */
+  async endSessionOf(userKey: string, sessionId: string): Promise<void> {
+    const session = await this.sessionOf(userKey, sessionId);
+    if (!session || session.revokedAt !== undefined) throw new SessionNotFound();
+    await this.endSession(sessionId);
+  }
+
   private respond(session: SessionRecord, refreshToken: string, now: number): TokenResponse {
     const accessToken = this.issuer.issue(session.userKey, {
       ttlSec: this.accessTtlSec,
-      now: Math.max(now, this.notBeforeOf(session.userKey) ?? 0),
+      now: Math.max(now, this.revocations.notBeforeOf(session.userKey) ?? 0),
       extraClaims: { jti: randomId(16), sid: session.id, permissions: session.permissions },
     });
     return {

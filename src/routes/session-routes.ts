@@ -11,10 +11,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { SessionRecord } from '../auth/stores/types.js';
 import type { CookieConfig } from '../config/types.js';
-import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid, SessionNotFound } from '../errors.js';
+import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
-import { nowSeconds } from '../keys/clock.js';
 import { assertSameOrigin } from '../access/csrf.js';
 import type { PortalIdentity } from '../access/identity.js';
 import { clientMeta } from './client-meta.js';
@@ -76,13 +75,8 @@ export function registerSessionRoutes(
 
   app.post(paths.logout, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
-    if (identity.jti) await auth.revocations.revokeJti(identity.jti, identity.claims.exp);
     const sid = identity.sessionId;
-    let ended = false;
-    if (sid !== undefined) {
-      const session = await auth.stores.sessions.getSession(sid);
-      if (session?.userKey === identity.targetKey) ended = await auth.endSession(sid);
-    }
+    const ended = await auth.tokens.logout(identity.targetKey, { jti: identity.jti, exp: identity.claims.exp, sessionId: sid });
     logEvent(request.log, 'logout', { npub: identity.npub, ...(ended ? { session_id: sid } : {}) });
     clearSessionCookies(reply, cookie, paths);
     return reply.code(200).send({ status: 'logged_out' });
@@ -90,8 +84,7 @@ export function registerSessionRoutes(
 
   app.post(paths.logoutAll, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
-    const notBefore = await auth.revocations.logoutEverywhere(identity.targetKey);
-    const sessions = await auth.stores.sessions.revokeUserSessions(identity.targetKey, nowSeconds(auth.clock));
+    const { notBefore, sessions } = await auth.tokens.logoutEverywhere(identity.targetKey);
     logEvent(request.log, 'logout_everywhere', { npub: identity.npub, sessions_revoked: sessions });
     clearSessionCookies(reply, cookie, paths);
     return reply.send({ status: 'logged_out_everywhere', sessions_revoked: sessions, not_before: notBefore });
@@ -100,30 +93,27 @@ export function registerSessionRoutes(
   app.get(paths.me, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
     const sid = identity.sessionId;
-    const session = sid === undefined ? undefined : await auth.stores.sessions.getSession(sid);
+    const session = await auth.tokens.sessionOf(identity.targetKey, sid);
     return {
       target_key: identity.targetKey,
       npub: identity.npub,
       auth_flow: identity.flow,
       permissions: identity.permissions,
       token: { issued_at: identity.claims.iat ?? null, expires_at: identity.claims.exp, issuer: identity.issuer },
-      session: session && session.userKey === identity.targetKey ? sessionView(session, sid) : null,
+      session: session ? sessionView(session, sid) : null,
     };
   });
 
   app.get(paths.sessions, { config: SIGNED_IN }, async (request) => {
     const identity = identityOf(request);
-    const sessions = await auth.stores.sessions.listSessions(identity.targetKey);
+    const sessions = await auth.tokens.listSessions(identity.targetKey);
     return { sessions: sessions.map((s) => sessionView(s, identity.sessionId)) };
   });
 
   app.delete(`${paths.sessions}/:id`, { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {
     const identity = identityOf(request);
     const { id } = request.params as { id: string };
-    const session = await auth.stores.sessions.getSession(id);
-    // Another user's session id is answered exactly like an unknown one.
-    if (!session || session.userKey !== identity.targetKey || session.revokedAt !== undefined) throw new SessionNotFound();
-    await auth.endSession(id);
+    await auth.tokens.endSessionOf(identity.targetKey, id);
     logEvent(request.log, 'session_ended', { npub: identity.npub, session_id: id });
     return reply.code(204).send();
   });

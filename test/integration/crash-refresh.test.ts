@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStores } from '../../src/auth/stores/index.js';
+import { RevocationList } from '../../src/auth/revocation-list.js';
 import { SessionService } from '../../src/auth/session-service.js';
 import { DEFAULT_STORE_FILE } from '../../src/config/defaults.js';
 import { createJwtIssuer, generateKeyPair, verifyJwt } from '../../src/index.js';
@@ -59,7 +60,14 @@ async function openSessions(count: number): Promise<Chain[]> {
   // elsewhere); the store is closed again before any traffic, so only the gateway process writes then.
   const stores = await createStores({ kind: 'sqlite', path: join(gateway.dataDir, DEFAULT_STORE_FILE) });
   try {
-    const tokens = new SessionService({ issuer: createJwtIssuer(service.secretKey), sessions: stores.sessions, accessTtlSec: 900, refreshTtlSec: 3600 });
+    const tokens = new SessionService({
+      issuer: createJwtIssuer(service.secretKey),
+      sessions: stores.sessions,
+      // Fresh sessions only: nothing is revoked, the list needs no loading.
+      revocations: new RevocationList(stores.revocations),
+      accessTtlSec: 900,
+      refreshTtlSec: 3600,
+    });
     const started = await Promise.all(Array.from({ length: count }, () => tokens.startSession(generateKeyPair().publicKey, [])));
     return started.map((s) => ({ sessionId: s.session_id, received: [s.refresh_token] }));
   } finally {
