@@ -76,6 +76,8 @@ export interface Gateway {
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
   const clock = options.clock ?? systemClock;
+  // One issuer for the service key: sessions and the admin API sign with it.
+  const issuer = createJwtIssuer(serviceKey.secretKey);
   // First, so that a bad key stops the start before anything needs closing; reload problems go to the app's log.
   let logReloadError = (_error: unknown): void => undefined;
   const assertionKeys = config.assertion.enabled
@@ -116,7 +118,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
   logReloadError = (error) => app.log.error({ err: error }, 'assertion keyring changed but cannot be loaded; signing with the keys loaded before');
-  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log), clock).catch(
+  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log), { clock, issuer }).catch(
     async (error: unknown) => {
       assertionKeys?.close();
       await pool?.close();
@@ -218,7 +220,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
   const admin = createAdminAuthenticator(config.admin);
-  registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, createJwtIssuer(serviceKey.secretKey), admin, limited, () => auth.pool.relays);
+  registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, issuer, admin, limited, () => auth.pool.relays);
   registerRelayAdminRoutes(app, paths, auth.pool, admin, limited);
   // With metrics.listen, /metrics is served there only (startMetricsListener, in listen()).
   if (!config.metrics.listen) {

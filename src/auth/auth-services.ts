@@ -7,7 +7,7 @@ import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
 import type { EmitEvent } from '../events.js';
 import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
-import { createJwtIssuer } from '../jwt/issue.js';
+import { createJwtIssuer, type JwtIssuer } from '../jwt/issue.js';
 import { PortalConversation } from '../nostr/portal-conversation.js';
 import { RelayPool } from '../nostr/relay-pool.js';
 import { LoginService } from './login-service.js';
@@ -37,8 +37,10 @@ export async function createAuthServices(
   serviceKey: ServiceKey,
   onError: (error: unknown) => void,
   emit: EmitEvent,
-  clock: Clock = systemClock,
+  /** Built once by createGateway: the gateway's clock, and the service key's token issuer (the admin API issues with it too). */
+  shared: { clock?: Clock; issuer?: JwtIssuer } = {},
 ): Promise<AuthServices> {
+  const clock = shared.clock ?? systemClock;
   const now = () => nowSeconds(clock);
   const stores = await createStores(config.store, clock);
   let storeUp = true;
@@ -68,7 +70,7 @@ export async function createAuthServices(
     clock,
   });
   const tokens = new SessionService({
-    issuer: createJwtIssuer(serviceKey.secretKey),
+    issuer: shared.issuer ?? createJwtIssuer(serviceKey.secretKey),
     sessions: stores.sessions,
     accessTtlSec: config.tokens.accessTtlSec,
     refreshTtlSec: config.tokens.refreshTtlSec,
