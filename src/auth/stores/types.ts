@@ -39,9 +39,11 @@ export interface SessionStore {
   createSession(session: SessionRecord, refreshTokenHash: string, refreshExpiresAt: number): Promise<void>;
   /**
    * Atomically trade the family's active refresh token `oldHash` for `newHash`. Of several
-   * concurrent calls with the same `oldHash`, exactly one gets `rotated`.
+   * concurrent calls with the same `oldHash`, exactly one gets `rotated`. The new token expires at
+   * `newExpiresAt`, by default when the old one would have; `meta` is recorded on the session as
+   * touchSession does, in the same step (one round trip per refresh).
    */
-  rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult>;
+  rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult>;
   /** Mark a live session as used now; false if it is unknown, expired or revoked. */
   touchSession(id: string, now: number, meta?: SessionMeta): Promise<boolean>;
   /** The session (revoked ones included) until it expires. */

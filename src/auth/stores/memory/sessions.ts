@@ -17,11 +17,12 @@ export class MemorySessionStore implements SessionStore {
     this.data.refreshTokens.set(refreshTokenHash, { sessionId: record.id, state: 'active', expiresAt: refreshExpiresAt });
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult> {
+  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
-    assertTime(newExpiresAt, 'newExpiresAt');
+    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
+    assertMeta(meta);
     const token = this.data.refreshTokens.get(oldHash);
     const session = token && this.data.session(token.sessionId);
     if (!token || !session) return { outcome: 'unknown' };
@@ -30,8 +31,10 @@ export class MemorySessionStore implements SessionStore {
     if (outcome === 'rotated') {
       if (this.data.refreshTokens.has(newHash)) throw new StoreConflict('refresh token hash already exists');
       token.state = 'used';
-      this.data.refreshTokens.set(newHash, { sessionId: session.id, state: 'active', expiresAt: newExpiresAt });
+      this.data.refreshTokens.set(newHash, { sessionId: session.id, state: 'active', expiresAt: newExpiresAt ?? token.expiresAt });
       session.lastUsedAt = now;
+      if (meta?.userAgent !== undefined) session.userAgent = meta.userAgent;
+      if (meta?.clientIp !== undefined) session.clientIp = meta.clientIp;
     }
     return { outcome, session: copySession(session) };
   }

@@ -22,7 +22,10 @@ redis.call('PEXPIREAT', KEYS[3], ARGV[2], 'GT')
 return 1
 `;
 
-/** KEYS: old token, new token. ARGV: session key prefix, now, newExpiresAt. Returns {outcome, session id, session pairs}. */
+/**
+ * KEYS: old token, new token. ARGV: session key prefix, now, newExpiresAt ('' keeps the old token's), field/value
+ * pairs of client details... Returns {outcome, session id, session pairs}.
+ */
 export const ROTATE_REFRESH_TOKEN = `
 local token = redis.call('HMGET', KEYS[1], 'sessionId', 'state', 'expiresAt')
 if not token[1] then return {'unknown'} end
@@ -44,9 +47,11 @@ else
   if redis.call('EXISTS', KEYS[2]) == 1 then return redis.error_reply('${CONFLICT} refresh token hash already exists') end
   outcome = 'rotated'
   redis.call('HSET', KEYS[1], 'state', 'used')
-  redis.call('HSET', KEYS[2], 'sessionId', token[1], 'state', 'active', 'expiresAt', ARGV[3])
+  local expiresAt = ARGV[3]
+  if expiresAt == '' then expiresAt = token[3] end
+  redis.call('HSET', KEYS[2], 'sessionId', token[1], 'state', 'active', 'expiresAt', expiresAt)
   redis.call('PEXPIREAT', KEYS[2], redis.call('PEXPIRETIME', sessionKey))
-  redis.call('HSET', sessionKey, 'lastUsedAt', ARGV[2])
+  redis.call('HSET', sessionKey, 'lastUsedAt', ARGV[2], unpack(ARGV, 4))
 end
 return {outcome, token[1], redis.call('HGETALL', sessionKey)}
 `;

@@ -31,13 +31,16 @@ export class RedisSessionStore implements SessionStore {
     await guard(this.health, () => createScript.run(this.redis, keys, args));
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult> {
+  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta: SessionMeta = {}): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
-    assertTime(newExpiresAt, 'newExpiresAt');
+    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
+    assertMeta(meta);
     const keys = [this.keys.refreshToken(oldHash), this.keys.refreshToken(newHash)];
-    const reply = await guard(this.health, () => rotateScript.run(this.redis, keys, [this.keys.sessionPrefix, now, newExpiresAt]));
+    // An empty newExpiresAt: the new token keeps the old one's.
+    const args = [this.keys.sessionPrefix, now, newExpiresAt ?? '', ...toPairs({ userAgent: meta.userAgent, clientIp: meta.clientIp })];
+    const reply = await guard(this.health, () => rotateScript.run(this.redis, keys, args));
     const [outcome, sessionId, pairs] = reply as [RotateOutcome, string?, unknown?];
     const session = outcome === 'unknown' || sessionId === undefined ? undefined : sessionFromFields(sessionId, fromPairs(pairs));
     return outcome !== 'unknown' && session ? { outcome, session } : { outcome: 'unknown' };

@@ -59,11 +59,12 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt: number): Promise<RotateResult> {
+  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
-    assertTime(newExpiresAt, 'newExpiresAt');
+    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
+    assertMeta(meta);
     return this.database.write('rotateRefreshToken', (): RotateResult => {
       const wall = this.clock();
       const token: RefreshTokenRow | undefined = this.sql.token.get(oldHash);
@@ -78,9 +79,12 @@ export class SqliteSessionStore implements SessionStore {
       if (outcome === 'rotated') {
         if (this.sql.token.get(newHash)) throw new StoreConflict('refresh token hash already exists');
         this.sql.markTokenUsed.run(oldHash);
-        this.sql.insertToken.run(newHash, session.id, newExpiresAt);
+        this.sql.insertToken.run(newHash, session.id, newExpiresAt ?? token.expiresAt);
         this.sql.markSessionUsed.run(now, session.id);
+        if (meta) this.sql.touch.run(now, meta.userAgent ?? null, meta.clientIp ?? null, session.id, Math.max(now, wall));
         session.lastUsedAt = now;
+        if (meta?.userAgent !== undefined) session.userAgent = meta.userAgent;
+        if (meta?.clientIp !== undefined) session.clientIp = meta.clientIp;
       }
       return { outcome, session };
     });

@@ -26,6 +26,20 @@ export function describeRotationContract(factory: HarnessFactory): void {
       expect((await stores.sessions.getSession(session.id))?.lastUsedAt).toBe(now + 1);
     });
 
+    it('in one call: the new token keeps the old one\'s expiry, and the client\'s details are recorded', async () => {
+      const stores = await ctx.open();
+      const { session, hash } = await started(stores, 100);
+      const [second, third] = [randomHex(), randomHex()];
+      const now = session.createdAt + 10;
+      const meta = { userAgent: 'agent/2', clientIp: '198.51.100.4' };
+      expect((await stores.sessions.rotateRefreshToken(hash, second, now, undefined, meta)).outcome).toBe('rotated');
+      expect(await stores.sessions.getSession(session.id)).toEqual({ ...session, lastUsedAt: now, ...meta });
+      // The inherited expiry holds: past the first token's 100 s, the second one has expired too.
+      const late = session.createdAt + 100;
+      expect((await stores.sessions.rotateRefreshToken(second, third, late, undefined)).outcome).toBe('expired');
+      expect((await stores.sessions.rotateRefreshToken(second, third, late - 1, undefined)).outcome).toBe('rotated');
+    });
+
     it('revokes the whole family when a rotated token is presented again', async () => {
       const stores = await ctx.open();
       const { session, hash } = await started(stores);
