@@ -2,8 +2,10 @@
  * `x-portal-assertion`: a compact JWT the gateway signs for each authenticated request, so an upstream
  * can check that the identity headers really came through the gateway (verify it against
  * `/.well-known/jwks.json`). An assertion for one identity, issuer and audience is reused while more
- * than half its life is left, so a reused token costs no signature per request.
+ * than half its life is left, so a reused token costs no signature per request; identities are matched by
+ * what the assertion says about them, so a user's next token (a refresh, a new service token) reuses it too.
  */
+import { LRUCache } from 'lru-cache';
 import { sign } from 'node:crypto';
 import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
 import type { PortalIdentity } from '../access/identity.js';
@@ -22,9 +24,14 @@ interface Entry extends SignedAssertion {
   readonly renewAt: number;
 }
 
+/** Subjects whose assertions are kept (each with at most 8 issuer/audience pairs). */
+const SUBJECTS = 10_000;
+
 export class AssertionSigner {
-  // Identities are frozen and shared by every request presenting the same token: entries die with them.
-  private readonly issued = new WeakMap<PortalIdentity, Entry[]>();
+  // Identities are frozen and shared by every request presenting the same token: the subject is worked
+  // out once per identity, and dies with it.
+  private readonly subjects = new WeakMap<PortalIdentity, string>();
+  private readonly issued = new LRUCache<string, Entry[]>({ max: SUBJECTS });
   private readonly headers = new Map<string, string>();
 
   constructor(
@@ -36,8 +43,9 @@ export class AssertionSigner {
   /** A valid assertion about `identity` for `audience`, signed now or reused. */
   assertionFor(identity: PortalIdentity, issuer: string, audience: string, now = nowSeconds(this.clock)): SignedAssertion {
     const key = this.currentKey();
-    let entries = this.issued.get(identity);
-    if (entries === undefined) this.issued.set(identity, (entries = []));
+    const subject = this.subjectOf(identity);
+    let entries = this.issued.get(subject);
+    if (entries === undefined) this.issued.set(subject, (entries = []));
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.issuer !== issuer || entry.audience !== audience) continue;
@@ -50,6 +58,16 @@ export class AssertionSigner {
     if (entries.length >= 8) entries.shift();
     entries.push(entry);
     return entry;
+  }
+
+  /** Everything an assertion says about the identity, as one string. */
+  private subjectOf(identity: PortalIdentity): string {
+    let subject = this.subjects.get(identity);
+    if (subject === undefined) {
+      subject = JSON.stringify([identity.targetKey, identity.flow, identity.sessionId ?? null, identity.permissions]);
+      this.subjects.set(identity, subject);
+    }
+    return subject;
   }
 
   private sign(identity: PortalIdentity, issuer: string, audience: string, key: AssertionKey, now: number): Entry {

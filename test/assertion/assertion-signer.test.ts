@@ -58,14 +58,18 @@ describe('AssertionSigner', () => {
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).not.toHaveProperty('sid');
   });
 
-  it('reuses an assertion for the same identity, issuer and audience while more than half its life is left', () => {
+  it('reuses an assertion for the same caller, issuer and audience while more than half its life is left', () => {
     const { signer } = signerFor('ES256', 60);
     const who = identity();
     const first = signer.assertionFor(who, 'https://gw.example', 'https://api.example', 1000);
     expect(signer.assertionFor(who, 'https://gw.example', 'https://api.example', 1029).token).toBe(first.token);
     expect(signer.assertionFor(who, 'https://gw.example', 'https://other.example', 1000).token).not.toBe(first.token);
     expect(signer.assertionFor(who, 'https://gw2.example', 'https://api.example', 1000).token).not.toBe(first.token);
-    expect(signer.assertionFor(identity(), 'https://gw.example', 'https://api.example', 1000).token).not.toBe(first.token);
+    // Another token of the same caller (a refresh, say) says the same: the assertion is reused.
+    expect(signer.assertionFor(identity(), 'https://gw.example', 'https://api.example', 1010).token).toBe(first.token);
+    // Anything the assertion states that differs gets an assertion of its own.
+    expect(signer.assertionFor(identity('session-2'), 'https://gw.example', 'https://api.example', 1010).token).not.toBe(first.token);
+    expect(signer.assertionFor(Object.freeze({ ...who, permissions: ['read'] }), 'https://gw.example', 'https://api.example', 1010).token).not.toBe(first.token);
     const renewed = signer.assertionFor(who, 'https://gw.example', 'https://api.example', 1030);
     expect(renewed.token).not.toBe(first.token);
     expect(renewed.expiresAt).toBe(1090);
