@@ -10,7 +10,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, setupFiles: ['test/support/unit-isolation.ts'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: INTEGRATION,
+          setupFiles: ['test/support/unit-isolation.ts'],
+        },
       },
       // The Redis tests are integration tests. The global setup says once when they are skipped (no
       // redis-server here) and how to run them; set at the root, it would run for the root and each project.

@@ -8,7 +8,14 @@ import { cpus, loadavg } from 'node:os';
 import { SignJWT, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { Bench, type Task, type TimestampProvider } from 'tinybench';
-import { TokenVerifier, createJwtIssuer, cryptoBackendName, generateKeyPair, issueJwt, verifyJwt } from '../src/index.js';
+import {
+  TokenVerifier,
+  createJwtIssuer,
+  cryptoBackendName,
+  generateKeyPair,
+  issueJwt,
+  verifyJwt,
+} from '../src/index.js';
 
 /** Distinct tokens for the cold runs, cycled (verifyJwt keeps no cache, so a repeat later on is still cold). */
 const COLD_POOL_SIZE = 20_000;
@@ -49,7 +56,12 @@ function evenYSigner(): Signer {
     ecdh.setPrivateKey(secret);
     const point = ecdh.getPublicKey(null, 'uncompressed');
     if (point[64]! % 2 !== 0) continue;
-    const publicJwk: JWK = { kty: 'EC', crv: 'secp256k1', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+    const publicJwk: JWK = {
+      kty: 'EC',
+      crv: 'secp256k1',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33).toString('base64url'),
+    };
     return {
       secretHex: secret.toString('hex'),
       publicKeyHex: point.subarray(1, 33).toString('hex'),
@@ -89,7 +101,8 @@ for (const token of hotSet) {
 // Sanity: every contestant accepts the same token and returns the same claims.
 const probe = coldPool[COLD_POOL_SIZE - 1]!;
 const probeClaims = JSON.stringify(verifyJwt(signer.publicKeyHex, probe));
-if (JSON.stringify((await jwtVerify(probe, josePublicKey, joseOptions)).payload) !== probeClaims) throw new Error('jose and ours disagree');
+if (JSON.stringify((await jwtVerify(probe, josePublicKey, joseOptions)).payload) !== probeClaims)
+  throw new Error('jose and ours disagree');
 
 let coldIndex = 0;
 let joseColdIndex = 0;
@@ -115,7 +128,12 @@ const contestants: Contestant[] = [
     batch: 1,
     fn: async () => jwtVerify(coldPool[joseColdIndex++ % COLD_POOL_SIZE]!, josePublicKey, joseOptions),
   },
-  { name: 'verify: ours, cold (new token each call)', group: 'verify', batch: 1, fn: () => verifyJwt(signer.publicKeyHex, coldPool[coldIndex++ % COLD_POOL_SIZE]!) },
+  {
+    name: 'verify: ours, cold (new token each call)',
+    group: 'verify',
+    batch: 1,
+    fn: () => verifyJwt(signer.publicKeyHex, coldPool[coldIndex++ % COLD_POOL_SIZE]!),
+  },
   {
     name: 'verify: jose@5 behind lru-cache (hit)',
     group: 'verify',
@@ -147,19 +165,22 @@ const contestants: Contestant[] = [
     name: 'issue: ours, createJwtIssuer().issue',
     group: 'issue',
     batch: 1,
-    fn: () => issuer.issue(targets[issueIndex++ % COLD_POOL_SIZE]!, { ttlSec: 3600, now: nowSec + (issueIndex % 1000) }),
+    fn: () =>
+      issuer.issue(targets[issueIndex++ % COLD_POOL_SIZE]!, { ttlSec: 3600, now: nowSec + (issueIndex % 1000) }),
   },
   {
     name: 'issue: ours, issueJwt (parses the key each call)',
     group: 'issue',
     batch: 1,
-    fn: () => issueJwt(signer.secretHex, targets[issueIndex++ % COLD_POOL_SIZE]!, 1, { now: nowSec + (issueIndex % 1000) }),
+    fn: () =>
+      issueJwt(signer.secretHex, targets[issueIndex++ % COLD_POOL_SIZE]!, 1, { now: nowSec + (issueIndex % 1000) }),
   },
 ];
 
 function opsPerSec(task: Task, batch: number): number {
   const result = task.result;
-  if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
+  if (result.state !== 'completed')
+    throw new Error(`${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
   return (batch * 1000) / result.period; // period: mean time per call in ms
 }
 
@@ -187,16 +208,28 @@ function median(values: number[]): number {
 const formatRatio = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 2 : 0)}x`;
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 console.log(`JWT benchmark, ${new Date().toISOString().slice(0, 10)}`);
-console.log(`crypto backend: ${cryptoBackendName}; Node ${process.version}; ${process.platform}/${process.arch}; ${cpus().length} cores (${cpu})`);
-console.log(`clock: CPU time of this process; load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`cold pool ${COLD_POOL_SIZE} tokens (one user each), hot set ${HOT_SET_SIZE} tokens; ${ROUNDS} rounds of ${TIME_PER_ROUND_MS} ms per task; medians\n`);
+console.log(
+  `crypto backend: ${cryptoBackendName}; Node ${process.version}; ${process.platform}/${process.arch}; ${cpus().length} cores (${cpu})`,
+);
+console.log(
+  `clock: CPU time of this process; load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `cold pool ${COLD_POOL_SIZE} tokens (one user each), hot set ${HOT_SET_SIZE} tokens; ${ROUNDS} rounds of ${TIME_PER_ROUND_MS} ms per task; medians\n`,
+);
 const nameWidth = Math.max(...contestants.map((c) => c.name.length));
-console.log(`${'task'.padEnd(nameWidth)}  ${'ops/cpu-s'.padStart(12)}  ${'vs jose'.padStart(8)}  ${'ratio range'.padStart(16)}`);
+console.log(
+  `${'task'.padEnd(nameWidth)}  ${'ops/cpu-s'.padStart(12)}  ${'vs jose'.padStart(8)}  ${'ratio range'.padStart(16)}`,
+);
 for (const c of contestants) {
   const ratios = ratiosByName.get(c.name)!;
   const range = c.baseline ? '' : `${formatRatio(Math.min(...ratios))}-${formatRatio(Math.max(...ratios))}`;
   console.log(
-    `${c.name.padEnd(nameWidth)}  ${Math.round(median(opsByName.get(c.name)!)).toLocaleString('en-US').padStart(12)}  ${formatRatio(median(ratios)).padStart(8)}  ${range.padStart(16)}`,
+    `${c.name.padEnd(nameWidth)}  ${Math.round(median(opsByName.get(c.name)!))
+      .toLocaleString('en-US')
+      .padStart(12)}  ${formatRatio(median(ratios)).padStart(8)}  ${range.padStart(16)}`,
   );
 }
 

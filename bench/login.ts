@@ -31,7 +31,9 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 const cpu = cpus();
 console.log(`Login benchmark, ${new Date().toISOString().slice(0, 10)}`);
-console.log(`Node ${process.version}; ${process.platform}/${process.arch}; ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'})`);
+console.log(
+  `Node ${process.version}; ${process.platform}/${process.arch}; ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'})`,
+);
 console.log('relay: dev relay, child process; gateway: child process (SQLite store); wallet and client: this process');
 console.log('');
 
@@ -60,9 +62,15 @@ try {
   const p50 = percentile(sorted, 50);
   const latencyOk = p50 < GOAL_P50_MS;
   failed ||= !latencyOk;
-  console.log(`latency: wallet handshake publish -> tokens in the client's hands (SSE); ${TIMED_LOGINS} logins one after another, after ${WARM_UP_LOGINS} warm-up`);
-  console.log(`  min ${ms(sorted[0]!)}  p50 ${ms(p50)}  p90 ${ms(percentile(sorted, 90))}  p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted.at(-1)!)}`);
-  console.log(`  CPU per login: gateway ${ms(gatewayCpuMs)} (whole login, POST included), wallet + client ${ms(ownCpuMs)}`);
+  console.log(
+    `latency: wallet handshake publish -> tokens in the client's hands (SSE); ${TIMED_LOGINS} logins one after another, after ${WARM_UP_LOGINS} warm-up`,
+  );
+  console.log(
+    `  min ${ms(sorted[0]!)}  p50 ${ms(p50)}  p90 ${ms(percentile(sorted, 90))}  p99 ${ms(percentile(sorted, 99))}  max ${ms(sorted.at(-1)!)}`,
+  );
+  console.log(
+    `  CPU per login: gateway ${ms(gatewayCpuMs)} (whole login, POST included), wallet + client ${ms(ownCpuMs)}`,
+  );
   console.log(`  goal p50 < ${GOAL_P50_MS} ms: ${verdict(latencyOk)}`);
   console.log('');
 
@@ -70,13 +78,22 @@ try {
   const fresh = await startGatewayProcess([relay.url]);
   try {
     const result = await measurePendingLogins(fresh, PENDING_LOGINS, PENDING_WARM_UP);
-    if (result.pendingLogins !== PENDING_LOGINS) throw new Error(`expected ${PENDING_LOGINS} more pending logins, the gateway reports ${result.pendingLogins}`);
+    if (result.pendingLogins !== PENDING_LOGINS)
+      throw new Error(`expected ${PENDING_LOGINS} more pending logins, the gateway reports ${result.pendingLogins}`);
     const memoryOk = result.heapBytes < GOAL_PENDING_BYTES && result.rssBytes < GOAL_PENDING_BYTES;
     failed ||= !memoryOk;
-    console.log(`memory: ${PENDING_LOGINS.toLocaleString('en')} pending logins (POST /auth/login, no wallet; ${PENDING_WARM_UP} started before the baseline), gateway after full GC`);
-    console.log(`  heap +${mb(result.heapBytes)} (${Math.round(result.heapBytes / PENDING_LOGINS)} bytes/login)  RSS +${mb(result.rssBytes)} (${Math.round(result.rssBytes / PENDING_LOGINS)} bytes/login)`);
-    console.log(`  started in ${result.seconds.toFixed(1)} s (${Math.round(PENDING_LOGINS / result.seconds)} logins/s)`);
-    console.log(`  goal ${PENDING_LOGINS.toLocaleString('en')} pending logins < ${mb(GOAL_PENDING_BYTES)} (heap and RSS): ${verdict(memoryOk)}`);
+    console.log(
+      `memory: ${PENDING_LOGINS.toLocaleString('en')} pending logins (POST /auth/login, no wallet; ${PENDING_WARM_UP} started before the baseline), gateway after full GC`,
+    );
+    console.log(
+      `  heap +${mb(result.heapBytes)} (${Math.round(result.heapBytes / PENDING_LOGINS)} bytes/login)  RSS +${mb(result.rssBytes)} (${Math.round(result.rssBytes / PENDING_LOGINS)} bytes/login)`,
+    );
+    console.log(
+      `  started in ${result.seconds.toFixed(1)} s (${Math.round(PENDING_LOGINS / result.seconds)} logins/s)`,
+    );
+    console.log(
+      `  goal ${PENDING_LOGINS.toLocaleString('en')} pending logins < ${mb(GOAL_PENDING_BYTES)} (heap and RSS): ${verdict(memoryOk)}`,
+    );
   } finally {
     await fresh.stop();
   }
@@ -84,6 +101,10 @@ try {
   await relay.stop();
 }
 console.log('');
-console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`RESULT: ${verdict(!failed)}`);
 process.exitCode = failed ? 1 : 0;

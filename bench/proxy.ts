@@ -28,11 +28,16 @@ const reusedToken = keys.issuer.issue(generateKeyPair().publicKey, { ttlSec: 6 *
 // Cycled in order through more tokens than the verified-token cache holds, a token is always gone from
 // the LRU by the time it comes round again: every request misses, however long the run.
 const newTokens = tokenPool(keys.issuer, DEFAULT_CONFIG.tokens.verifyCacheSize + 2_000);
-const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const log = (line: string) => process.stderr.write(`${line}\n`); // progress on stderr: stdout is the report
 
 console.log(`Proxy benchmark, ${new Date().toISOString()}`);
-console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`);
+console.log(
+  `Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'})`,
+);
 console.log(
   `fixed rate: ${options.rounds} rounds, each with ${options.processes} fresh processes per row loaded side by side at ${options.rate} req/s each ` +
     `(${options.connections} connections), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured; ` +
@@ -56,7 +61,9 @@ async function instance(row: Row): Promise<Instance> {
   running.add(server);
   const { target } = row.spec;
   const expect = async (token: string | undefined, status: number) => {
-    const response = await fetch(server.url + target.path, { headers: { ...target.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const response = await fetch(server.url + target.path, {
+      headers: { ...target.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
     const body = await response.text();
     const answered = target.emptyAnswer ? body === '' : body.includes('bench-upstream');
     if (response.status !== status || (status === 200 && !answered)) {
@@ -82,7 +89,8 @@ async function stop(instances: readonly Instance[]): Promise<void> {
   );
 }
 
-const freshInstances = (rows: readonly Row[], perRow: number) => Promise.all(rows.flatMap((row) => Array.from({ length: perRow }, () => instance(row))));
+const freshInstances = (rows: readonly Row[], perRow: number) =>
+  Promise.all(rows.flatMap((row) => Array.from({ length: perRow }, () => instance(row))));
 
 try {
   const rows: Row[] = ROWS.map((spec: RowSpec) => ({ spec, rounds: [], latencies: [] }));
@@ -92,7 +100,14 @@ try {
     const load = (durationSec: number, overallRate: number | undefined = options.rate) =>
       Promise.all(
         instances.map((i) =>
-          runLoad(i.server.url, { ...targetOf(i.row), server: i.server, connections: options.connections, overallRate, durationSec, nextToken: i.nextToken }),
+          runLoad(i.server.url, {
+            ...targetOf(i.row),
+            server: i.server,
+            connections: options.connections,
+            overallRate,
+            durationSec,
+            nextToken: i.nextToken,
+          }),
         ),
       );
     // A fresh process costs several times its settled CPU per request for its first seconds (code
@@ -102,7 +117,9 @@ try {
     const results = await load(options.durationSec);
     for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));
     await stop(instances);
-    log(`round ${round}/${options.rounds}: CPU µs/req of rows 1-${rows.length}: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`);
+    log(
+      `round ${round}/${options.rounds}: CPU µs/req of rows 1-${rows.length}: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`,
+    );
   }
 
   // Unloaded latency: one fresh process per row, rows taking turns in batches so that outside load
@@ -124,7 +141,13 @@ try {
     for (const row of rows) {
       const [one] = await freshInstances([row], 1);
       await runLoad(one!.server.url, { ...targetOf(row), connections: 50, durationSec: 2, nextToken: one!.nextToken });
-      row.saturated = await runLoad(one!.server.url, { ...targetOf(row), server: one!.server, connections: 50, durationSec: options.saturatedSec, nextToken: one!.nextToken });
+      row.saturated = await runLoad(one!.server.url, {
+        ...targetOf(row),
+        server: one!.server,
+        connections: 50,
+        durationSec: options.saturatedSec,
+        nextToken: one!.nextToken,
+      });
       await stop([one!]);
     }
     log('saturated throughput measured');
@@ -134,7 +157,8 @@ try {
   printGoals(rows);
   console.log(`\nload average at end ${loadAverage()}`);
   // A missed goal is a finding, not a crash; only a run with failed requests exits non-zero.
-  if (rows.some((r) => r.rounds.some((result) => result.failures > 0) || (r.saturated?.failures ?? 0) > 0)) process.exitCode = 1;
+  if (rows.some((r) => r.rounds.some((result) => result.failures > 0) || (r.saturated?.failures ?? 0) > 0))
+    process.exitCode = 1;
 } finally {
   await Promise.all([...running].map((server) => server.stop()));
 }

@@ -25,7 +25,13 @@ import { measureCheckCost } from './sessions/check-cost.js';
 import { sessionsBenchOptions } from './sessions/options.js';
 import { runRefreshLoad, type SessionQueue } from './sessions/refresh-load.js';
 import { expectStatus, gatewayUrls, openSessions } from './sessions/probes.js';
-import { cpuMicrosPerRequest, printCheckCost, printRefreshRows, printRequestRows, type Row } from './sessions/report.js';
+import {
+  cpuMicrosPerRequest,
+  printCheckCost,
+  printRefreshRows,
+  printRequestRows,
+  type Row,
+} from './sessions/report.js';
 import { measureInTurn } from './sessions/rounds.js';
 import { REVOKED_JTIS, USERS_WITH_WATERMARK } from './sessions/revocation-fill.js';
 
@@ -43,19 +49,31 @@ const keys = benchKeys();
 const user = generateKeyPair().publicKey;
 const TOKEN_TTL_SEC = 6 * 3600;
 // Shaped like the gateway's own access tokens (jti, sid, permissions), so the check looks up both maps.
-const token = keys.issuer.issue(user, { ttlSec: TOKEN_TTL_SEC, extraClaims: { jti: randomBytes(16).toString('base64url'), sid: 'bench', permissions: [] } });
+const token = keys.issuer.issue(user, {
+  ttlSec: TOKEN_TTL_SEC,
+  extraClaims: { jti: randomBytes(16).toString('base64url'), sid: 'bench', permissions: [] },
+});
 // Issued before the user's watermark: a gateway that checks must refuse it, one that does not lets it through.
 const revokedToken = keys.issuer.issue(user, { ttlSec: TOKEN_TTL_SEC, now: Math.floor(Date.now() / 1000) - 7200 });
-const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-const redisVersion = /v=(\S+)/.exec(execFileSync(REDIS_SERVER_BIN ?? 'redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const redisVersion =
+  /v=(\S+)/.exec(execFileSync(REDIS_SERVER_BIN ?? 'redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ??
+  'unknown';
 
 console.log(`Sessions benchmark, ${new Date().toISOString()}`);
-console.log(`Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); redis-server ${redisVersion}`);
+console.log(
+  `Node ${process.version}; crypto backend: ${cryptoBackendName}; ${process.platform}/${process.arch}; ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); redis-server ${redisVersion}`,
+);
 console.log(
   `requests: GET ${PATH} with one reused token, autocannon ${options.connections} connections, one gateway at a time; ` +
     `per row ${options.warmupSec} s warm-up, then ${options.durationSec} s in ${options.rounds} rounds, order shuffled each round (seed ${options.seed})`,
 );
-console.log(`5 gateways in one process; revocation list in each: ${REVOKED_JTIS.toLocaleString('en-US')} revoked jtis, ${USERS_WITH_WATERMARK} users with a watermark (the token's user included)`);
+console.log(
+  `5 gateways in one process; revocation list in each: ${REVOKED_JTIS.toLocaleString('en-US')} revoked jtis, ${USERS_WITH_WATERMARK} users with a watermark (the token's user included)`,
+);
 console.log(
   `refresh: ${options.sessions.toLocaleString('en-US')} sessions per store, ${options.refreshConnections} connections, one store at a time, ` +
     `${options.refreshDurationSec} s per store in ${options.refreshRounds} shuffled rounds; load average at start ${loadAverage()}\n`,
@@ -76,7 +94,12 @@ try {
   });
   servers.push(gateways);
   const urls = await gatewayUrls(gateways.url);
-  const targets = GATEWAYS.map(([check, store, name], i) => ({ url: urls[i]!, check, store, row: { name, rounds: [] } as Row }));
+  const targets = GATEWAYS.map(([check, store, name], i) => ({
+    url: urls[i]!,
+    check,
+    store,
+    row: { name, rounds: [] } as Row,
+  }));
   for (const t of targets) {
     await expectStatus(t.url, undefined, 401);
     await expectStatus(t.url, token, 200);
@@ -85,23 +108,46 @@ try {
   }
 
   const nextToken = () => token;
-  const requestLoad = (url: string) => (durationSec: number) => runLoad(url, { connections: options.connections, durationSec, nextToken });
+  const requestLoad = (url: string) => (durationSec: number) =>
+    runLoad(url, { connections: options.connections, durationSec, nextToken });
   const plan = { seed: options.seed, warmupSec: options.warmupSec };
-  await measureInTurn(gateways.pid, targets.map((t) => ({ row: t.row, run: requestLoad(t.url) })), { ...plan, durationSec: options.durationSec, rounds: options.rounds }, 'req/s');
+  await measureInTurn(
+    gateways.pid,
+    targets.map((t) => ({ row: t.row, run: requestLoad(t.url) })),
+    { ...plan, durationSec: options.durationSec, rounds: options.rounds },
+    'req/s',
+  );
   const checkCost = await measureCheckCost(token, keys.issuer.publicKey, user);
 
   // Refresh rows: on the gateways with the check on (the refresh path does not consult it).
   const checked = targets.filter((t) => t.check === 'on');
   const refreshes: { url: string; row: Row; queue: SessionQueue }[] = [];
-  for (const t of checked) refreshes.push({ url: t.url, row: { name: `refresh, ${t.store} store`, rounds: [] } as Row, queue: await openSessions(t.url, options.sessions) });
-  const refreshLoad = (r: (typeof refreshes)[number]) => (durationSec: number) => runRefreshLoad(r.url, r.queue, { connections: options.refreshConnections, durationSec });
-  await measureInTurn(gateways.pid, refreshes.map((r) => ({ row: r.row, run: refreshLoad(r) })), { ...plan, durationSec: options.refreshDurationSec, rounds: options.refreshRounds }, 'refresh/s');
+  for (const t of checked)
+    refreshes.push({
+      url: t.url,
+      row: { name: `refresh, ${t.store} store`, rounds: [] } as Row,
+      queue: await openSessions(t.url, options.sessions),
+    });
+  const refreshLoad = (r: (typeof refreshes)[number]) => (durationSec: number) =>
+    runRefreshLoad(r.url, r.queue, { connections: options.refreshConnections, durationSec });
+  await measureInTurn(
+    gateways.pid,
+    refreshes.map((r) => ({ row: r.row, run: refreshLoad(r) })),
+    { ...plan, durationSec: options.refreshDurationSec, rounds: options.refreshRounds },
+    'refresh/s',
+  );
 
   console.log('');
-  const passed = printRequestRows([targets[0]!.row, targets[1]!.row], checked.map((t) => t.row));
+  const passed = printRequestRows(
+    [targets[0]!.row, targets[1]!.row],
+    checked.map((t) => t.row),
+  );
   printCheckCost(checkCost, cpuMicrosPerRequest(targets.map((t) => t.row)));
   console.log('');
-  printRefreshRows(refreshes.map((r) => r.row), (row) => refreshes.find((r) => r.row === row)!.queue.size);
+  printRefreshRows(
+    refreshes.map((r) => r.row),
+    (row) => refreshes.find((r) => r.row === row)!.queue.size,
+  );
   console.log(`\nload average at end ${loadAverage()}`);
   console.log(passed ? 'PASS' : 'FAIL');
   // A missed goal is a finding, not a crash; only a run with failed requests exits non-zero.

@@ -13,7 +13,9 @@ import { PATH } from './proxy/load.js';
 import { rowEnvironment, ROWS } from './proxy/rows.js';
 import { TokenCursor, benchKeys, tokenPool } from './proxy/tokens.js';
 
-const { values } = parseArgs({ options: { requests: { type: 'string' }, tokens: { type: 'string' }, connections: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { requests: { type: 'string' }, tokens: { type: 'string' }, connections: { type: 'string' } },
+});
 const total = Number(values.requests ?? 1_000_000);
 const distinct = Number(values.tokens ?? 10_000);
 const connections = Number(values.connections ?? 50);
@@ -28,7 +30,9 @@ function rssMb(pid: number): number {
 
 const keys = benchKeys();
 const cursor = new TokenCursor(tokenPool(keys.issuer, distinct));
-console.log(`Memory soak, ${new Date().toISOString()}: ${total.toLocaleString('en-US')} requests, ${distinct.toLocaleString('en-US')} distinct tokens in turn, ${connections} connections; Node ${process.version}\n`);
+console.log(
+  `Memory soak, ${new Date().toISOString()}: ${total.toLocaleString('en-US')} requests, ${distinct.toLocaleString('en-US')} distinct tokens in turn, ${connections} connections; Node ${process.version}\n`,
+);
 
 const servers: ChildServer[] = [];
 try {
@@ -46,7 +50,16 @@ try {
       url: gateway.url,
       connections,
       amount: STEP,
-      requests: [{ method: 'GET', path: PATH, setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${cursor.take()}` } }) }],
+      requests: [
+        {
+          method: 'GET',
+          path: PATH,
+          setupRequest: (request) => ({
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${cursor.take()}` },
+          }),
+        },
+      ],
     });
     failures += result.non2xx + result.errors + result.timeouts;
     samples.push([served, rssMb(gateway.pid)]);
@@ -57,8 +70,12 @@ try {
   const growth = at(total) - at(STEP);
   const lateGrowth = Math.max(...samples.filter(([n]) => n >= total / 2).map(([, rss]) => rss)) - at(total / 2);
   console.log(`\n${failures} failed requests`);
-  console.log(`goal 5a. RSS after ${total.toLocaleString('en-US')} within 50 MB of after ${STEP.toLocaleString('en-US')}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB ${failures === 0 && growth <= 50 ? 'PASS' : 'FAIL'}`);
-  console.log(`goal 5b. flat from ${(total / 2).toLocaleString('en-US')} on (at most 10 MB above): +${lateGrowth.toFixed(1)} MB ${failures === 0 && lateGrowth <= 10 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `goal 5a. RSS after ${total.toLocaleString('en-US')} within 50 MB of after ${STEP.toLocaleString('en-US')}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB ${failures === 0 && growth <= 50 ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `goal 5b. flat from ${(total / 2).toLocaleString('en-US')} on (at most 10 MB above): +${lateGrowth.toFixed(1)} MB ${failures === 0 && lateGrowth <= 10 ? 'PASS' : 'FAIL'}`,
+  );
   if (failures > 0) process.exitCode = 1;
 } finally {
   for (const server of servers.reverse()) await server.stop();

@@ -259,7 +259,8 @@ export class RelayPublishFailed extends GatewayError {
   static readonly code = 'ERR_RELAY_PUBLISH';
   readonly failures: readonly RelayPublishFailure[];
   constructor(failures: readonly RelayPublishFailure[]) {
-    const detail = failures.length === 0 ? 'no relay configured' : failures.map((f) => `${f.relay}: ${f.reason}`).join('; ');
+    const detail =
+      failures.length === 0 ? 'no relay configured' : failures.map((f) => `${f.relay}: ${f.reason}`).join('; ');
     super(RelayPublishFailed.code, `no relay accepted the event (${detail})`);
     this.failures = failures;
   }

@@ -40,7 +40,13 @@ export interface EventLogger {
 }
 
 /** One event written to `log`: `{"event":"relay_connected","url":…,"msg":"relay connected"}`. */
-export function logEvent(log: EventLogger, event: GatewayEvent, fields: Record<string, unknown> = {}, level: EventLevel = 'info', message = event.replaceAll('_', ' ')): void {
+export function logEvent(
+  log: EventLogger,
+  event: GatewayEvent,
+  fields: Record<string, unknown> = {},
+  level: EventLevel = 'info',
+  message = event.replaceAll('_', ' '),
+): void {
   log[level]({ event, ...fields }, message);
 }
 

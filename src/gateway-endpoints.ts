@@ -37,7 +37,8 @@ export const ROOT_DISCOVERY_PATH = ENDPOINT_PATHS.discovery;
 
 /** Where the discovery document is served: under the prefix, and at the root too when it is free. */
 export function discoveryPaths(paths: GatewayPaths, routes: readonly { prefix: string }[]): string[] {
-  const rootIsFree = paths.discovery !== ROOT_DISCOVERY_PATH && !routes.some((route) => pathCovers(route.prefix, ROOT_DISCOVERY_PATH));
+  const rootIsFree =
+    paths.discovery !== ROOT_DISCOVERY_PATH && !routes.some((route) => pathCovers(route.prefix, ROOT_DISCOVERY_PATH));
   return rootIsFree ? [paths.discovery, ROOT_DISCOVERY_PATH] : [paths.discovery];
 }
 
@@ -49,7 +50,9 @@ export type GatewayPaths = { readonly [K in EndpointName]: string } & {
 };
 
 export function gatewayPaths(prefix: string): GatewayPaths {
-  const full = Object.fromEntries(Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, prefix + path])) as Record<EndpointName, string>;
+  const full = Object.fromEntries(
+    Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, prefix + path]),
+  ) as Record<EndpointName, string>;
   return { ...full, prefix, authScope: `${prefix}/auth` };
 }
 
@@ -69,7 +72,8 @@ const PREFIX_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 /** Why `prefix` cannot be a gatewayPrefix, or undefined when it can. */
 export function gatewayPrefixProblem(prefix: string): string | undefined {
   if (prefix === '') return undefined;
-  const explain = 'must be "" or a path such as "/.portal": starting with /, without a trailing /, query, fragment or spaces, made of letters, digits, ".", "_", "~" and "-"';
+  const explain =
+    'must be "" or a path such as "/.portal": starting with /, without a trailing /, query, fragment or spaces, made of letters, digits, ".", "_", "~" and "-"';
   if (!prefix.startsWith('/') || prefix.endsWith('/') || prefix.length > 200) return explain;
   const segments = prefix.slice(1).split('/');
   if (!segments.every((s) => PREFIX_SEGMENT.test(s))) return explain;

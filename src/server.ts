@@ -81,12 +81,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // First, so that a bad key stops the start before anything needs closing; reload problems go to the app's log.
   let logReloadError = (_error: unknown): void => undefined;
   const assertionKeys = config.assertion.enabled
-    ? new AssertionKeys(config.assertion, config.dataDir, { ephemeral: options.ephemeralAssertionKey, onReloadError: (error) => logReloadError(error) })
+    ? new AssertionKeys(config.assertion, config.dataDir, {
+        ephemeral: options.ephemeralAssertionKey,
+        onReloadError: (error) => logReloadError(error),
+      })
     : undefined;
-  const assertions = assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec, clock);
+  const assertions =
+    assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec, clock);
   const paths = gatewayPaths(config.gatewayPrefix);
   // Without the native binding there is nothing to run on the threads: verification stays inline.
-  const pool = config.tokens.verifyThreads > 0 && VerifyPool.supported ? new VerifyPool({ threads: config.tokens.verifyThreads }) : undefined;
+  const pool =
+    config.tokens.verifyThreads > 0 && VerifyPool.supported
+      ? new VerifyPool({ threads: config.tokens.verifyThreads })
+      : undefined;
   const verifier = new TokenVerifier({
     pool,
     issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
@@ -117,14 +124,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     frameworkErrors: answerFrameworkError,
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
-  logReloadError = (error) => app.log.error({ err: error }, 'assertion keyring changed but cannot be loaded; signing with the keys loaded before');
-  const auth = await createAuthServices(config, serviceKey, (error) => app.log.error({ err: error }, 'login bookkeeping failed'), logEvents(app.log), { clock, issuer }).catch(
-    async (error: unknown) => {
-      assertionKeys?.close();
-      await pool?.close();
-      throw error;
-    },
-  );
+  logReloadError = (error) =>
+    app.log.error(
+      { err: error },
+      'assertion keyring changed but cannot be loaded; signing with the keys loaded before',
+    );
+  const auth = await createAuthServices(
+    config,
+    serviceKey,
+    (error) => app.log.error({ err: error }, 'login bookkeeping failed'),
+    logEvents(app.log),
+    { clock, issuer },
+  ).catch(async (error: unknown) => {
+    assertionKeys?.close();
+    await pool?.close();
+    throw error;
+  });
   metrics.observeAuth(auth);
   app.addHook('onClose', async () => {
     assertionKeys?.close();
@@ -187,8 +202,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Ready means able to authenticate and forward: that takes the store. Upstreams, relays (new logins
   // only) and logins are reported; one of them down must not take the whole gateway out of rotation.
   const upstreams: Record<string, ReadinessCheck> = {};
-  for (const { upstream } of config.routes) if (upstream !== undefined) upstreams[new URL(upstream).origin] ??= tcpReachable(upstream);
-  const relayReport = () => Object.fromEntries(auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]));
+  for (const { upstream } of config.routes)
+    if (upstream !== undefined) upstreams[new URL(upstream).origin] ??= tcpReachable(upstream);
+  const relayReport = () =>
+    Object.fromEntries(
+      auth.pool.status().map((r) => [r.url, { state: r.state, ...(r.lastError ? { lastError: r.lastError } : {}) }]),
+    );
   const loginReport = () => {
     const { pendingLogins, ignored: _ignored, ...totals } = auth.authenticator.stats();
     return { pending: pendingLogins, ...totals };
@@ -220,11 +239,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const { secretKey: _secret, ...publicServiceKey } = serviceKey;
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
   const admin = createAdminAuthenticator(config.admin);
-  registerAdminRoutes(app, config, paths, discoveryPaths(paths, config.routes), publicServiceKey, issuer, admin, limited, () => auth.pool.relays);
+  registerAdminRoutes(
+    app,
+    config,
+    paths,
+    discoveryPaths(paths, config.routes),
+    publicServiceKey,
+    issuer,
+    admin,
+    limited,
+    () => auth.pool.relays,
+  );
   registerRelayAdminRoutes(app, paths, auth.pool, admin, limited);
   // With metrics.listen, /metrics is served there only (startMetricsListener, in listen()).
   if (!config.metrics.listen) {
-    app.get(paths.metrics, { config: { probe: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.get(paths.metrics, { config: { probe: true } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
   }
   if (assertionKeys) registerJwksRoute(app, paths.jwks, assertionKeys);
   registerForwardAuthRoutes(app, paths.forwardAuth, {
@@ -261,7 +292,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       return metricsListener?.url;
     },
     async listen() {
-      if (config.metrics.listen) metricsListener ??= await startMetricsListener(metrics.registry, config.metrics.listen);
+      if (config.metrics.listen)
+        metricsListener ??= await startMetricsListener(metrics.registry, config.metrics.listen);
       return app.listen({ host: config.listen.host, port: config.listen.port });
     },
     reloadTls() {

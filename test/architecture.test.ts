@@ -77,13 +77,17 @@ describe('layers of src/', () => {
 
   it('no two folders import each other', () => {
     const edges = new Set<string>();
-    for (const file of files) for (const target of importsOf(file)) if (unitOf(target) !== unitOf(file)) edges.add(`${unitOf(file)}>${unitOf(target)}`);
+    for (const file of files)
+      for (const target of importsOf(file))
+        if (unitOf(target) !== unitOf(file)) edges.add(`${unitOf(file)}>${unitOf(target)}`);
     const cycles = [...edges].filter((edge) => edges.has(edge.split('>').reverse().join('>')));
     expect(cycles).toEqual([]);
   });
 
   it('the rule refuses imports upwards, between siblings and from unplaced folders', () => {
-    expect(violation(join(SRC, 'jwt/claims.ts'), join(SRC, 'proxy/proxied-routes.ts'))).toMatch(/jwt\/claims\.ts → proxy/);
+    expect(violation(join(SRC, 'jwt/claims.ts'), join(SRC, 'proxy/proxied-routes.ts'))).toMatch(
+      /jwt\/claims\.ts → proxy/,
+    );
     expect(violation(join(SRC, 'proxy/proxied-routes.ts'), join(SRC, 'routes/login-routes.ts'))).toBeDefined();
     expect(violation(join(SRC, 'http/metrics.ts'), join(SRC, 'auth/auth-services.ts'))).toBeDefined();
     expect(violation(join(SRC, 'misc/x.ts'), join(SRC, 'errors.ts'))).toMatch(/on no layer/);

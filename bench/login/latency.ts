@@ -10,7 +10,8 @@ import type { BenchWallet } from './wallet.js';
 
 export async function timeOneLogin(gatewayUrl: string, wallet: BenchWallet): Promise<number> {
   const response = await fetch(`${gatewayUrl}/auth/login`, { method: 'POST' });
-  if (response.status !== 201) throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
   const started = (await response.json()) as LoginHandle & { portal_url: string };
   let streamOpen!: () => void;
   const opened = new Promise<void>((resolve) => (streamOpen = resolve));
@@ -32,7 +33,8 @@ export async function timeOneLogin(gatewayUrl: string, wallet: BenchWallet): Pro
     await opened;
     const sentAt = await wallet.approve(started.portal_url);
     const { final, at } = await tokensAt;
-    if (final.status !== 'approved' || typeof final.access_token !== 'string') throw new Error(`login ended ${final.status} without tokens`);
+    if (final.status !== 'approved' || typeof final.access_token !== 'string')
+      throw new Error(`login ended ${final.status} without tokens`);
     return at - sentAt;
   } finally {
     abort.abort();

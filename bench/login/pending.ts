@@ -22,14 +22,19 @@ async function startLogins(gatewayUrl: string, count: number): Promise<void> {
     while (next < count) {
       next++;
       const response = await fetch(`${gatewayUrl}/auth/login`, { method: 'POST' });
-      if (response.status !== 201) throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
-export async function measurePendingLogins(gateway: GatewayProcess, logins: number, warmUp: number): Promise<PendingResult> {
+export async function measurePendingLogins(
+  gateway: GatewayProcess,
+  logins: number,
+  warmUp: number,
+): Promise<PendingResult> {
   await startLogins(gateway.url, warmUp);
   const before = await gateway.report();
   const started = performance.now();

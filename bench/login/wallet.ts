@@ -32,7 +32,10 @@ export class BenchWallet {
     const relay = await Relay.connect(relayUrl, { enablePing: false, enableReconnect: false });
     const wallet = new BenchWallet(relay);
     await new Promise<void>((resolve) => {
-      relay.subscribe([{ kinds: [KIND_AUTH_CHALLENGE], '#p': [wallet.publicKey] }], { oneose: resolve, onevent: (event) => wallet.onChallenge(event) });
+      relay.subscribe([{ kinds: [KIND_AUTH_CHALLENGE], '#p': [wallet.publicKey] }], {
+        oneose: resolve,
+        onevent: (event) => wallet.onChallenge(event),
+      });
     });
     return wallet;
   }
@@ -44,9 +47,18 @@ export class BenchWallet {
   async approve(portalUrl: string): Promise<number> {
     if (this.waiting) throw new Error('BenchWallet handles one login at a time');
     const target = parseHandshakeUrl(portalUrl);
-    const content = JSON.stringify({ client_info: { name: 'portal-gateway bench wallet', version: '1' }, preferred_relays: [], token: target.token });
+    const content = JSON.stringify({
+      client_info: { name: 'portal-gateway bench wallet', version: '1' },
+      preferred_relays: [],
+      token: target.token,
+    });
     const tags = [['p', target.mainKey], ...(target.subkey ? [['p', target.subkey]] : [])];
-    const handshake = signEvent(this.secretKey, KIND_KEY_HANDSHAKE, tags, encryptContent(content, this.secretKey, target.subkey ?? target.mainKey));
+    const handshake = signEvent(
+      this.secretKey,
+      KIND_KEY_HANDSHAKE,
+      tags,
+      encryptContent(content, this.secretKey, target.subkey ?? target.mainKey),
+    );
     const challenge = new Promise<{ challenge: string; from: string; permissions: string[] }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bench wallet: no challenge came back')), CHALLENGE_TIMEOUT_MS);
       this.waiting = { resolve: (value) => (clearTimeout(timer), resolve(value)) };
@@ -64,7 +76,14 @@ export class BenchWallet {
         subkey_proof: null,
       });
       const responseTags = [...new Set([target.mainKey, received.from])].map((key) => ['p', key]);
-      await this.relay.publish(signEvent(this.secretKey, KIND_AUTH_RESPONSE, responseTags, encryptContent(answer, this.secretKey, received.from)));
+      await this.relay.publish(
+        signEvent(
+          this.secretKey,
+          KIND_AUTH_RESPONSE,
+          responseTags,
+          encryptContent(answer, this.secretKey, received.from),
+        ),
+      );
       return sentAt;
     } finally {
       this.waiting = undefined;
@@ -82,7 +101,9 @@ export class BenchWallet {
     if (!plain.ok) return;
     const content = JSON.parse(plain.value) as { challenge?: unknown; required_permissions?: unknown };
     if (typeof content.challenge !== 'string') return;
-    const permissions = Array.isArray(content.required_permissions) ? content.required_permissions.filter((p): p is string => typeof p === 'string') : [];
+    const permissions = Array.isArray(content.required_permissions)
+      ? content.required_permissions.filter((p): p is string => typeof p === 'string')
+      : [];
     waiting.resolve({ challenge: content.challenge, from: event.pubkey, permissions });
   }
 }

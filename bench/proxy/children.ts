@@ -25,7 +25,11 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const TSX_LOADER = import.meta.resolve('tsx');
 
 /** Start `bench/proxy/<file>.ts` with extra environment (and Node/V8 flags); resolves once it listens. */
-export async function startChild(file: string, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<ChildServer> {
+export async function startChild(
+  file: string,
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<ChildServer> {
   const script = fileURLToPath(new URL(`./${file}.ts`, import.meta.url));
   const child = spawn(process.execPath, [...nodeArgs, '--import', TSX_LOADER, script], {
     env: { ...process.env, ...env },
@@ -36,7 +40,10 @@ export async function startChild(file: string, env: Record<string, string> = {},
 
   const port = await new Promise<number>((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => fail(new Error(`${file}: no port after ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${file}: no port after ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
     const onExit = (code: number | null) => fail(new Error(`${file}: exited with ${code} before listening`));
     function fail(error: Error) {
       clearTimeout(timer);

@@ -28,11 +28,15 @@ export class SequentialClient {
   private once(): Promise<number> {
     return new Promise((resolve, reject) => {
       const start = process.hrtime.bigint();
-      get(this.url + this.target.path, { agent: this.agent, headers: { ...this.target.headers, authorization: `Bearer ${this.nextToken()}` } }, (response) => {
-        if (response.statusCode !== 200) reject(new Error(`${this.url}: answered ${response.statusCode}`));
-        response.on('data', () => undefined);
-        response.on('end', () => resolve(Number(process.hrtime.bigint() - start) / 1000));
-      }).on('error', reject);
+      get(
+        this.url + this.target.path,
+        { agent: this.agent, headers: { ...this.target.headers, authorization: `Bearer ${this.nextToken()}` } },
+        (response) => {
+          if (response.statusCode !== 200) reject(new Error(`${this.url}: answered ${response.statusCode}`));
+          response.on('data', () => undefined);
+          response.on('end', () => resolve(Number(process.hrtime.bigint() - start) / 1000));
+        },
+      ).on('error', reject);
     });
   }
 }

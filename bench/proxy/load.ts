@@ -81,7 +81,9 @@ export function combine(results: readonly LoadResult[]): LoadResult {
     ok: total((r) => r.ok),
     seconds: Math.max(...results.map((r) => r.seconds)),
     ...(measured(results.map((r) => r.serverCpuSec)) ? { serverCpuSec: total((r) => r.serverCpuSec!) } : {}),
-    ...(measured(results.map((r) => r.serverLoopCpuSec)) ? { serverLoopCpuSec: total((r) => r.serverLoopCpuSec!) } : {}),
+    ...(measured(results.map((r) => r.serverLoopCpuSec))
+      ? { serverLoopCpuSec: total((r) => r.serverLoopCpuSec!) }
+      : {}),
     failures: total((r) => r.failures),
   };
 }

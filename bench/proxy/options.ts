@@ -32,9 +32,24 @@ function wholeNumber(name: string, text: string | undefined, fallback: number, m
 }
 
 export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
-  const names = ['rounds', 'processes', 'rate', 'connections', 'burst', 'warmup', 'duration', 'latency-requests', 'saturated', 'gateway-log'] as const;
-  const { values } = parseArgs({ args: argv, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
-  const pick = (name: (typeof names)[number]) => (values[name] as string | undefined) ?? process.env[`PROXY_BENCH_${name.toUpperCase().replace('-', '_')}`];
+  const names = [
+    'rounds',
+    'processes',
+    'rate',
+    'connections',
+    'burst',
+    'warmup',
+    'duration',
+    'latency-requests',
+    'saturated',
+    'gateway-log',
+  ] as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+  });
+  const pick = (name: (typeof names)[number]) =>
+    (values[name] as string | undefined) ?? process.env[`PROXY_BENCH_${name.toUpperCase().replace('-', '_')}`];
   const gatewayLog = pick('gateway-log') ?? 'warn';
   if (gatewayLog !== 'warn' && gatewayLog !== 'info') throw new Error('--gateway-log must be warn or info');
   return {

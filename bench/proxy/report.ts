@@ -33,8 +33,10 @@ function spread(values: readonly number[]): Spread {
 const fmt = (value: number, digits = 2) => value.toFixed(digits);
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ratioText = (s: Spread) => `${fmt(s.median)}x (${fmt(s.min)}-${fmt(s.max)})`;
-const cpuPerRequest = (r: LoadResult) => (r.ok === 0 || r.serverCpuSec === undefined ? NaN : (r.serverCpuSec * 1e6) / r.ok);
-const loopPerRequest = (r: LoadResult) => (r.ok === 0 || r.serverLoopCpuSec === undefined ? NaN : (r.serverLoopCpuSec * 1e6) / r.ok);
+const cpuPerRequest = (r: LoadResult) =>
+  r.ok === 0 || r.serverCpuSec === undefined ? NaN : (r.serverCpuSec * 1e6) / r.ok;
+const loopPerRequest = (r: LoadResult) =>
+  r.ok === 0 || r.serverLoopCpuSec === undefined ? NaN : (r.serverLoopCpuSec * 1e6) / r.ok;
 const failures = (row: Row) => row.rounds.reduce((n, r) => n + r.failures, 0) + (row.saturated?.failures ?? 0);
 
 /** Per-round ratio of `a`'s CPU per request to `b`'s. */
@@ -48,7 +50,8 @@ function median(values: readonly number[]): number {
 
 function table(columns: string[], widths: number[], rows: [string, string[]][]): void {
   const nameWidth = Math.max(...rows.map(([name]) => name.length), 'target'.length);
-  const line = (name: string, cells: string[]) => `${name.padEnd(nameWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
+  const line = (name: string, cells: string[]) =>
+    `${name.padEnd(nameWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
   const header = line('target', columns);
   console.log(header);
   console.log('-'.repeat(header.length));
@@ -57,7 +60,9 @@ function table(columns: string[], widths: number[], rows: [string, string[]][]):
 
 export function printReport(rows: readonly Row[]): void {
   const plain = rows.find((r) => r.spec.key === 'plain')!;
-  console.log('Server CPU per request at the fixed offered rate (medians over rounds; range of the per-round values):\n');
+  console.log(
+    'Server CPU per request at the fixed offered rate (medians over rounds; range of the per-round values):\n',
+  );
   table(
     ['req/s', 'CPU µs/req', 'range', 'loop µs/req', 'CPU vs no-auth', 'p99 ms'],
     [7, 10, 11, 11, 20, 6],
@@ -95,7 +100,10 @@ export function printReport(rows: readonly Row[]): void {
     table(
       ['req/s', 'CPU µs/req', 'p99 ms'],
       [7, 10, 6],
-      rows.map((row) => [row.spec.name, [int(row.saturated!.reqPerSec), int(cpuPerRequest(row.saturated!)), fmt(row.saturated!.p99Ms, 0)]]),
+      rows.map((row) => [
+        row.spec.name,
+        [int(row.saturated!.reqPerSec), int(cpuPerRequest(row.saturated!)), fmt(row.saturated!.p99Ms, 0)],
+      ]),
     );
   }
 }
@@ -112,10 +120,23 @@ export function printGoals(rows: readonly Row[]): boolean {
   cpuGoal('1. reused token: CPU/req <= 0.75x no-auth proxy', 'reused', 'plain', (r) => r <= 0.75);
   cpuGoal('2. new token: CPU/req <= 1.25x no-auth proxy', 'fresh', 'plain', (r) => r <= 1.25);
   cpuGoal('3. jose proxy CPU/req >= 3x new-token gateway', 'jose', 'fresh', (r) => r >= 3);
-  cpuGoal('6. forward-auth, reused token: CPU/req <= 1x proxied request with a reused token', 'forwardAuth', 'reused', (r) => r <= 1);
+  cpuGoal(
+    '6. forward-auth, reused token: CPU/req <= 1x proxied request with a reused token',
+    'forwardAuth',
+    'reused',
+    (r) => r <= 1,
+  );
   const added = (key: RowKey) => (percentile(row(key).latencies, 0.5) - percentile(row('plain').latencies, 0.5)) / 1000;
-  results.push(['4a. unloaded p50 added, reused token <= 0.05 ms', `${fmt(added('reused'), 3)} ms`, added('reused') <= 0.05]);
-  results.push(['4b. unloaded p50 added, new token <= 0.15 ms', `${fmt(added('fresh'), 3)} ms`, added('fresh') <= 0.15]);
+  results.push([
+    '4a. unloaded p50 added, reused token <= 0.05 ms',
+    `${fmt(added('reused'), 3)} ms`,
+    added('reused') <= 0.05,
+  ]);
+  results.push([
+    '4b. unloaded p50 added, new token <= 0.15 ms',
+    `${fmt(added('fresh'), 3)} ms`,
+    added('fresh') <= 0.15,
+  ]);
   console.log('');
   for (const [what, value, pass] of results) console.log(`goal ${what}: ${value} ${valid && pass ? 'PASS' : 'FAIL'}`);
   if (!valid) console.log('(some rows had failed requests: an invalid run meets no goal)');

@@ -17,7 +17,11 @@ export interface RequestTarget {
 
 const PROXIED: RequestTarget = { path: PATH, headers: {}, emptyAnswer: false };
 /** As nginx's auth_request (or Caddy's forward_auth) asks about a request for PATH. */
-const FORWARD_AUTH: RequestTarget = { path: '/auth/verify', headers: { 'x-forwarded-uri': PATH, 'x-forwarded-method': 'GET' }, emptyAnswer: true };
+const FORWARD_AUTH: RequestTarget = {
+  path: '/auth/verify',
+  headers: { 'x-forwarded-uri': PATH, 'x-forwarded-method': 'GET' },
+  emptyAnswer: true,
+};
 
 export interface RowSpec {
   key: RowKey;
@@ -32,16 +36,63 @@ export interface RowSpec {
 }
 
 export const ROWS: readonly RowSpec[] = [
-  { key: 'direct', name: '1. upstream, direct (baseline)', file: 'upstream', authenticates: false, newTokenEachRequest: false, target: PROXIED },
-  { key: 'plain', name: '2. @fastify/http-proxy, no auth', file: 'plain-proxy', authenticates: false, newTokenEachRequest: false, target: PROXIED },
-  { key: 'reused', name: '3. gateway, one reused token', file: 'gateway', authenticates: true, newTokenEachRequest: false, target: PROXIED },
-  { key: 'fresh', name: '4. gateway, new token per request', file: 'gateway', authenticates: true, newTokenEachRequest: true, target: PROXIED },
-  { key: 'jose', name: '5. hand-built jose@5 ES256K proxy', file: 'jose-proxy', authenticates: true, newTokenEachRequest: true, target: PROXIED },
-  { key: 'forwardAuth', name: '6. gateway forward-auth, one reused token', file: 'gateway', authenticates: true, newTokenEachRequest: false, target: FORWARD_AUTH },
+  {
+    key: 'direct',
+    name: '1. upstream, direct (baseline)',
+    file: 'upstream',
+    authenticates: false,
+    newTokenEachRequest: false,
+    target: PROXIED,
+  },
+  {
+    key: 'plain',
+    name: '2. @fastify/http-proxy, no auth',
+    file: 'plain-proxy',
+    authenticates: false,
+    newTokenEachRequest: false,
+    target: PROXIED,
+  },
+  {
+    key: 'reused',
+    name: '3. gateway, one reused token',
+    file: 'gateway',
+    authenticates: true,
+    newTokenEachRequest: false,
+    target: PROXIED,
+  },
+  {
+    key: 'fresh',
+    name: '4. gateway, new token per request',
+    file: 'gateway',
+    authenticates: true,
+    newTokenEachRequest: true,
+    target: PROXIED,
+  },
+  {
+    key: 'jose',
+    name: '5. hand-built jose@5 ES256K proxy',
+    file: 'jose-proxy',
+    authenticates: true,
+    newTokenEachRequest: true,
+    target: PROXIED,
+  },
+  {
+    key: 'forwardAuth',
+    name: '6. gateway forward-auth, one reused token',
+    file: 'gateway',
+    authenticates: true,
+    newTokenEachRequest: false,
+    target: FORWARD_AUTH,
+  },
 ];
 
 /** Environment of a row's server process. */
-export function rowEnvironment(row: RowSpec, upstreamUrl: string, keys: BenchKeys, gatewayLog: string): Record<string, string> {
+export function rowEnvironment(
+  row: RowSpec,
+  upstreamUrl: string,
+  keys: BenchKeys,
+  gatewayLog: string,
+): Record<string, string> {
   switch (row.file) {
     case 'upstream':
       return {};

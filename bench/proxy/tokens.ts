@@ -55,6 +55,8 @@ export class TokenCursor {
   };
 
   describe(): string {
-    return this.wrapped ? 'pool exhausted, tokens repeated' : `${this.next.toLocaleString('en-US')} used, none repeated`;
+    return this.wrapped
+      ? 'pool exhausted, tokens repeated'
+      : `${this.next.toLocaleString('en-US')} used, none repeated`;
   }
 }

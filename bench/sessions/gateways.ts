@@ -42,7 +42,8 @@ function storeConfig(kind: string | undefined): Record<string, unknown> {
 
 async function startOne(entry: string, serviceKey: string, userKey: string): Promise<Gateway> {
   const [check, store] = entry.split(':');
-  if (check !== 'on' && check !== 'off') throw new Error(`sessions benchmark gateways: ${entry}: the check must be on or off`);
+  if (check !== 'on' && check !== 'off')
+    throw new Error(`sessions benchmark gateways: ${entry}: the check must be on or off`);
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
     serviceKey,
@@ -61,9 +62,11 @@ async function startOne(entry: string, serviceKey: string, userKey: string): Pro
   await fillRevocations(gateway.auth.revocations, gateway.auth.stores.revocations, userKey);
   gateway.app.post('/bench/sessions', async (request) => {
     const count = Number((request.body as { count?: unknown } | undefined)?.count);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_SESSIONS) throw new Error(`count must be 1..${MAX_SESSIONS}`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SESSIONS)
+      throw new Error(`count must be 1..${MAX_SESSIONS}`);
     const refreshTokens: string[] = [];
-    for (let i = 0; i < count; i++) refreshTokens.push((await gateway.auth.tokens.startSession(generateKeyPair().publicKey, [])).refresh_token);
+    for (let i = 0; i < count; i++)
+      refreshTokens.push((await gateway.auth.tokens.startSession(generateKeyPair().publicKey, [])).refresh_token);
     return { refresh_tokens: refreshTokens };
   });
   return gateway;

@@ -18,7 +18,17 @@ export interface SessionsBenchOptions {
   seed: number;
 }
 
-const FLAGS = ['duration', 'rounds', 'warmup', 'connections', 'refresh-duration', 'refresh-rounds', 'refresh-connections', 'sessions', 'seed'] as const;
+const FLAGS = [
+  'duration',
+  'rounds',
+  'warmup',
+  'connections',
+  'refresh-duration',
+  'refresh-rounds',
+  'refresh-connections',
+  'sessions',
+  'seed',
+] as const;
 type Flag = (typeof FLAGS)[number];
 
 function positiveInt(flag: Flag, text: string | undefined, fallback: number): number {
@@ -29,7 +39,10 @@ function positiveInt(flag: Flag, text: string | undefined, fallback: number): nu
 }
 
 export function sessionsBenchOptions(argv = process.argv.slice(2)): SessionsBenchOptions {
-  const { values } = parseArgs({ args: argv, options: Object.fromEntries(FLAGS.map((flag) => [flag, { type: 'string' }])) as Record<Flag, { type: 'string' }> });
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(FLAGS.map((flag) => [flag, { type: 'string' }])) as Record<Flag, { type: 'string' }>,
+  });
   const get = (flag: Flag, fallback: number) => positiveInt(flag, values[flag] as string | undefined, fallback);
   const options: SessionsBenchOptions = {
     // Rows differ by noise alone by a few percent per second measured: 32 s each keeps the 5% goal decidable.
@@ -44,6 +57,7 @@ export function sessionsBenchOptions(argv = process.argv.slice(2)): SessionsBenc
     seed: get('seed', 1),
   };
   // A round shorter than a second leaves autocannon's start-up a visible share of it.
-  if (options.rounds > options.durationSec || options.refreshRounds > options.refreshDurationSec) throw new Error('rounds cannot outnumber the seconds they share');
+  if (options.rounds > options.durationSec || options.refreshRounds > options.refreshDurationSec)
+    throw new Error('rounds cannot outnumber the seconds they share');
   return options;
 }

@@ -4,7 +4,12 @@ import { PATH } from '../proxy/load.js';
 import { SessionQueue } from './refresh-load.js';
 
 /** Fails the run early when a gateway does not behave as its row assumes (a 401 flood measures nothing). */
-export async function expectStatus(url: string, bearer: string | undefined, status: number, error?: string): Promise<void> {
+export async function expectStatus(
+  url: string,
+  bearer: string | undefined,
+  status: number,
+  error?: string,
+): Promise<void> {
   const response = await fetch(url + PATH, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
   const body = await response.text();
   if (response.status !== status || (error !== undefined && !body.includes(error))) {
@@ -14,7 +19,11 @@ export async function expectStatus(url: string, bearer: string | undefined, stat
 
 /** Opens `count` sessions on the gateway (bench-only route) and queues their refresh tokens. */
 export async function openSessions(url: string, count: number): Promise<SessionQueue> {
-  const response = await fetch(`${url}/bench/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count }) });
+  const response = await fetch(`${url}/bench/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count }),
+  });
   if (response.status !== 200) throw new Error(`${url}/bench/sessions answered ${response.status}`);
   return new SessionQueue(((await response.json()) as { refresh_tokens: string[] }).refresh_tokens);
 }

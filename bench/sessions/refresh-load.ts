@@ -35,8 +35,13 @@ interface InFlight {
   presented?: string;
 }
 
-export async function runRefreshLoad(url: string, sessions: SessionQueue, options: { connections: number; durationSec: number }): Promise<LoadResult> {
-  if (sessions.size < options.connections * 2) throw new Error(`refresh load: ${sessions.size} sessions left for ${options.connections} connections`);
+export async function runRefreshLoad(
+  url: string,
+  sessions: SessionQueue,
+  options: { connections: number; durationSec: number },
+): Promise<LoadResult> {
+  if (sessions.size < options.connections * 2)
+    throw new Error(`refresh load: ${sessions.size} sessions left for ${options.connections} connections`);
   let broken = 0;
   const result = await autocannon({
     url,
@@ -50,7 +55,11 @@ export async function runRefreshLoad(url: string, sessions: SessionQueue, option
         // The context lives from this request's setup to its answer (one request per connection at a time).
         setupRequest: (request, context: InFlight) => {
           context.presented = sessions.take();
-          return { ...request, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: context.presented }) };
+          return {
+            ...request,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ refresh_token: context.presented }),
+          };
         },
         onResponse: (status, body) => {
           if (status === 200) sessions.giveBack((JSON.parse(body) as { refresh_token: string }).refresh_token);

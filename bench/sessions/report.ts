@@ -51,9 +51,12 @@ function printRows(rows: readonly Row[], unit: string, extraHeader: string, extr
  */
 function ratios(row: Row, baseline: Row) {
   const wall = row.rounds.map((r, i) => r.reqPerSec / baseline.rounds[i]!.reqPerSec);
-  const cpu = row.rounds.map((r, i) => r.ok / r.serverCpuSec / (baseline.rounds[i]!.ok / baseline.rounds[i]!.serverCpuSec));
+  const cpu = row.rounds.map(
+    (r, i) => r.ok / r.serverCpuSec / (baseline.rounds[i]!.ok / baseline.rounds[i]!.serverCpuSec),
+  );
   const total = { wall: perSecond(row) / perSecond(baseline), cpu: perCpuSecond(row) / perCpuSecond(baseline) };
-  const describe = (ratio: number, perRound: number[]) => `${ratio.toFixed(3)}x (${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`;
+  const describe = (ratio: number, perRound: number[]) =>
+    `${ratio.toFixed(3)}x (${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`;
   return { ...total, text: `${describe(total.wall, wall)}  ${describe(total.cpu, cpu)}` };
 }
 
@@ -63,7 +66,14 @@ function pooled(name: string, rows: readonly Row[]): Row {
     const parts = rows.map((row) => row.rounds[i]!);
     const add = (pick: (r: Measured) => number) => parts.reduce((total, r) => total + pick(r), 0);
     const [ok, seconds] = [add((r) => r.ok), add((r) => r.seconds)];
-    return { ok, seconds, reqPerSec: ok / seconds, p99Ms: Math.max(...parts.map((r) => r.p99Ms)), failures: add((r) => r.failures), serverCpuSec: add((r) => r.serverCpuSec) };
+    return {
+      ok,
+      seconds,
+      reqPerSec: ok / seconds,
+      p99Ms: Math.max(...parts.map((r) => r.p99Ms)),
+      failures: add((r) => r.failures),
+      serverCpuSec: add((r) => r.serverCpuSec),
+    };
   });
   return { name, rounds };
 }
@@ -77,7 +87,12 @@ function pooled(name: string, rows: readonly Row[]): Row {
 export function printRequestRows(offs: readonly [Row, Row], checked: readonly Row[]): boolean {
   const baseline = pooled('check off, both gateways', offs);
   const rows = [...offs, ...checked];
-  printRows(rows, 'req/s', 'vs check off, whole run (round range): req/s  per CPU-s', (row) => ratios(row, baseline).text);
+  printRows(
+    rows,
+    'req/s',
+    'vs check off, whole run (round range): req/s  per CPU-s',
+    (row) => ratios(row, baseline).text,
+  );
   const valid = rows.every((row) => failures(row) === 0);
   let passed = valid;
   console.log('');
@@ -85,14 +100,20 @@ export function printRequestRows(offs: readonly [Row, Row], checked: readonly Ro
     const r = ratios(row, baseline);
     const ok = valid && r.wall >= GOAL_RATIO;
     passed &&= ok;
-    console.log(`goal ${row.name}: req/s >= ${GOAL_RATIO}x check off: ${r.wall.toFixed(3)}x ${ok ? 'PASS' : 'FAIL'} (per CPU-s ${r.cpu.toFixed(3)}x)`);
+    console.log(
+      `goal ${row.name}: req/s >= ${GOAL_RATIO}x check off: ${r.wall.toFixed(3)}x ${ok ? 'PASS' : 'FAIL'} (per CPU-s ${r.cpu.toFixed(3)}x)`,
+    );
   }
   // The store is not on the request path: all check-on gateways against all check-off ones is the
   // run's most precise estimate of what the check costs.
   const all = ratios(pooled('check on', checked), baseline);
-  console.log(`all check-on gateways against both check-off ones: ${all.wall.toFixed(3)}x req/s, ${all.cpu.toFixed(3)}x per CPU-s`);
+  console.log(
+    `all check-on gateways against both check-off ones: ${all.wall.toFixed(3)}x req/s, ${all.cpu.toFixed(3)}x per CPU-s`,
+  );
   const noise = ratios(offs[1], offs[0]);
-  console.log(`noise floor: the two check-off gateways differ by ${noise.wall.toFixed(3)}x req/s and ${noise.cpu.toFixed(3)}x per CPU-s (A/A)`);
+  console.log(
+    `noise floor: the two check-off gateways differ by ${noise.wall.toFixed(3)}x req/s and ${noise.cpu.toFixed(3)}x per CPU-s (A/A)`,
+  );
   if (!valid) console.log('(some rows had failed requests: an invalid run meets no goal)');
   return passed;
 }

@@ -21,7 +21,8 @@ export async function fillRevocations(list: RevocationList, store: RevocationSto
   for (const user of users) await store.setUserNotBefore(user, now - 3600);
   const deadline = Date.now() + 10_000;
   while (list.size.users < USERS_WITH_WATERMARK || list.size.jtis < REVOKED_JTIS) {
-    if (Date.now() > deadline) throw new Error('sessions benchmark: the revocation list never caught up with the store');
+    if (Date.now() > deadline)
+      throw new Error('sessions benchmark: the revocation list never caught up with the store');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -40,7 +40,12 @@ function roundOrder<T>(items: readonly T[], prng: Prng, last: T | undefined): T[
   }
 }
 
-export async function measureInTurn(pid: number, contenders: readonly Contender[], plan: RoundPlan, unit: string): Promise<void> {
+export async function measureInTurn(
+  pid: number,
+  contenders: readonly Contender[],
+  plan: RoundPlan,
+  unit: string,
+): Promise<void> {
   const prng = createPrng(plan.seed);
   for (const c of contenders) await c.run(plan.warmupSec);
   let last = contenders.at(-1);
@@ -51,7 +56,9 @@ export async function measureInTurn(pid: number, contenders: readonly Contender[
       const result = await c.run(plan.durationSec / plan.rounds);
       const measured = { ...result, serverCpuSec: cpuOf(pid) - before };
       c.row.rounds.push(measured);
-      process.stderr.write(`  round ${round}: ${c.row.name}: ${Math.round(measured.reqPerSec)} ${unit}, ${Math.round(measured.ok / measured.serverCpuSec)} per CPU-s\n`);
+      process.stderr.write(
+        `  round ${round}: ${c.row.name}: ${Math.round(measured.reqPerSec)} ${unit}, ${Math.round(measured.ok / measured.serverCpuSec)} per CPU-s\n`,
+      );
     }
     last = order.at(-1);
   }

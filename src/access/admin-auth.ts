@@ -35,7 +35,10 @@ export function createAdminAuthenticator(admin: AdminConfig): AdminAuthenticator
   return {
     async authenticate(request) {
       const header = request.headers.authorization ?? '';
-      const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+      const [scheme, value] = [
+        header.slice(0, header.indexOf(' ')).toLowerCase(),
+        header.slice(header.indexOf(' ') + 1).trim(),
+      ];
       if (scheme === 'bearer' && secretDigest) {
         if (timingSafeEqual(digest(value), secretDigest)) return 'secret';
         throw new PermissionDenied('admin credential rejected');

@@ -49,7 +49,12 @@ function isSessionProblem(error: unknown): boolean {
  * Where to send the browser instead of answering `error`, or undefined to answer it. `returnTo`: a full
  * URL to come back to instead of the request's path (forward-auth for a page on another origin).
  */
-export function signInRedirect(request: PageRequest, error: unknown, signInPath: string, returnTo?: string): string | undefined {
+export function signInRedirect(
+  request: PageRequest,
+  error: unknown,
+  signInPath: string,
+  returnTo?: string,
+): string | undefined {
   if (!isPageLoad(request) || !isSessionProblem(error)) return undefined;
   // A path that begins with several slashes would read as another host once used as `next`.
   const next = returnTo ?? `/${request.url.replace(/^[/\\]+/, '')}`;

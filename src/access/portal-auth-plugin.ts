@@ -9,7 +9,13 @@
  *   app.get('/me', (req) => req.portal);                                        // the default: required
  *   app.get('/health', { config: { portalAuth: { auth: 'public' } } }, () => 'ok');
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type {} from '@fastify/cookie';
 import { AuthRequired, GatewayError, InvalidArgument, PermissionDenied } from '../errors.js';
@@ -91,22 +97,32 @@ export function authorizeRequest(
     return null;
   }
   // A WebSocket handshake is a GET, but the connection it opens acts for the user as a POST would.
-  if (presented.fromCookie && (!SAFE_METHODS.has(original?.method ?? request.method) || request.headers.upgrade !== undefined)) {
+  if (
+    presented.fromCookie &&
+    (!SAFE_METHODS.has(original?.method ?? request.method) || request.headers.upgrade !== undefined)
+  ) {
     assertSameOrigin(request, allowedOrigins, original?.origin);
   }
   // Synchronous unless a wallet-issued token's signer must be looked up (flow B).
   const identity = authenticator.authenticateAny(presented.token);
-  return identity instanceof Promise ? identity.then((found) => withPermissions(policy, found)) : withPermissions(policy, identity);
+  return identity instanceof Promise
+    ? identity.then((found) => withPermissions(policy, found))
+    : withPermissions(policy, identity);
 }
 
 function withPermissions(policy: RoutePolicy, identity: PortalIdentity): PortalIdentity {
   const missing = policy.permissions?.filter((p) => !identity.permissions.includes(p)) ?? [];
-  if (missing.length > 0) throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new PermissionDenied(`missing permission${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   return identity;
 }
 
 function isCorsPreflight(request: FastifyRequest): boolean {
-  return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+  return (
+    request.method === 'OPTIONS' &&
+    request.headers.origin !== undefined &&
+    request.headers['access-control-request-method'] !== undefined
+  );
 }
 
 /** The onRequest hook of one route with a policy: authenticate, then decorate `request.portal`. */
@@ -129,7 +145,12 @@ function policyHook(policy: RoutePolicy, options: PortalAuthPluginOptions, cooki
   };
 }
 
-function accept(request: FastifyRequest, done: HookHandlerDoneFunction, identity: PortalIdentity | null, options: PortalAuthPluginOptions): void {
+function accept(
+  request: FastifyRequest,
+  done: HookHandlerDoneFunction,
+  identity: PortalIdentity | null,
+  options: PortalAuthPluginOptions,
+): void {
   request.portal = identity;
   options.onOutcome?.(identity ? 'ok' : 'anonymous');
   done();
@@ -144,7 +165,9 @@ function reject(
   options: PortalAuthPluginOptions,
 ): void {
   options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
-  const location = policy.loginRedirect ? signInRedirect(request, error, options.signInPath ?? ENDPOINT_PATHS.login) : undefined;
+  const location = policy.loginRedirect
+    ? signInRedirect(request, error, options.signInPath ?? ENDPOINT_PATHS.login)
+    : undefined;
   // Replying from a callback hook: send, and do not call done.
   if (location) return void reply.header('cache-control', 'no-store').redirect(location, 302);
   // Answered here rather than by the app's error handler, so an app embedding the plugin gets the
@@ -160,7 +183,10 @@ function checkedPolicy(policy: RoutePolicy, where: string): RoutePolicy {
   if (typeof policy !== 'object' || policy === null || !AUTH_POLICIES.includes(policy.auth)) {
     throw new InvalidArgument(`${where}: auth must be one of ${AUTH_POLICIES.join(', ')}`);
   }
-  if (policy.permissions !== undefined && !(Array.isArray(policy.permissions) && policy.permissions.every((p) => typeof p === 'string'))) {
+  if (
+    policy.permissions !== undefined &&
+    !(Array.isArray(policy.permissions) && policy.permissions.every((p) => typeof p === 'string'))
+  ) {
     throw new InvalidArgument(`${where}: permissions must be an array of strings`);
   }
   return policy;
@@ -179,9 +205,15 @@ const plugin: FastifyPluginAsync<PortalAuthPluginOptions> = async (app, options)
   app.addHook('onRoute', (route) => {
     const own = route.config?.portalAuth;
     // A public default needs no hook: `request.portal` stays null, as it starts.
-    const policy = own === undefined ? (defaultPolicy.auth === 'public' ? undefined : defaultPolicy) : checkedPolicy(own, `portalAuth policy of ${route.method} ${route.url}`);
+    const policy =
+      own === undefined
+        ? defaultPolicy.auth === 'public'
+          ? undefined
+          : defaultPolicy
+        : checkedPolicy(own, `portalAuth policy of ${route.method} ${route.url}`);
     if (!policy) return;
-    const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const hooks =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [...hooks, policyHook(policy, options, cookieName)];
   });
 };

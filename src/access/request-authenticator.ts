@@ -21,7 +21,6 @@ export interface RequestAuthenticatorOptions {
   clock?: Clock;
 }
 
-
 export class RequestAuthenticator {
   private readonly verifier: TokenVerifier;
   private readonly revocations: RevocationCheck | undefined;
@@ -97,10 +96,17 @@ export class RequestAuthenticator {
    * issuer) signs those with a `sid` claim. A trusted issuer's `sid` names none of this gateway's sessions.
    */
   private sessionIdOf({ claims, issuer }: VerifiedToken): string | undefined {
-    return issuer === this.verifier.issuers[0] && typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined;
+    return issuer === this.verifier.issuers[0] && typeof claims.sid === 'string' && claims.sid !== ''
+      ? claims.sid
+      : undefined;
   }
 
-  private async authenticateWallet(wallet: WalletTokenVerifier, token: string, now: number | undefined, flowAError: JwtSignatureInvalid) {
+  private async authenticateWallet(
+    wallet: WalletTokenVerifier,
+    token: string,
+    now: number | undefined,
+    flowAError: JwtSignatureInvalid,
+  ) {
     const verified = await wallet.verify(token, now);
     // Not presented as a wallet token for this gateway: the flow-A reason is the one to report.
     if (!verified) throw flowAError;

@@ -8,7 +8,8 @@ export type RouteMatcher = (path: string) => RouteConfig | undefined;
 
 export function createRouteMatcher(routes: readonly RouteConfig[]): RouteMatcher {
   const longestFirst = [...routes].sort((a, b) => b.prefix.length - a.prefix.length);
-  return (path) => longestFirst.find((route) => route.prefix === '/' || path === route.prefix || path.startsWith(`${route.prefix}/`));
+  return (path) =>
+    longestFirst.find((route) => route.prefix === '/' || path === route.prefix || path.startsWith(`${route.prefix}/`));
 }
 
 /**
@@ -17,7 +18,10 @@ export function createRouteMatcher(routes: readonly RouteConfig[]): RouteMatcher
  * public path while the proxy serves `/admin`.
  */
 export function normalizePath(rawPath: string): string {
-  const decoded = Buffer.from(rawPath.replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  const decoded = Buffer.from(
+    rawPath.replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
   const segments: string[] = [];
   for (const segment of decoded.split('/')) {
     if (segment === '' || segment === '.') continue;

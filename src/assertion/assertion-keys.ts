@@ -85,7 +85,9 @@ export class AssertionKeys {
 
   /** Public keys to publish: the current one and those retired less than ttlSec + 5 minutes ago. */
   published(now = nowSeconds()): PublicJwk[] {
-    return this.keys.filter((key) => key.retiredAt === undefined || key.retiredAt + this.config.ttlSec + RETIRED_KEY_GRACE_SEC > now).map((key) => key.publicJwk);
+    return this.keys
+      .filter((key) => key.retiredAt === undefined || key.retiredAt + this.config.ttlSec + RETIRED_KEY_GRACE_SEC > now)
+      .map((key) => key.publicJwk);
   }
 
   close(): void {

@@ -41,7 +41,12 @@ export class AssertionSigner {
   ) {}
 
   /** A valid assertion about `identity` for `audience`, signed now or reused. */
-  assertionFor(identity: PortalIdentity, issuer: string, audience: string, now = nowSeconds(this.clock)): SignedAssertion {
+  assertionFor(
+    identity: PortalIdentity,
+    issuer: string,
+    audience: string,
+    now = nowSeconds(this.clock),
+  ): SignedAssertion {
     const key = this.currentKey();
     const subject = this.subjectOf(identity);
     let entries = this.issued.get(subject);
@@ -86,7 +91,14 @@ export class AssertionSigner {
     };
     const input = `${this.header(key)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const signature = sign('sha256', Buffer.from(input, 'latin1'), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-    return { token: `${input}.${signature.toString('base64url')}`, expiresAt, issuer, audience, kid: key.kid, renewAt: now + this.ttlSec / 2 };
+    return {
+      token: `${input}.${signature.toString('base64url')}`,
+      expiresAt,
+      issuer,
+      audience,
+      kid: key.kid,
+      renewAt: now + this.ttlSec / 2,
+    };
   }
 
   private header(key: AssertionKey): string {

@@ -4,7 +4,14 @@
  * still published until `retiredAt` + ttlSec + 5 minutes so that assertions it signed keep verifying.
  * Or one key given by `assertion.keyFile` (PEM or JWK), which the operator rotates by replacing the file.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigInvalid } from '../errors.js';
@@ -14,7 +21,10 @@ export const ASSERTION_KEYS_FILE = 'assertion-keys.json';
 /** How long past `ttlSec` a retired key stays published: covers clock skew and JWKS caches. */
 export const RETIRED_KEY_GRACE_SEC = 300;
 
-const CURVE = { ES256: { jwk: 'P-256', openssl: 'prime256v1' }, ES256K: { jwk: 'secp256k1', openssl: 'secp256k1' } } as const;
+const CURVE = {
+  ES256: { jwk: 'P-256', openssl: 'prime256v1' },
+  ES256K: { jwk: 'secp256k1', openssl: 'secp256k1' },
+} as const;
 
 export interface PublicJwk {
   kty: 'EC';
@@ -62,11 +72,19 @@ function algOfCurve(namedCurve: string | undefined): AssertionAlg | undefined {
 export function assertionKey(privateKey: KeyObject, alg: AssertionAlg, retiredAt?: number): AssertionKey {
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
   if (privateKey.type !== 'private' || algOfCurve(curve) !== alg) {
-    throw new Error(`holds ${privateKey.type === 'private' ? `a ${curve ?? privateKey.asymmetricKeyType} key` : 'no private key'}; ${alg} needs a ${CURVE[alg].jwk} private key`);
+    throw new Error(
+      `holds ${privateKey.type === 'private' ? `a ${curve ?? privateKey.asymmetricKeyType} key` : 'no private key'}; ${alg} needs a ${CURVE[alg].jwk} private key`,
+    );
   }
   const { crv, x, y } = createPublicKey(privateKey).export({ format: 'jwk' }) as { crv: string; x: string; y: string };
   const kid = jwkThumbprint({ crv, x, y });
-  return { kid, alg, privateKey, publicJwk: { kty: 'EC', crv, x, y, kid, alg, use: 'sig' }, ...(retiredAt === undefined ? {} : { retiredAt }) };
+  return {
+    kid,
+    alg,
+    privateKey,
+    publicJwk: { kty: 'EC', crv, x, y, kid, alg, use: 'sig' },
+    ...(retiredAt === undefined ? {} : { retiredAt }),
+  };
 }
 
 export function generateStoredKey(alg: AssertionAlg, now: number): StoredKey {
@@ -75,7 +93,12 @@ export function generateStoredKey(alg: AssertionAlg, now: number): StoredKey {
 }
 
 /** A new current key; the previous one is retired now, keys retired long enough ago are dropped. */
-export function rotateKeyring(ring: StoredKeyring | undefined, alg: AssertionAlg, ttlSec: number, now: number): StoredKeyring {
+export function rotateKeyring(
+  ring: StoredKeyring | undefined,
+  alg: AssertionAlg,
+  ttlSec: number,
+  now: number,
+): StoredKeyring {
   const kept = (ring?.keys ?? [])
     .map((key) => (key.retiredAt === undefined ? { ...key, retiredAt: now } : key))
     .filter((key) => key.retiredAt! + ttlSec + RETIRED_KEY_GRACE_SEC > now);
@@ -100,7 +123,9 @@ export function readKeyring(path: string): StoredKeyring | undefined {
     if (!Array.isArray(ring.keys) || ring.keys.length === 0) throw new Error('no keys');
     return ring;
   } catch {
-    throw new ConfigInvalid([`dataDir: ${path} is not an assertion keyring (move it away to have a new key generated)`]);
+    throw new ConfigInvalid([
+      `dataDir: ${path} is not an assertion keyring (move it away to have a new key generated)`,
+    ]);
   }
 }
 
@@ -117,7 +142,9 @@ export function writeKeyring(path: string, dataDir: string, ring: StoredKeyring)
 }
 
 export function keysOfRing(ring: StoredKeyring): AssertionKey[] {
-  return ring.keys.map((stored) => assertionKey(createPrivateKey({ key: stored.jwk, format: 'jwk' }), stored.alg, stored.retiredAt));
+  return ring.keys.map((stored) =>
+    assertionKey(createPrivateKey({ key: stored.jwk, format: 'jwk' }), stored.alg, stored.retiredAt),
+  );
 }
 
 /** The key of `assertion.keyFile`: PEM (PKCS#8 or SEC1) or a private JWK. */
@@ -126,12 +153,16 @@ export function readKeyFile(path: string, alg: AssertionAlg): AssertionKey {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigInvalid([`assertion.keyFile: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigInvalid([
+      `assertion.keyFile: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   let privateKey: KeyObject;
   try {
     const trimmed = text.trim();
-    privateKey = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed) as JsonWebKey, format: 'jwk' }) : createPrivateKey(trimmed);
+    privateKey = trimmed.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(trimmed) as JsonWebKey, format: 'jwk' })
+      : createPrivateKey(trimmed);
   } catch {
     throw new ConfigInvalid([`assertion.keyFile: ${path} is not a PEM or JWK private key`]);
   }

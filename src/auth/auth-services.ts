@@ -49,7 +49,10 @@ export async function createAuthServices(
     if (change.available) emit('store_recovered', { store: config.store.kind });
     else emit('store_unavailable', { store: config.store.kind, reason: change.reason }, 'error');
   });
-  const revocations = new RevocationList(stores.revocations, { clockToleranceSec: config.tokens.clockToleranceSec, now });
+  const revocations = new RevocationList(stores.revocations, {
+    clockToleranceSec: config.tokens.clockToleranceSec,
+    now,
+  });
   try {
     await revocations.start();
   } catch (error) {
@@ -58,7 +61,8 @@ export async function createAuthServices(
   }
   const pool = new RelayPool({
     relays: config.relays,
-    onLifecycle: ({ kind, url, attempt, reason }) => emit(`relay_${kind}`, { url, attempt, ...(reason ? { reason } : {}) }, kind === 'disconnected' ? 'warn' : 'info'),
+    onLifecycle: ({ kind, url, attempt, reason }) =>
+      emit(`relay_${kind}`, { url, attempt, ...(reason ? { reason } : {}) }, kind === 'disconnected' ? 'warn' : 'info'),
   });
   const authenticator = new PortalConversation({
     pool,
@@ -99,7 +103,8 @@ export async function createAuthServices(
     logins,
     storeAvailable: () => storeUp,
     assertRelaysUp() {
-      if (!pool.status().some((relay) => relay.state === 'open')) throw new RelaysUnavailable(pool.status().map((r) => r.url));
+      if (!pool.status().some((relay) => relay.state === 'open'))
+        throw new RelaysUnavailable(pool.status().map((r) => r.url));
     },
     async close() {
       authenticator.close();

@@ -28,7 +28,9 @@ export function openLoginResult<T>(sealed: string, secret: string, loginId: stri
     const bytes = Buffer.from(sealed, 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', keyFor(secret, loginId), bytes.subarray(0, 12));
     decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    const text = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
+    const text = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
     return JSON.parse(text) as T;
   } catch {
     return undefined;

@@ -69,7 +69,13 @@ export class LoginService {
     const id = randomBytes(16).toString('base64url');
     const secret = randomBytes(32).toString('base64url');
     const createdAt = this.now();
-    await logins.createLogin({ id, status: 'pending', createdAt, expiresAt: createdAt + loginTtlSec + CLAIM_GRACE_SEC, secretHash: hashLoginSecret(secret) });
+    await logins.createLogin({
+      id,
+      status: 'pending',
+      createdAt,
+      expiresAt: createdAt + loginTtlSec + CLAIM_GRACE_SEC,
+      secretHash: hashLoginSecret(secret),
+    });
     const pending = authenticator.startLogin({
       onHandshake: ({ walletKey }) => {
         this.emit('login_handshake', { login_id: id, npub: npubEncode(walletKey) });
@@ -77,7 +83,9 @@ export class LoginService {
       },
     });
     this.emit('login_started', { login_id: id });
-    void pending.outcome.then((outcome) => this.settle(id, secret, outcome, meta)).catch((error) => this.options.onError?.(error));
+    void pending.outcome
+      .then((outcome) => this.settle(id, secret, outcome, meta))
+      .catch((error) => this.options.onError?.(error));
     return {
       login_id: id,
       status: 'pending',
@@ -122,14 +130,26 @@ export class LoginService {
         await users.recordLogin(outcome.userKey, this.now());
         const permissions = outcome.grantedPermissions.filter((p) => grantablePermissions.includes(p));
         const issued = await tokens.startSession(outcome.userKey, permissions, meta);
-        await this.update(id, { status: 'approved', userKey: outcome.userKey, sealedResult: sealLoginResult(issued, secret, id) }, open);
+        await this.update(
+          id,
+          { status: 'approved', userKey: outcome.userKey, sealedResult: sealLoginResult(issued, secret, id) },
+          open,
+        );
         this.emit('login_approved', { login_id: id, npub: npubEncode(outcome.userKey), session_id: issued.session_id });
         return;
       }
       case 'declined':
-        await this.update(id, { status: 'declined', userKey: outcome.userKey, ...(outcome.reason ? { reason: outcome.reason } : {}) }, open);
+        await this.update(
+          id,
+          { status: 'declined', userKey: outcome.userKey, ...(outcome.reason ? { reason: outcome.reason } : {}) },
+          open,
+        );
         // The reason is the wallet's free text: logged as a JSON string, and cut short.
-        this.emit('login_declined', { login_id: id, npub: npubEncode(outcome.userKey), ...(outcome.reason ? { reason: outcome.reason.slice(0, 200) } : {}) });
+        this.emit('login_declined', {
+          login_id: id,
+          npub: npubEncode(outcome.userKey),
+          ...(outcome.reason ? { reason: outcome.reason.slice(0, 200) } : {}),
+        });
         return;
       case 'failed':
         await this.update(id, { status: 'expired', reason: outcome.error.message }, open);
@@ -137,7 +157,10 @@ export class LoginService {
         return;
       default:
         await this.update(id, { status: 'expired' }, open);
-        this.emit('login_expired', { login_id: id, ...(outcome.status === 'cancelled' ? { reason: 'gateway shutting down' } : {}) });
+        this.emit('login_expired', {
+          login_id: id,
+          ...(outcome.status === 'cancelled' ? { reason: 'gateway shutting down' } : {}),
+        });
     }
   }
 

@@ -97,13 +97,26 @@ export class SessionService {
     // One store round trip: the new token keeps the old one's expiry (the session's: rotation never extends
     // a session), and the client's details are recorded in the same step.
     const client = meta.userAgent !== undefined || meta.clientIp !== undefined ? meta : undefined;
-    const result = await this.sessions.rotateRefreshToken(hashRefreshToken(refreshToken), hashRefreshToken(next), now, undefined, client);
+    const result = await this.sessions.rotateRefreshToken(
+      hashRefreshToken(refreshToken),
+      hashRefreshToken(next),
+      now,
+      undefined,
+      client,
+    );
     if (result.outcome === 'reused') {
-      this.emit('refresh_token_reused', { session_id: result.session.id, npub: npubEncode(result.session.userKey) }, 'warn');
+      this.emit(
+        'refresh_token_reused',
+        { session_id: result.session.id, npub: npubEncode(result.session.userKey) },
+        'warn',
+      );
       await this.revocations.revokeSession(result.session.id, now + this.accessTtlSec);
       throw new RefreshTokenReused();
     }
-    if (result.outcome !== 'rotated') throw new RefreshTokenInvalid(`the refresh token is ${result.outcome === 'unknown' ? 'not known' : result.outcome}`);
+    if (result.outcome !== 'rotated')
+      throw new RefreshTokenInvalid(
+        `the refresh token is ${result.outcome === 'unknown' ? 'not known' : result.outcome}`,
+      );
     this.emit('session_refreshed', { session_id: result.session.id, npub: npubEncode(result.session.userKey) });
     return this.respond(result.session, next, now);
   }

@@ -22,11 +22,17 @@ export interface SharedRevocations extends RevocationCheck {
  * `revocations` to a RequestAuthenticator. Rejects with StoreUnavailable when the store cannot be opened
  * (a SQLite file that does not exist included).
  */
-export async function openRevocations(store: StoreConfig, options: Pick<RevocationListOptions, 'clockToleranceSec'> = {}): Promise<SharedRevocations> {
+export async function openRevocations(
+  store: StoreConfig,
+  options: Pick<RevocationListOptions, 'clockToleranceSec'> = {},
+): Promise<SharedRevocations> {
   // A wrong path must not quietly open a new, empty store that no logout ever reaches.
-  if (store?.kind === 'memory') throw new InvalidArgument("a memory store is nobody else's: give the gateway's SQLite file or Redis URL");
+  if (store?.kind === 'memory')
+    throw new InvalidArgument("a memory store is nobody else's: give the gateway's SQLite file or Redis URL");
   if (store?.kind === 'sqlite' && typeof store.path === 'string' && !existsSync(store.path)) {
-    throw new StoreUnavailable(`no gateway store at ${store.path}: give the path of the gateway's SQLite file (<dataDir>/gateway.db or its store.path)`);
+    throw new StoreUnavailable(
+      `no gateway store at ${store.path}: give the path of the gateway's SQLite file (<dataDir>/gateway.db or its store.path)`,
+    );
   }
   const stores = await createStores(store);
   const list = new RevocationList(stores.revocations, options);

@@ -101,7 +101,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
   if (positionals.length > spec.maxPositionals) {
     throw usageError(
       spec,
-      spec.maxPositionals === 0 ? 'this command takes no arguments besides options' : `too many arguments (at most ${spec.maxPositionals})`,
+      spec.maxPositionals === 0
+        ? 'this command takes no arguments besides options'
+        : `too many arguments (at most ${spec.maxPositionals})`,
     );
   }
   return new ParsedArgs(spec, values, positionals);

@@ -18,10 +18,15 @@ const spec: CommandSpec = {
   summary,
   synopsis: '[--config <file>]',
   options: {
-    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG, else the environment alone)' },
+    config: {
+      type: 'string',
+      valueName: '<file>',
+      description: 'gateway configuration (JSON; default: PORTAL_CONFIG, else the environment alone)',
+    },
   },
   maxPositionals: 0,
-  notes: 'Settings from the environment (PORTAL_ + the key path in upper snake case, e.g. PORTAL_LISTEN_PORT) are applied first.',
+  notes:
+    'Settings from the environment (PORTAL_ + the key path in upper snake case, e.g. PORTAL_LISTEN_PORT) are applied first.',
 };
 
 export function run(argv: string[], io: CliIo): Promise<number> {
@@ -31,7 +36,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     // What serve would refuse at start-up: certificate files that cannot be read or do not match.
     if (config.listen.tls) readTlsFiles(config.listen.tls);
     // And an assertion key file that cannot be read, is no key, or is of the wrong curve.
-    if (config.assertion.enabled && config.assertion.keyFile !== undefined) readKeyFile(config.assertion.keyFile, config.assertion.alg);
+    if (config.assertion.enabled && config.assertion.keyFile !== undefined)
+      readKeyFile(config.assertion.keyFile, config.assertion.alg);
     const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
     if (shadowed) io.stderr.write(`${shadowed}\n`);
     io.stdout.write(

@@ -13,8 +13,13 @@ function parseClaimValue(name: string, raw: string): unknown {
   }
   // JSON.parse turns 1e400 into Infinity (serialised as null) and rounds big integers: both would
   // silently sign a different value than the one typed.
-  if (typeof value === 'number' && (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)))) {
-    throw new InvalidArgument(`--claim ${name}: the number cannot be represented exactly; quote it ('${name}="…"') to send a string`);
+  if (
+    typeof value === 'number' &&
+    (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)))
+  ) {
+    throw new InvalidArgument(
+      `--claim ${name}: the number cannot be represented exactly; quote it ('${name}="…"') to send a string`,
+    );
   }
   return value;
 }

@@ -14,7 +14,11 @@ const spec: CommandSpec = {
   summary,
   synopsis: '[--port <n>]',
   options: {
-    port: { type: 'string', valueName: '<n>', description: 'gateway port (default 8080, or a free one when 8080 is taken)' },
+    port: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'gateway port (default 8080, or a free one when 8080 is taken)',
+    },
   },
   maxPositionals: 0,
   notes: 'Everything listens on 127.0.0.1 and stops with Ctrl-C. Nothing is written to disk.',
@@ -25,7 +29,10 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const port = parsePort(args.string('port'), '--port');
     // Loaded only when the demo runs: every other command starts without the HTTP server.
     const { startDemo } = await import('../demo/run-demo.js');
-    const demo = await startDemo({ ...(port === undefined ? {} : { port }), out: (line) => void io.stdout.write(`${line}\n`) });
+    const demo = await startDemo({
+      ...(port === undefined ? {} : { port }),
+      out: (line) => void io.stdout.write(`${line}\n`),
+    });
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -18,10 +18,24 @@ const spec: CommandSpec = {
   synopsis: '--target <npub|hex> --hours <N> [--key-file <path> | --key-env <VAR> | --key <secret>] [options]',
   options: {
     ...KEY_OPTIONS,
-    target: { type: 'string', valueName: '<npub|hex>', description: 'the key the token is issued for (its target_key claim)' },
+    target: {
+      type: 'string',
+      valueName: '<npub|hex>',
+      description: 'the key the token is issued for (its target_key claim)',
+    },
     hours: { type: 'string', valueName: '<N>', description: 'lifetime in hours, fractions allowed (0.5 = 30 minutes)' },
-    permission: { type: 'string', multiple: true, valueName: '<name>', description: 'permission granted by the token (its permissions claim); repeat for several' },
-    claim: { type: 'string', multiple: true, valueName: '<name=value>', description: 'extra claim; a JSON value is used as JSON, else a string' },
+    permission: {
+      type: 'string',
+      multiple: true,
+      valueName: '<name>',
+      description: 'permission granted by the token (its permissions claim); repeat for several',
+    },
+    claim: {
+      type: 'string',
+      multiple: true,
+      valueName: '<name=value>',
+      description: 'extra claim; a JSON value is used as JSON, else a string',
+    },
     now: { type: 'string', valueName: '<unix seconds>', description: 'issue time instead of the current time' },
     json: { type: 'boolean', description: 'print {"token","issuer","claims"} instead of the bare token' },
   },
@@ -35,7 +49,8 @@ const spec: CommandSpec = {
  */
 function withPermissions(claims: Record<string, unknown>, permissions: readonly string[]): Record<string, unknown> {
   if (Object.hasOwn(claims, 'permissions')) {
-    if (permissions.length > 0) throw new InvalidArgument('give permissions with --permission or with --claim permissions=…, not both');
+    if (permissions.length > 0)
+      throw new InvalidArgument('give permissions with --permission or with --claim permissions=…, not both');
     const given = claims.permissions;
     if (!Array.isArray(given) || !given.every((p) => typeof p === 'string')) {
       throw new InvalidArgument('--claim permissions must be a JSON array of strings; or repeat --permission <name>');
@@ -52,7 +67,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const hours = parsePositiveHours(args.requiredString('hours'), '--hours');
     const extraClaims = withPermissions(parseClaimArgs(args.list('claim')), args.list('permission'));
     // A session id is what makes a gateway-signed token a sign-in's (auth flow `login`); tokens issued here are service tokens.
-    if (Object.hasOwn(extraClaims, 'sid')) throw new InvalidArgument('--claim sid is reserved for the access tokens of wallet sign-in sessions');
+    if (Object.hasOwn(extraClaims, 'sid'))
+      throw new InvalidArgument('--claim sid is reserved for the access tokens of wallet sign-in sessions');
     const now = parseOptionalWholeSeconds(args.string('now'), '--now');
     const secretKey = await readSecretKey(args, io);
     const token = issueJwt(secretKey, target, hours, { now, extraClaims });

@@ -11,7 +11,11 @@ import type { CliIo } from './io.js';
 export const DEFAULT_KEY_ENV = 'PORTAL_SERVICE_KEY';
 
 export const KEY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  key: { type: 'string', valueName: '<hex|nsec>', description: 'secret key to sign with (ends up in shell history: prefer the next two)' },
+  key: {
+    type: 'string',
+    valueName: '<hex|nsec>',
+    description: 'secret key to sign with (ends up in shell history: prefer the next two)',
+  },
   'key-file': { type: 'string', valueName: '<path>', description: 'read the secret key from this file' },
   'key-env': { type: 'string', valueName: '<VAR>', description: 'read the secret key from this environment variable' },
 };
@@ -45,7 +49,8 @@ function parseKey(text: string, source: string): string {
 /** The key given with --key, --key-file or --key-env (64 lower-case hex chars), or undefined when none is. */
 export async function readGivenSecretKey(args: ParsedArgs, io: CliIo): Promise<string | undefined> {
   const given = KEY_FLAGS.filter((flag) => args.string(flag) !== undefined);
-  if (given.length > 1) throw new InvalidArgument(`give only one of --${KEY_FLAGS.join(', --')} (got --${given.join(' and --')})`);
+  if (given.length > 1)
+    throw new InvalidArgument(`give only one of --${KEY_FLAGS.join(', --')} (got --${given.join(' and --')})`);
   const key = args.string('key');
   if (key !== undefined) return parseKey(key, 'given with --key');
   const path = args.string('key-file');

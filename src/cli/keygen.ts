@@ -17,8 +17,15 @@ const spec: CommandSpec = {
   summary,
   synopsis: '[--out <file>] [--json]',
   options: {
-    out: { type: 'string', valueName: '<file>', description: 'write the secret key to this new file (mode 0600; never overwrites) and print only the public key' },
-    json: { type: 'boolean', description: 'print {"secretKey","publicKey","npub","nsec"} as JSON ({"publicKey","npub","file"} with --out)' },
+    out: {
+      type: 'string',
+      valueName: '<file>',
+      description: 'write the secret key to this new file (mode 0600; never overwrites) and print only the public key',
+    },
+    json: {
+      type: 'boolean',
+      description: 'print {"secretKey","publicKey","npub","nsec"} as JSON ({"publicKey","npub","file"} with --out)',
+    },
   },
   maxPositionals: 0,
 };
@@ -29,7 +36,10 @@ function writeSecretFile(path: string, secretKey: string): void {
     writeFileSync(path, `${secretKey}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'EEXIST') throw new InvalidArgument(`--out ${path} already exists: keygen never overwrites a file (remove it or choose another)`);
+    if (code === 'EEXIST')
+      throw new InvalidArgument(
+        `--out ${path} already exists: keygen never overwrites a file (remove it or choose another)`,
+      );
     throw new InvalidArgument(`--out ${path} cannot be written (${code})`);
   }
 }
@@ -45,7 +55,9 @@ export function run(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       }
       io.stdout.write(`public key (hex): ${pair.publicKey}\nnpub:             ${pair.npub}\n`);
-      io.stderr.write(`Secret key written to ${out} (mode 0600): use it with --key-file ${out} or ${DEFAULT_KEY_ENV}_FILE=${out}.\n`);
+      io.stderr.write(
+        `Secret key written to ${out} (mode 0600): use it with --key-file ${out} or ${DEFAULT_KEY_ENV}_FILE=${out}.\n`,
+      );
       return EXIT_OK;
     }
     if (args.flag('json')) {

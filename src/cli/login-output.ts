@@ -30,8 +30,22 @@ export function formatTokens(login: FinalStatus, json: boolean): string {
   const refresh = checked(login.refresh_token, 'refresh token');
   const issued = login as IssuedLogin;
   if (json) {
-    const { access_token: _a, refresh_token: _r, token_type, expires_in, refresh_expires_in, session_id, user } = issued;
-    return JSON.stringify({ access_token: access, token_type, expires_in, refresh_token: refresh, refresh_expires_in, session_id, user }, null, 2) + '\n';
+    const {
+      access_token: _a,
+      refresh_token: _r,
+      token_type,
+      expires_in,
+      refresh_expires_in,
+      session_id,
+      user,
+    } = issued;
+    return (
+      JSON.stringify(
+        { access_token: access, token_type, expires_in, refresh_token: refresh, refresh_expires_in, session_id, user },
+        null,
+        2,
+      ) + '\n'
+    );
   }
   const who = issued.user ? `signed in as ${issued.user.npub}` : 'signed in';
   return [

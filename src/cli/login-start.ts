@@ -16,7 +16,8 @@ export interface StartedLogin extends LoginHandle {
 }
 
 /** `base`: the gateway's URL without its prefix, which the status and event URLs it answers include. */
-export type StartAnswer = { ok: true; login: StartedLogin; base: string } | { ok: false; code: string; message: string };
+export type StartAnswer =
+  { ok: true; login: StartedLogin; base: string } | { ok: false; code: string; message: string };
 
 const ERROR_CODE = /^ERR_[A-Z0-9_]{1,40}$/;
 const START_TIMEOUT_MS = 30_000;
@@ -44,7 +45,8 @@ export async function startGatewayLogin(url: string): Promise<StartAnswer> {
   let body: unknown;
   let loginPath: string;
   try {
-    const timed: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
+    const timed: typeof fetch = (input, init) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(START_TIMEOUT_MS) });
     const prefix = await gatewayPrefixFinder(timed, url, undefined)();
     // A URL that already ends with the prefix (https://gw/.portal) names the same gateway.
     if (prefix !== '' && url.endsWith(prefix)) base = url.slice(0, -prefix.length);
@@ -60,5 +62,7 @@ export async function startGatewayLogin(url: string): Promise<StartAnswer> {
   if (typeof error === 'string' && ERROR_CODE.test(error) && typeof message === 'string') {
     return { ok: false, code: error, message: printable(message, 300) };
   }
-  throw new GatewayCallFailed(`${url} did not answer POST ${loginPath} as a portal-gateway does (HTTP ${response.status})`);
+  throw new GatewayCallFailed(
+    `${url} did not answer POST ${loginPath} as a portal-gateway does (HTTP ${response.status})`,
+  );
 }

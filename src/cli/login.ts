@@ -47,7 +47,8 @@ function gatewayBase(text: string): string {
   } catch {
     throw usageError(spec, '--url must be an absolute http:// or https:// URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(spec, '--url must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw usageError(spec, '--url must be an http:// or https:// URL');
   if (url.username || url.password) throw usageError(spec, '--url must not contain credentials');
   if (url.search || url.hash) throw usageError(spec, '--url must be the gateway base URL, without a query or fragment');
   return url.href.replace(/\/+$/, '');
@@ -77,13 +78,18 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT_FAILURE;
     }
     const started = answer.login;
-    io.stderr.write(`Open this in your Nostr wallet app, or scan the QR code:\n\n${printable(started.portal_url, 4096)}\n\n`);
+    io.stderr.write(
+      `Open this in your Nostr wallet app, or scan the QR code:\n\n${printable(started.portal_url, 4096)}\n\n`,
+    );
     io.stderr.write(await QRCode.toString(started.portal_url, { type: 'terminal', small: true }));
     io.stderr.write('\n');
 
     const abort = new AbortController();
     const waitMs = Math.min(Math.max(0, started.expires_at * 1000 - Date.now()), MAX_LOGIN_MS) + EXPIRY_GRACE_MS;
-    const deadline = setTimeout(() => abort.abort(new LoginExpired('the gateway never reported the end of the login')), waitMs);
+    const deadline = setTimeout(
+      () => abort.abort(new LoginExpired('the gateway never reported the end of the login')),
+      waitMs,
+    );
     let final: FinalStatus;
     try {
       final = await followLogin(
@@ -104,7 +110,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     // The reason comes from the wallet or the gateway: printed only once made safe for a terminal.
     const reason = final.reason ? printable(final.reason, 200) : undefined;
     if (final.status === 'declined') throw new LoginDeclined(reason);
-    if (final.status !== 'approved') throw new LoginExpired(reason ? `the login ended without approval: ${reason}` : undefined);
+    if (final.status !== 'approved')
+      throw new LoginExpired(reason ? `the login ended without approval: ${reason}` : undefined);
     io.stdout.write(formatTokens(final, args.flag('json')));
     return EXIT_OK;
   });

@@ -19,7 +19,8 @@ export function parsePositiveHours(text: string, option: string): number {
 /** A non-negative whole number of seconds (a Unix time or a duration). */
 export function parseWholeSeconds(text: string, option: string): number {
   const seconds = WHOLE.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(seconds)) throw new InvalidArgument(`${option} must be a whole number of seconds, e.g. 1750000000 or 60`);
+  if (!Number.isSafeInteger(seconds))
+    throw new InvalidArgument(`${option} must be a whole number of seconds, e.g. 1750000000 or 60`);
   return seconds;
 }
 
@@ -31,6 +32,7 @@ export function parseOptionalWholeSeconds(text: string | undefined, option: stri
 export function parsePort(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new InvalidArgument(`${option} must be a port number from 0 to 65535`);
+  if (!/^\d{1,5}$/.test(text) || port > 65535)
+    throw new InvalidArgument(`${option} must be a port number from 0 to 65535`);
   return port;
 }

@@ -14,19 +14,42 @@ import type { RelayPool } from '../nostr/relay-pool.js';
 /** Reads the relay list as at start-up; throws (typed) when the configuration is bad. */
 export type RelayListSource = () => readonly string[];
 
-export function reloadRelays(pool: RelayPool, source: RelayListSource, log: FastifyBaseLogger): RelayListChange | undefined {
+export function reloadRelays(
+  pool: RelayPool,
+  source: RelayListSource,
+  log: FastifyBaseLogger,
+): RelayListChange | undefined {
   try {
     // applyRelayList checks every URL before it changes anything.
     const change = applyRelayList(pool, source());
     // Relay URLs are logged like request URLs: a relay's query may carry an access key.
-    const fields = { added: change.added.map(redactUrl), removed: change.removed.map(redactUrl), relays: change.relays.map(redactUrl) };
-    logEvent(log, 'relays_reloaded', fields, 'info', `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`);
+    const fields = {
+      added: change.added.map(redactUrl),
+      removed: change.removed.map(redactUrl),
+      relays: change.relays.map(redactUrl),
+    };
+    logEvent(
+      log,
+      'relays_reloaded',
+      fields,
+      'info',
+      `relays reloaded: ${change.added.length} added, ${change.removed.length} removed`,
+    );
     return change;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
-    const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    const problems =
+      error instanceof ConfigInvalid
+        ? error.problems
+        : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
     const fields = { code, problems: problems.map(redactText), relays: pool.relays.map(redactUrl) };
-    logEvent(log, 'relays_reload_failed', fields, 'error', `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`);
+    logEvent(
+      log,
+      'relays_reload_failed',
+      fields,
+      'error',
+      `relay reload failed, keeping the current ${pool.relays.length} relay(s): ${problems.join('; ')}`,
+    );
     return undefined;
   }
 }

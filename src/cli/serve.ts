@@ -23,20 +23,37 @@ import { runCommand } from './run-command.js';
 import { serviceKeyOrigin } from './service-key-origin.js';
 import { listenFailure, startupFailureLine } from './startup-failure.js';
 
-export const summary = 'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
+export const summary =
+  'run the gateway (embedded defaults and a demo API when neither a config file nor PORTAL_ROUTES is given)';
 
 const spec: CommandSpec = {
   name: 'serve',
   summary,
   synopsis: '[--config <file>] [--host <h>] [--port <n>] [--dev]',
   options: {
-    config: { type: 'string', valueName: '<file>', description: 'gateway configuration (JSON; default: PORTAL_CONFIG); see the README' },
-    host: { type: 'string', valueName: '<h>', description: 'address to listen on (over listen.host and PORTAL_GATEWAY_HOST)' },
-    port: { type: 'string', valueName: '<n>', description: 'port to listen on, 0 for any free one (over listen.port and PORTAL_GATEWAY_PORT)' },
-    dev: { type: 'boolean', description: 'when the configuration names no relays, run a local relay on 127.0.0.1 (wallet sign-in offline)' },
+    config: {
+      type: 'string',
+      valueName: '<file>',
+      description: 'gateway configuration (JSON; default: PORTAL_CONFIG); see the README',
+    },
+    host: {
+      type: 'string',
+      valueName: '<h>',
+      description: 'address to listen on (over listen.host and PORTAL_GATEWAY_HOST)',
+    },
+    port: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'port to listen on, 0 for any free one (over listen.port and PORTAL_GATEWAY_PORT)',
+    },
+    dev: {
+      type: 'boolean',
+      description: 'when the configuration names no relays, run a local relay on 127.0.0.1 (wallet sign-in offline)',
+    },
   },
   maxPositionals: 0,
-  notes: 'Every setting can also come from the environment: PORTAL_ + the key path in upper snake case (PORTAL_LISTEN_PORT, PORTAL_ROUTES, …).',
+  notes:
+    'Every setting can also come from the environment: PORTAL_ + the key path in upper snake case (PORTAL_LISTEN_PORT, PORTAL_ROUTES, …).',
 };
 
 /** What runs beside the gateway on embedded defaults: the demo API and a local Nostr relay. */
@@ -45,13 +62,22 @@ interface Embedded {
   relay: EmbeddedRelay;
 }
 
-function banner(gateway: Gateway, url: string, demo: Embedded | undefined, devRelay: EmbeddedRelay | undefined, env: CliIo['env']): string {
+function banner(
+  gateway: Gateway,
+  url: string,
+  demo: Embedded | undefined,
+  devRelay: EmbeddedRelay | undefined,
+  env: CliIo['env'],
+): string {
   const { serviceKey, config } = gateway;
   const lines = [
     `portal-gateway listening on ${url}`,
     `service key: ${serviceKey.npub} (${serviceKeyOrigin(serviceKey, env)})`,
     'routes:',
-    ...config.routes.map((r) => `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`),
+    ...config.routes.map(
+      (r) =>
+        `  ${r.prefix.padEnd(12)} -> ${r.upstream ?? '(forward-auth only)'}  (${r.auth}${r.permissions.length ? `, needs ${r.permissions.join(', ')}` : ''})`,
+    ),
     `relays: ${config.relays.length > 0 ? config.relays.join(', ') : 'none configured: wallet logins are off'}`,
     `metrics: ${gateway.metricsUrl ? `${gateway.metricsUrl}/metrics` : url + gateway.paths.metrics}`,
   ];
@@ -89,7 +115,8 @@ function withListenFlags(config: GatewayConfig, host: string | undefined, port: 
  * or the environment, and when they name none a local relay stands in.
  */
 function withoutDefaultRelays(raw: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'relays' in raw || env[RELAYS_CONFIG_ENV]) return raw;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'relays' in raw || env[RELAYS_CONFIG_ENV])
+    return raw;
   return { ...raw, relays: [] };
 }
 
@@ -108,7 +135,10 @@ async function startGateway(config: GatewayConfig): Promise<{ gateway: Gateway; 
     return { gateway, url: await gateway.listen() };
   } catch (error) {
     // Relay connections, worker threads and the store would otherwise keep the failed process alive.
-    await Promise.race([gateway.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_AFTER_FAILURE_MS).unref())]);
+    await Promise.race([
+      gateway.close().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_AFTER_FAILURE_MS).unref()),
+    ]);
     throw listenFailure(error, config.listen);
   }
 }

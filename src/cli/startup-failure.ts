@@ -13,13 +13,20 @@ export function listenFailure(error: unknown, listen: { host: string; port: numb
   const host = 'listen.host, PORTAL_GATEWAY_HOST or --host';
   switch (code) {
     case 'EADDRINUSE':
-      return new ListenFailed(`${where} is already in use: stop what listens there or choose another port (${port})`, { cause: error });
+      return new ListenFailed(`${where} is already in use: stop what listens there or choose another port (${port})`, {
+        cause: error,
+      });
     case 'EACCES':
-      return new ListenFailed(`not allowed to listen on ${where}: choose a port above 1023 (${port})`, { cause: error });
+      return new ListenFailed(`not allowed to listen on ${where}: choose a port above 1023 (${port})`, {
+        cause: error,
+      });
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ListenFailed(`cannot listen on ${where} (${code}): use an address of this machine such as 127.0.0.1 or 0.0.0.0 (${host})`, { cause: error });
+      return new ListenFailed(
+        `cannot listen on ${where} (${code}): use an address of this machine such as 127.0.0.1 or 0.0.0.0 (${host})`,
+        { cause: error },
+      );
     default:
       return error;
   }

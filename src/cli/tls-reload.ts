@@ -17,8 +17,17 @@ export function reloadCertificate(gateway: Pick<Gateway, 'config' | 'reloadTls'>
     return true;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
-    const problems = error instanceof ConfigInvalid ? error.problems : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
-    logEvent(log, 'tls_reload_failed', { code, problems }, 'error', `TLS certificate reload failed, keeping the current one: ${problems.join('; ')}`);
+    const problems =
+      error instanceof ConfigInvalid
+        ? error.problems
+        : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    logEvent(
+      log,
+      'tls_reload_failed',
+      { code, problems },
+      'error',
+      `TLS certificate reload failed, keeping the current one: ${problems.join('; ')}`,
+    );
     return false;
   }
 }

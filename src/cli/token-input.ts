@@ -13,7 +13,8 @@ async function readStdin(io: CliIo): Promise<string> {
   for await (const chunk of io.stdin) {
     const bytes = Buffer.from(chunk);
     size += bytes.length;
-    if (size > MAX_STDIN_BYTES) throw new JwtMalformed(`standard input holds more than ${MAX_STDIN_BYTES} bytes; a token is far shorter`);
+    if (size > MAX_STDIN_BYTES)
+      throw new JwtMalformed(`standard input holds more than ${MAX_STDIN_BYTES} bytes; a token is far shorter`);
     chunks.push(bytes);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -26,7 +27,9 @@ async function readStdin(io: CliIo): Promise<string> {
 export async function readTokenArgument(argument: string | undefined, io: CliIo): Promise<string> {
   if (argument !== undefined && argument !== '-') return argument;
   if (argument === undefined && io.stdin.isTTY) {
-    throw new InvalidArgument(`missing token: give it as an argument, pipe it in, or give "-" to type it on standard input`);
+    throw new InvalidArgument(
+      `missing token: give it as an argument, pipe it in, or give "-" to type it on standard input`,
+    );
   }
   const text = await readStdin(io);
   const token = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;

@@ -13,8 +13,16 @@ const spec: CommandSpec = {
   summary,
   synopsis: `--pubkey <npub|hex> [--now <unix seconds>] [--tolerance <sec>] ${TOKEN_ARGUMENT}`,
   options: {
-    pubkey: { type: 'string', valueName: '<npub|hex>', description: 'public key of the issuer that must have signed the token' },
-    now: { type: 'string', valueName: '<unix seconds>', description: 'check exp/nbf at this time instead of the current time' },
+    pubkey: {
+      type: 'string',
+      valueName: '<npub|hex>',
+      description: 'public key of the issuer that must have signed the token',
+    },
+    now: {
+      type: 'string',
+      valueName: '<unix seconds>',
+      description: 'check exp/nbf at this time instead of the current time',
+    },
     tolerance: { type: 'string', valueName: '<sec>', description: 'allowed clock skew for exp/nbf (default 60)' },
   },
   maxPositionals: 1,

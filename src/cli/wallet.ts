@@ -22,10 +22,22 @@ const spec: CommandSpec = {
   summary,
   synopsis: "approve '<portal-url>' [--key <nsec|hex> | --key-file <f>] [--decline] [--timeout <s>]",
   options: {
-    key: { ...KEY_OPTIONS.key!, valueName: '<nsec|hex>', description: "the user's secret key (ends up in shell history: prefer --key-file)" },
-    'key-file': { ...KEY_OPTIONS['key-file']!, valueName: '<f>', description: "read the user's secret key from this file" },
+    key: {
+      ...KEY_OPTIONS.key!,
+      valueName: '<nsec|hex>',
+      description: "the user's secret key (ends up in shell history: prefer --key-file)",
+    },
+    'key-file': {
+      ...KEY_OPTIONS['key-file']!,
+      valueName: '<f>',
+      description: "read the user's secret key from this file",
+    },
     decline: { type: 'boolean', description: 'decline the login instead of approving it' },
-    timeout: { type: 'string', valueName: '<s>', description: `seconds to wait for the gateway's challenge (default ${DEFAULT_TIMEOUT_SEC})` },
+    timeout: {
+      type: 'string',
+      valueName: '<s>',
+      description: `seconds to wait for the gateway's challenge (default ${DEFAULT_TIMEOUT_SEC})`,
+    },
   },
   maxPositionals: 2,
   notes:
@@ -36,7 +48,8 @@ const spec: CommandSpec = {
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const [action, portalUrl] = args.positionals;
-    if (action !== 'approve') throw usageError(spec, action === undefined ? 'missing the action "approve"' : 'the only action is "approve"');
+    if (action !== 'approve')
+      throw usageError(spec, action === undefined ? 'missing the action "approve"' : 'the only action is "approve"');
     if (portalUrl === undefined) throw usageError(spec, 'missing the portal:// URL of the login');
     const timeoutText = args.string('timeout');
     const timeoutSec = timeoutText === undefined ? DEFAULT_TIMEOUT_SEC : parseWholeSeconds(timeoutText, '--timeout');
@@ -46,7 +59,9 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     if (secretKey === undefined) {
       const generated = generateKeyPair();
       secretKey = generated.secretKey;
-      io.stderr.write(`no --key given: a new wallet key was generated (keep the nsec to sign in as this user again)\n  npub: ${generated.npub}\n  nsec: ${toNsec(generated.secretKey)}\n`);
+      io.stderr.write(
+        `no --key given: a new wallet key was generated (keep the nsec to sign in as this user again)\n  npub: ${generated.npub}\n  nsec: ${toNsec(generated.secretKey)}\n`,
+      );
     }
     const wallet = new DemoWallet((line) => void io.stderr.write(`${line}\n`), {
       secretKey: Buffer.from(secretKey, 'hex'),
@@ -56,7 +71,11 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const decline = args.flag('decline');
     if (decline) await wallet.decline(portalUrl, DECLINE_REASON);
     else await wallet.approve(portalUrl);
-    io.stderr.write(decline ? `declined: the decline was sent to the gateway as ${wallet.npub}\n` : `approved: signed in as ${wallet.npub}\n`);
+    io.stderr.write(
+      decline
+        ? `declined: the decline was sent to the gateway as ${wallet.npub}\n`
+        : `approved: signed in as ${wallet.npub}\n`,
+    );
     io.stdout.write(`${wallet.npub}\n`);
     return EXIT_OK;
   });

@@ -23,9 +23,16 @@ export function isGatewayPrefix(value: unknown): value is string {
  * The prefix, discovered at most once. A gateway without a discovery document at the root (an older
  * one, or a route owns that path) is taken to have no prefix; a failed request is tried again next time.
  */
-export function gatewayPrefixFinder(fetchImpl: typeof fetch, base: string, given: string | undefined): () => Promise<string> {
+export function gatewayPrefixFinder(
+  fetchImpl: typeof fetch,
+  base: string,
+  given: string | undefined,
+): () => Promise<string> {
   if (given !== undefined) {
-    if (!isGatewayPrefix(given)) throw new TypeError(`portal client: gatewayPrefix "${String(given).slice(0, 100)}" must be '' or a path such as '/.portal'`);
+    if (!isGatewayPrefix(given))
+      throw new TypeError(
+        `portal client: gatewayPrefix "${String(given).slice(0, 100)}" must be '' or a path such as '/.portal'`,
+      );
     return () => Promise.resolve(given);
   }
   let found: Promise<string> | undefined;
@@ -39,7 +46,10 @@ export function gatewayPrefixFinder(fetchImpl: typeof fetch, base: string, given
 }
 
 async function discover(fetchImpl: typeof fetch, base: string): Promise<string> {
-  const response = await fetchImpl(base + CLIENT_ENDPOINTS.discovery, { credentials: 'omit', headers: { accept: 'application/json' } });
+  const response = await fetchImpl(base + CLIENT_ENDPOINTS.discovery, {
+    credentials: 'omit',
+    headers: { accept: 'application/json' },
+  });
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
     // A struggling gateway is asked again next time; any other answer means there is no document.

@@ -46,7 +46,8 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
 
   /** Only paths on the gateway: the access token must never be sent anywhere else. */
   function url(path: string): string {
-    if (!path.startsWith('/') || path.startsWith('//')) throw new TypeError(`portal client: "${path.slice(0, 100)}" is not a path on the gateway`);
+    if (!path.startsWith('/') || path.startsWith('//'))
+      throw new TypeError(`portal client: "${path.slice(0, 100)}" is not a path on the gateway`);
     return base + path;
   }
 
@@ -54,7 +55,12 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
   /** A gateway endpoint's URL: below the gateway's prefix. */
   const endpoint = async (path: string) => url((await gatewayPrefix()) + path);
 
-  const session = new TokenSession({ fetch: fetchImpl, endpoint, credentials, ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}) });
+  const session = new TokenSession({
+    fetch: fetchImpl,
+    endpoint,
+    credentials,
+    ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}),
+  });
 
   function send(path: string, init: RequestInit, token: string | undefined): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -65,23 +71,48 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
   async function startLogin(start: StartLoginOptions = {}): Promise<PendingLogin> {
     let response: Response;
     try {
-      response = await fetchImpl(await endpoint(CLIENT_ENDPOINTS.login), { method: 'POST', credentials, headers: { accept: 'application/json' } });
+      response = await fetchImpl(await endpoint(CLIENT_ENDPOINTS.login), {
+        method: 'POST',
+        credentials,
+        headers: { accept: 'application/json' },
+      });
     } catch (error) {
       throw new PortalClientError(`the gateway cannot be reached: ${(error as Error).message}`, 0, undefined);
     }
-    const body = (await response.json().catch(() => ({}))) as Partial<StartedLogin> & { error?: string; message?: string };
+    const body = (await response.json().catch(() => ({}))) as Partial<StartedLogin> & {
+      error?: string;
+      message?: string;
+    };
     if (response.status !== 201 || typeof body.portal_url !== 'string') {
-      throw new PortalClientError(body.message ?? `the login could not start (HTTP ${response.status})`, response.status, body.error);
+      throw new PortalClientError(
+        body.message ?? `the login could not start (HTTP ${response.status})`,
+        response.status,
+        body.error,
+      );
     }
     const login = body as StartedLogin;
     const abort = new AbortController();
     const result = followLogin(
-      { fetch: fetchImpl, url, credentials, pollIntervalMs, signal: abort.signal, poll: start.poll === true, ...(start.onStatus ? { onStatus: start.onStatus } : {}) },
+      {
+        fetch: fetchImpl,
+        url,
+        credentials,
+        pollIntervalMs,
+        signal: abort.signal,
+        poll: start.poll === true,
+        ...(start.onStatus ? { onStatus: start.onStatus } : {}),
+      },
       login,
     ).then((final): LoginResult => {
-      if (final.status === 'declined') return { status: 'declined', ...(final.reason ? { reason: final.reason } : {}), ...(final.user ? { user: final.user } : {}) };
+      if (final.status === 'declined')
+        return {
+          status: 'declined',
+          ...(final.reason ? { reason: final.reason } : {}),
+          ...(final.user ? { user: final.user } : {}),
+        };
       if (final.status !== 'approved') return { status: 'expired' };
-      if (typeof final.access_token !== 'string') throw new PortalClientError('the login was approved but its tokens were already handed out', 409, undefined);
+      if (typeof final.access_token !== 'string')
+        throw new PortalClientError('the login was approved but its tokens were already handed out', 409, undefined);
       session.signedIn(final.access_token, final.refresh_token);
       return { status: 'approved', ...(final.user ? { user: final.user } : {}) };
     });
@@ -112,7 +143,10 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
     refresh: () => session.refresh(),
     async logout() {
       try {
-        const response = await authorizedFetch((await gatewayPrefix()) + CLIENT_ENDPOINTS.logout, { method: 'POST', headers: { accept: 'application/json' } });
+        const response = await authorizedFetch((await gatewayPrefix()) + CLIENT_ENDPOINTS.logout, {
+          method: 'POST',
+          headers: { accept: 'application/json' },
+        });
         await response.body?.cancel().catch(() => undefined);
       } finally {
         session.end('logout');

@@ -86,7 +86,11 @@ export async function followLogin(ctx: FollowContext, login: LoginHandle): Promi
 
   for (;;) {
     try {
-      const response = await ctx.fetch(ctx.url(login.status_url), { headers, credentials: ctx.credentials, signal: ctx.signal });
+      const response = await ctx.fetch(ctx.url(login.status_url), {
+        headers,
+        credentials: ctx.credentials,
+        signal: ctx.signal,
+      });
       // An unknown login has expired and been purged.
       if (response.status === 404) return { login_id: login.login_id, status: 'expired', expires_at: 0 };
       const view = response.ok ? asStatus(await response.json()) : undefined;

@@ -66,7 +66,9 @@ export class TokenSession {
       const response = await this.ctx.fetch(await this.ctx.endpoint(CLIENT_ENDPOINTS.refresh), {
         method: 'POST',
         credentials: this.ctx.credentials,
-        headers: held ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+        headers: held
+          ? { 'content-type': 'application/json', accept: 'application/json' }
+          : { accept: 'application/json' },
         ...(held ? { body: JSON.stringify({ refresh_token: held }) } : {}),
       });
       if (response.ok) answer = (await response.json()) as RefreshAnswer;
@@ -80,7 +82,10 @@ export class TokenSession {
     }
     // With the cookie, the gateway re-set both cookies: keeping its refresh token here as well would
     // let the two copies drift apart, and presenting a rotated one revokes the whole session.
-    this.signedIn(answer.access_token, held && typeof answer.refresh_token === 'string' ? answer.refresh_token : undefined);
+    this.signedIn(
+      answer.access_token,
+      held && typeof answer.refresh_token === 'string' ? answer.refresh_token : undefined,
+    );
     return true;
   }
 }

@@ -55,13 +55,19 @@ function readValueFile(path: string, variable: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigInvalid([`${variable}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigInvalid([
+      `${variable}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
 }
 
 /** The variable that sets `variable`'s key: itself, else an alias, else its `_FILE` form; empty values count as unset. */
 function settingName(env: Env, variable: string): string | undefined {
-  const names = [variable, ...Object.keys(ENV_ALIASES).filter((alias) => ENV_ALIASES[alias] === variable), variable + FILE_SUFFIX];
+  const names = [
+    variable,
+    ...Object.keys(ENV_ALIASES).filter((alias) => ENV_ALIASES[alias] === variable),
+    variable + FILE_SUFFIX,
+  ];
   return names.find((name) => env[name]);
 }
 
@@ -122,7 +128,10 @@ function parseJson(text: string): Parsed {
  */
 function setFromText(doc: Json, path: string, { text, variable }: Given): string | undefined {
   const json = parseJson(text);
-  const list = text.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const structured = json.ok && typeof json.value !== 'string';
   const readings = [text, ...(structured ? [json.value] : []), list];
   for (const value of readings) {
@@ -150,7 +159,7 @@ export function applyEnvironment(raw: unknown, env: Env): EnvironmentApplied {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { doc: raw, sources };
   const doc = { ...(raw as Json) };
   const problems: string[] = [];
-  for (let found = true; found; ) {
+  for (let found = true; found;) {
     found = false;
     for (const path of configKeyPaths(doc)) {
       if (sources.has(path)) continue;

@@ -15,6 +15,8 @@ export function readJsonFile(path: string): unknown {
   } catch {
     // JSON.parse's message may quote the file, which can hold a secret key: say where, not what.
     const at = locateJsonSyntaxError(text);
-    throw new ConfigInvalid([`${path}: is not valid JSON${at ? `: line ${at.line}, column ${at.column}: expected ${at.expected}` : ''}`]);
+    throw new ConfigInvalid([
+      `${path}: is not valid JSON${at ? `: line ${at.line}, column ${at.column}: expected ${at.expected}` : ''}`,
+    ]);
   }
 }

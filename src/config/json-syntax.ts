@@ -112,7 +112,8 @@ class Scanner {
       }
       if (char === '\\') {
         ESCAPE.lastIndex = this.offset;
-        if (!ESCAPE.test(this.text)) throw new Stop(this.offset, 'a valid escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
+        if (!ESCAPE.test(this.text))
+          throw new Stop(this.offset, 'a valid escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
         this.offset = ESCAPE.lastIndex;
         continue;
       }

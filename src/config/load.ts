@@ -40,7 +40,12 @@ export function readConfigSource(source: ConfigSource): unknown {
 /** Load, override from the environment and validate. */
 export function loadConfig(raw: unknown, env: Env = process.env): GatewayConfig {
   const { doc, sources } = applyEnvironment(raw, env);
-  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && (doc as { relays?: unknown }).relays === undefined) {
+  if (
+    typeof doc === 'object' &&
+    doc !== null &&
+    !Array.isArray(doc) &&
+    (doc as { relays?: unknown }).relays === undefined
+  ) {
     const file = env[RELAYS_CONFIG_ENV] || RELAYS_CONFIG_FILE;
     // The default file is optional (logins then fail with a clear error); a named one must exist.
     if (env[RELAYS_CONFIG_ENV] || existsSync(file)) (doc as { relays?: unknown }).relays = readRelaysFile(file);
@@ -48,7 +53,8 @@ export function loadConfig(raw: unknown, env: Env = process.env): GatewayConfig 
   try {
     return validateConfig(doc);
   } catch (error) {
-    if (error instanceof ConfigInvalid) throw new ConfigInvalid(error.problems.map((problem) => nameVariable(problem, sources)));
+    if (error instanceof ConfigInvalid)
+      throw new ConfigInvalid(error.problems.map((problem) => nameVariable(problem, sources)));
     throw error;
   }
 }

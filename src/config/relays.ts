@@ -30,7 +30,8 @@ export function checkedRelayUrl(value: unknown): string {
 /** Validate a relays document; problems name the file and the entry. */
 export function parseRelaysDocument(doc: unknown, source: string): string[] {
   const entries = Array.isArray(doc) ? doc : (doc as { relays?: unknown } | null)?.relays;
-  if (!Array.isArray(entries)) throw new ConfigInvalid([`${source}: must be an array of relays or { "relays": [...] }`]);
+  if (!Array.isArray(entries))
+    throw new ConfigInvalid([`${source}: must be an array of relays or { "relays": [...] }`]);
   const problems: string[] = [];
   const urls: string[] = [];
   entries.forEach((entry, i) => {

@@ -42,7 +42,8 @@ export function resolveServiceKey(configured: string | undefined, dataDir: strin
     try {
       return fromSecret(existing, 'data-dir', path);
     } catch (error) {
-      if (error instanceof KeyInvalid) throw new ConfigInvalid([`dataDir: ${path} does not hold a valid secret key (${error.message})`]);
+      if (error instanceof KeyInvalid)
+        throw new ConfigInvalid([`dataDir: ${path} does not hold a valid secret key (${error.message})`]);
       throw error;
     }
   }

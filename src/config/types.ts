@@ -82,7 +82,8 @@ export interface TokenConfig {
 }
 
 /** Where sessions, revocations and logins live. `sqlite` (default) is a file in `dataDir`. */
-export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string };
+export type StoreConfig =
+  { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string };
 
 export interface LoginConfig {
   /** How long a wallet has to scan and approve. */

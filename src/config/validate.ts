@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { closestName } from './closest-name.js';
 import { DEFAULT_CONFIG, DEFAULT_ROUTE_TIMEOUT_MS, DEFAULT_STORE_FILE } from './defaults.js';
 import { relayUrlProblem } from './relays.js';
-import type { AssertionConfig, AuthPolicy, ForwardAuthConfig, GatewayConfig, MetricsConfig, PolicyConfig, RouteConfig, StoreConfig, TlsConfig } from './types.js';
+import type {
+  AssertionConfig,
+  AuthPolicy,
+  ForwardAuthConfig,
+  GatewayConfig,
+  MetricsConfig,
+  PolicyConfig,
+  RouteConfig,
+  StoreConfig,
+  TlsConfig,
+} from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +47,9 @@ class Reader {
     for (const key of Object.keys(object)) {
       if (known.includes(key)) continue;
       const meant = closestName(key, known);
-      problems.push(`${this.at(key)}: unknown key ${meant ? `(did you mean \`${meant}\`?)` : `(expected one of ${known.join(', ')})`}`);
+      problems.push(
+        `${this.at(key)}: unknown key ${meant ? `(did you mean \`${meant}\`?)` : `(expected one of ${known.join(', ')})`}`,
+      );
     }
   }
 
@@ -132,11 +144,14 @@ function httpUrl(reader: Reader, key: string, optional = false): string | undefi
   } catch {
     return reader.problem(key, 'must be an absolute http:// or https:// URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return reader.problem(key, 'must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return reader.problem(key, 'must be an http:// or https:// URL');
   if (/[?#]/.test(text)) return reader.problem(key, 'must not contain a query or fragment');
-  if (url.username || url.password) return reader.problem(key, 'must not contain credentials (the gateway would not send them)');
+  if (url.username || url.password)
+    return reader.problem(key, 'must not contain credentials (the gateway would not send them)');
   const base = url.pathname.replace(/\/+$/, '');
-  if (base.includes('//') || !decodes(base)) return reader.problem(key, 'has a path the proxy cannot forward to (empty segment or bad %-escape)');
+  if (base.includes('//') || !decodes(base))
+    return reader.problem(key, 'has a path the proxy cannot forward to (empty segment or bad %-escape)');
   return url.origin + base;
 }
 
@@ -154,7 +169,8 @@ function decodes(path: string): boolean {
  * request, or make the proxy refuse every request it forwards.
  */
 function routePathProblem(path: string): string | undefined {
-  if (!path.startsWith('/') || /[?#*:%\\\s\x00-\x1f\x7f]/.test(path)) return 'must be a path starting with / without ?, #, *, :, %, \\ or spaces';
+  if (!path.startsWith('/') || /[?#*:%\\\s\x00-\x1f\x7f]/.test(path))
+    return 'must be a path starting with / without ?, #, *, :, %, \\ or spaces';
   if (/\/\/|\/\.\.?(?:\/|$)/.test(path)) return 'must not contain empty, "." or ".." segments';
   return undefined;
 }
@@ -184,7 +200,8 @@ function readPolicy(r: Reader, what: 'routes' | 'policies'): PolicyConfig {
   const permissions = r.stringArray('permissions');
   // Secure default: a policy without an explicit `auth` requires a token.
   const auth = r.oneOf('auth', AUTH_POLICIES, 'required');
-  if (permissions.length > 0 && auth !== 'required') r.problem('permissions', `only apply to ${what} with "auth": "required"`);
+  if (permissions.length > 0 && auth !== 'required')
+    r.problem('permissions', `only apply to ${what} with "auth": "required"`);
   return { auth, permissions, loginRedirect: r.boolean('loginRedirect', false) };
 }
 
@@ -195,7 +212,16 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
     return undefined;
   }
   const r = new Reader(value, path, problems, [
-    'prefix', 'upstream', 'auth', 'permissions', 'rewritePrefix', 'timeoutMs', 'websocket', 'passToken', 'loginRedirect', 'assertion',
+    'prefix',
+    'upstream',
+    'auth',
+    'permissions',
+    'rewritePrefix',
+    'timeoutMs',
+    'websocket',
+    'passToken',
+    'loginRedirect',
+    'assertion',
   ]);
   let prefix = r.string('prefix');
   if (prefix === undefined && !r.has('prefix')) r.problem('prefix', 'is required (a path starting with /)');
@@ -207,7 +233,8 @@ function validateRoute(value: unknown, index: number, problems: string[]): Route
   const upstream = httpUrl(r, 'upstream', true);
   const badUpstream = r.has('upstream') && upstream === undefined;
   const rewritePrefix = r.string('rewritePrefix');
-  const rewriteProblem = rewritePrefix === undefined || rewritePrefix === '/' ? undefined : routePathProblem(rewritePrefix);
+  const rewriteProblem =
+    rewritePrefix === undefined || rewritePrefix === '/' ? undefined : routePathProblem(rewritePrefix);
   if (rewriteProblem) r.problem('rewritePrefix', rewriteProblem);
   const assertion = r.object_('assertion', ['audience']);
   const audience = assertion.string('audience');
@@ -270,11 +297,19 @@ function redirectOrigins(r: Reader): string[] {
     let origin: string | undefined;
     try {
       const url = new URL(text);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/$/, '').toLowerCase()) origin = url.origin;
+      if (
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.origin === text.replace(/\/$/, '').toLowerCase()
+      )
+        origin = url.origin;
     } catch {
       // reported below
     }
-    if (origin === undefined) r.problem(`allowedRedirectOrigins[${i}]`, 'must be an http(s) origin such as https://app.example.com (no path, query or credentials)');
+    if (origin === undefined)
+      r.problem(
+        `allowedRedirectOrigins[${i}]`,
+        'must be an http(s) origin such as https://app.example.com (no path, query or credentials)',
+      );
     return origin === undefined ? [] : [origin];
   });
 }
@@ -310,22 +345,53 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const problems: string[] = [];
   if (!isObject(raw)) throw new ConfigInvalid(['(root): must be a JSON object']);
   const root = new Reader(raw, '', problems, [
-    '$schema', 'listen', 'serviceKey', 'dataDir', 'trustedIssuers', 'walletUsers', 'routes', 'cookie', 'cors', 'tokens', 'limits',
-    'trustProxy', 'logLevel', 'relays', 'store', 'login', 'admin', 'rateLimit', 'serviceName', 'gatewayPrefix', 'publicUrl', 'forwardAuth',
-    'assertion', 'log', 'metrics',
+    '$schema',
+    'listen',
+    'serviceKey',
+    'dataDir',
+    'trustedIssuers',
+    'walletUsers',
+    'routes',
+    'cookie',
+    'cors',
+    'tokens',
+    'limits',
+    'trustProxy',
+    'logLevel',
+    'relays',
+    'store',
+    'login',
+    'admin',
+    'rateLimit',
+    'serviceName',
+    'gatewayPrefix',
+    'publicUrl',
+    'forwardAuth',
+    'assertion',
+    'log',
+    'metrics',
   ]);
 
   const listen = root.object_('listen', ['host', 'port', 'tls']);
   const tls = listen.object_('tls', ['certFile', 'keyFile']);
   const cookie = root.object_('cookie', ['name', 'secure', 'sameSite', 'domain']);
   const cors = root.object_('cors', ['origins', 'credentials']);
-  const tokens = root.object_('tokens', ['accessTtlSec', 'refreshTtlSec', 'clockToleranceSec', 'verifyCacheSize', 'verifyThreads']);
+  const tokens = root.object_('tokens', [
+    'accessTtlSec',
+    'refreshTtlSec',
+    'clockToleranceSec',
+    'verifyCacheSize',
+    'verifyThreads',
+  ]);
   const limits = root.object_('limits', ['maxBodyBytes', 'headersTimeoutMs', 'keepAliveTimeoutMs']);
   const login = root.object_('login', ['timeoutSec', 'requestPermissions', 'allowedRedirectOrigins']);
   const storeReader = root.object_('store', ['kind', 'path', 'url', 'keyPrefix']);
   const admin = root.object_('admin', ['secret', 'pubkeys']);
   const rateLimit = root.object_('rateLimit', ['max', 'windowSec']);
-  const forwardAuth = validateForwardAuth(root.object_('forwardAuth', ['uriHeader', 'methodHeader', 'defaultPolicy', 'policies', 'cacheSec']), problems);
+  const forwardAuth = validateForwardAuth(
+    root.object_('forwardAuth', ['uriHeader', 'methodHeader', 'defaultPolicy', 'policies', 'cacheSec']),
+    problems,
+  );
   const assertion = validateAssertion(root.object_('assertion', ['enabled', 'alg', 'ttlSec', 'keyFile']));
   const publicUrl = httpUrl(root, 'publicUrl', true);
   const log = root.object_('log', ['level', 'format', 'probes']);
@@ -343,7 +409,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
   const walletUsers = publicKeyList(root, 'walletUsers', problems);
 
   let gatewayPrefix = d.gatewayPrefix;
-  if (raw.gatewayPrefix !== undefined && typeof raw.gatewayPrefix !== 'string') root.problem('gatewayPrefix', 'must be a string such as "/.portal"');
+  if (raw.gatewayPrefix !== undefined && typeof raw.gatewayPrefix !== 'string')
+    root.problem('gatewayPrefix', 'must be a string such as "/.portal"');
   else if (typeof raw.gatewayPrefix === 'string') {
     const problem = gatewayPrefixProblem(raw.gatewayPrefix);
     if (problem) root.problem('gatewayPrefix', problem);
@@ -363,7 +430,8 @@ export function validateConfig(raw: unknown): GatewayConfig {
       const endpointProblem = routePrefixProblem(route.prefix, paths);
       if (endpointProblem) problems.push(`routes[${i}].prefix: ${endpointProblem}`);
       const earlier = seen.get(route.prefix);
-      if (earlier !== undefined) problems.push(`routes[${i}].prefix: "${route.prefix}" is already used by routes[${earlier}]`);
+      if (earlier !== undefined)
+        problems.push(`routes[${i}].prefix: "${route.prefix}" is already used by routes[${earlier}]`);
       seen.set(route.prefix, i);
       routes.push(route);
     });
@@ -377,10 +445,12 @@ export function validateConfig(raw: unknown): GatewayConfig {
 
   const cookieDomain = cookie.string('domain');
   // Written into Set-Cookie as is: a host name only, so nothing can be added to the header.
-  if (cookieDomain !== undefined && !/^\.?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/.test(cookieDomain)) cookie.problem('domain', 'must be a host name such as example.com');
+  if (cookieDomain !== undefined && !/^\.?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/.test(cookieDomain))
+    cookie.problem('domain', 'must be a host name such as example.com');
   const corsOrigins = cors.stringArray('origins');
   const corsCredentials = cors.boolean('credentials', d.cors.credentials);
-  if (corsCredentials && corsOrigins.includes('*')) cors.problem('credentials', 'cannot be true when origins contains "*"');
+  if (corsCredentials && corsOrigins.includes('*'))
+    cors.problem('credentials', 'cannot be true when origins contains "*"');
 
   const relays = root.stringArray('relays');
   relays.forEach((url, i) => {
@@ -438,7 +508,10 @@ export function validateConfig(raw: unknown): GatewayConfig {
       allowedRedirectOrigins: redirectOrigins(login),
     },
     admin: { ...(adminSecret ? { secret: adminSecret } : {}), pubkeys: adminPubkeys },
-    rateLimit: { max: rateLimit.integer('max', d.rateLimit.max, 1), windowSec: rateLimit.integer('windowSec', d.rateLimit.windowSec, 1, 86_400) },
+    rateLimit: {
+      max: rateLimit.integer('max', d.rateLimit.max, 1),
+      windowSec: rateLimit.integer('windowSec', d.rateLimit.windowSec, 1, 86_400),
+    },
     forwardAuth,
     assertion,
   };

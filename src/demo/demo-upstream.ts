@@ -17,7 +17,9 @@ function identity(req: IncomingMessage) {
     targetKey: key,
     npub: req.headers['x-portal-npub'],
     flow: req.headers['x-portal-auth-flow'],
-    permissions: String(req.headers['x-portal-permissions'] ?? '').split(',').filter(Boolean),
+    permissions: String(req.headers['x-portal-permissions'] ?? '')
+      .split(',')
+      .filter(Boolean),
   };
 }
 

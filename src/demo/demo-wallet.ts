@@ -75,20 +75,42 @@ export class DemoWallet {
     const relay = await connectToAny(target.relays);
     try {
       const challenge = this.nextChallenge(relay);
-      const handshake = JSON.stringify({ client_info: { name: this.clientName, version: '1' }, preferred_relays: [], token: target.token });
+      const handshake = JSON.stringify({
+        client_info: { name: this.clientName, version: '1' },
+        preferred_relays: [],
+        token: target.token,
+      });
       const tags = [['p', target.mainKey], ...(target.subkey ? [['p', target.subkey]] : [])];
       this.log(`wallet  scanned the portal:// URL; sending KEY_HANDSHAKE (kind ${KIND_KEY_HANDSHAKE}) as ${this.npub}`);
-      await relay.publish(signEvent(this.secretKey, KIND_KEY_HANDSHAKE, tags, encryptContent(handshake, this.secretKey, target.subkey ?? target.mainKey)));
+      await relay.publish(
+        signEvent(
+          this.secretKey,
+          KIND_KEY_HANDSHAKE,
+          tags,
+          encryptContent(handshake, this.secretKey, target.subkey ?? target.mainKey),
+        ),
+      );
       const received = await (await challenge).promise;
       const asked = received.requiredPermissions.length ? ` asking for ${received.requiredPermissions.join(', ')}` : '';
-      this.log(`wallet  received AUTH_CHALLENGE (kind ${KIND_AUTH_CHALLENGE})${asked}; the user taps "${decision.approve ? 'Approve' : 'Decline'}"`);
+      this.log(
+        `wallet  received AUTH_CHALLENGE (kind ${KIND_AUTH_CHALLENGE})${asked}; the user taps "${decision.approve ? 'Approve' : 'Decline'}"`,
+      );
       const status = decision.approve
         ? { status: 'approved', granted_permissions: received.requiredPermissions, session_token: 'demo' }
         : { status: 'declined', reason: decision.reason };
       const answer = JSON.stringify({ challenge: received.challenge, status, subkey_proof: null });
       const responseTags = [...new Set([target.mainKey, received.from])].map((key) => ['p', key]);
-      this.log(`wallet  challenge answered: sending AUTH_RESPONSE (kind ${KIND_AUTH_RESPONSE}) ${decision.approve ? 'approved' : 'declined'}`);
-      await relay.publish(signEvent(this.secretKey, KIND_AUTH_RESPONSE, responseTags, encryptContent(answer, this.secretKey, received.from)));
+      this.log(
+        `wallet  challenge answered: sending AUTH_RESPONSE (kind ${KIND_AUTH_RESPONSE}) ${decision.approve ? 'approved' : 'declined'}`,
+      );
+      await relay.publish(
+        signEvent(
+          this.secretKey,
+          KIND_AUTH_RESPONSE,
+          responseTags,
+          encryptContent(answer, this.secretKey, received.from),
+        ),
+      );
     } finally {
       relay.close();
     }
@@ -120,9 +142,15 @@ export class DemoWallet {
     const plain = decryptContent(event.content, this.secretKey, event.pubkey);
     if (!plain.ok) return undefined;
     try {
-      const content = JSON.parse(plain.value) as { challenge?: unknown; expires_at?: unknown; required_permissions?: unknown };
+      const content = JSON.parse(plain.value) as {
+        challenge?: unknown;
+        expires_at?: unknown;
+        required_permissions?: unknown;
+      };
       if (typeof content.challenge !== 'string' || Number(content.expires_at) * 1000 < Date.now()) return undefined;
-      const permissions = Array.isArray(content.required_permissions) ? content.required_permissions.filter((p): p is string => typeof p === 'string') : [];
+      const permissions = Array.isArray(content.required_permissions)
+        ? content.required_permissions.filter((p): p is string => typeof p === 'string')
+        : [];
       return { challenge: content.challenge, from: event.pubkey, requiredPermissions: permissions };
     } catch {
       return undefined;

@@ -115,10 +115,18 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
  */
 function approveEveryLogin(gateway: Gateway, wallet: DemoWallet, out: (line: string) => void): void {
   gateway.app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'POST' || request.url !== gateway.paths.login || reply.statusCode !== 201 || typeof payload !== 'string') return payload;
+    if (
+      request.method !== 'POST' ||
+      request.url !== gateway.paths.login ||
+      reply.statusCode !== 201 ||
+      typeof payload !== 'string'
+    )
+      return payload;
     const started = JSON.parse(payload) as { login_id: string; portal_url: string };
     out(`gateway login ${started.login_id} started: portal:// URL and QR code handed to the client`);
-    wallet.approve(started.portal_url).catch((error: Error) => out(`wallet  could not approve login ${started.login_id}: ${error.message}`));
+    wallet
+      .approve(started.portal_url)
+      .catch((error: Error) => out(`wallet  could not approve login ${started.login_id}: ${error.message}`));
     return payload;
   });
 }
@@ -133,7 +141,8 @@ function narrateLogins(gateway: Gateway, out: (line: string) => void): () => Pro
         if (seen.get(id) === state) return;
         seen.set(id, state);
         if (state === 'handshake') out(`gateway login ${id}: handshake seen, AUTH_CHALLENGE sent to the wallet`);
-        else if (state === 'approved') out(`gateway login ${id}: approved by ${view.user?.npub ?? 'the wallet'}, session created`);
+        else if (state === 'approved')
+          out(`gateway login ${id}: approved by ${view.user?.npub ?? 'the wallet'}, session created`);
         else if (state === 'claimed') out(`gateway login ${id}: tokens issued to the client that started it`);
         else if (state === 'declined' || state === 'expired') out(`gateway login ${id}: ${state}`);
       },
@@ -154,7 +163,9 @@ async function scriptedSignIn(url: string, out: (line: string) => void): Promise
   out(`client  tokens issued: an access token (${ACCESS_TTL_SEC} s) and a refresh token, kept in memory only`);
   const response = await client.fetch('/api/profile');
   const body = (await response.json()) as { caller?: { npub?: string } };
-  out(`client  GET /api/profile with the access token: ${response.status}, the API saw the caller ${body.caller?.npub ?? '(none)'}`);
+  out(
+    `client  GET /api/profile with the access token: ${response.status}, the API saw the caller ${body.caller?.npub ?? '(none)'}`,
+  );
   await client.logout();
   out('client  signed out (POST /auth/logout)');
 }

@@ -9,7 +9,8 @@ export type JsonObject = Record<string, unknown>;
 
 /** The parsed object, or a short reason why the bytes are not a strict JSON object. */
 export function parseStrictJsonObject(bytes: Uint8Array): { value: JsonObject } | { problem: string } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { problem: 'starts with a UTF-8 byte-order mark' };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return { problem: 'starts with a UTF-8 byte-order mark' };
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -7,7 +7,17 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { BadRequest, GatewayError, HeadersTooLarge, InternalError, PayloadTooLarge, RequestTimeout, RouteNotFound, UnsupportedMediaType, type ErrorCode } from '../errors.js';
+import {
+  BadRequest,
+  GatewayError,
+  HeadersTooLarge,
+  InternalError,
+  PayloadTooLarge,
+  RequestTimeout,
+  RouteNotFound,
+  UnsupportedMediaType,
+  type ErrorCode,
+} from '../errors.js';
 import { HTTP_STATUS_OF, isInvalidTokenStatus } from './error-status.js';
 
 const REALM = 'portal-gateway';
@@ -23,7 +33,8 @@ export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   const statusCode = (error as FastifyError | undefined)?.statusCode;
   if (statusCode === 413) return new PayloadTooLarge('request body is too large');
-  if (statusCode === 415) return new UnsupportedMediaType('the request body has a Content-Type this endpoint does not accept');
+  if (statusCode === 415)
+    return new UnsupportedMediaType('the request body has a Content-Type this endpoint does not accept');
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     return new BadRequest((error as Error).message || 'bad request');
   }
@@ -42,7 +53,10 @@ export function sendError(reply: FastifyReply, error: GatewayError): FastifyRepl
   const status = HTTP_STATUS_OF[error.code];
   (reply as unknown as { [ERROR_CODE]?: ErrorCode })[ERROR_CODE] = error.code;
   if (isInvalidTokenStatus(error.code)) {
-    reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted(error.message)}"`);
+    reply.header(
+      'www-authenticate',
+      `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted(error.message)}"`,
+    );
   }
   return reply.code(status).type(JSON_TYPE).send({ error: error.code, message: error.message });
 }
@@ -50,7 +64,13 @@ export function sendError(reply: FastifyReply, error: GatewayError): FastifyRepl
 /** The same answer for a request Fastify never sees (refused on arrival); the connection is closed after it. */
 export function sendRawError(res: ServerResponse, error: GatewayError): void {
   const body = JSON.stringify({ error: error.code, message: error.message });
-  res.writeHead(HTTP_STATUS_OF[error.code], { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  res
+    .writeHead(HTTP_STATUS_OF[error.code], {
+      'content-type': JSON_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
+    .end(body);
 }
 
 /** The same answer written straight to a socket whose request the HTTP parser could not finish, then closed. */
@@ -64,7 +84,11 @@ export function writeSocketError(socket: Socket, error: GatewayError): void {
 }
 
 /** Node's `clientError`: a request the HTTP parser refused (malformed, header block too large or too slow). */
-export const answerClientError: NonNullable<FastifyServerOptions['clientErrorHandler']> = function (this: FastifyInstance, error, socket) {
+export const answerClientError: NonNullable<FastifyServerOptions['clientErrorHandler']> = function (
+  this: FastifyInstance,
+  error,
+  socket,
+) {
   // Mostly network noise (resets, scanners): logged only at trace, like Fastify's own handler does.
   this.log.trace({ err: error }, 'client error');
   // Nobody is left to answer on a reset connection; after a response has started, another cannot follow it.
@@ -98,5 +122,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (reply.sent || reply.raw.headersSent) return;
     return sendError(reply, gatewayError);
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, new RouteNotFound(request.method, request.url.split('?', 1)[0]!)));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new RouteNotFound(request.method, request.url.split('?', 1)[0]!)),
+  );
 }

@@ -50,7 +50,11 @@ export function tcpReachable(url: string, timeoutMs = CHECK_TIMEOUT_MS): Readine
  * `check` bounded by `timeoutMs` and remembered for `cacheMs`; callers that arrive while it runs share
  * the same run. Never rejects.
  */
-export function cachedCheck(check: ReadinessCheck, timeoutMs = CHECK_TIMEOUT_MS, cacheMs = CHECK_CACHE_MS): () => Promise<CheckResult> {
+export function cachedCheck(
+  check: ReadinessCheck,
+  timeoutMs = CHECK_TIMEOUT_MS,
+  cacheMs = CHECK_CACHE_MS,
+): () => Promise<CheckResult> {
   let last: { result: CheckResult; at: number } | undefined;
   let running: Promise<CheckResult> | undefined;
   const run = async (): Promise<CheckResult> => {
@@ -87,10 +91,12 @@ export interface ReadinessSources {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, paths: GatewayPaths, sources: ReadinessSources): void {
-  const cached = (checks: Record<string, ReadinessCheck>) => Object.entries(checks).map(([name, check]) => [name, cachedCheck(check)] as const);
+  const cached = (checks: Record<string, ReadinessCheck>) =>
+    Object.entries(checks).map(([name, check]) => [name, cachedCheck(check)] as const);
   const required = cached(sources.required);
   const upstreams = cached(sources.upstreams);
-  const results = (checks: typeof required) => Promise.all(checks.map(async ([name, check]) => [name, await check()] as const));
+  const results = (checks: typeof required) =>
+    Promise.all(checks.map(async ([name, check]) => [name, await check()] as const));
 
   app.get(paths.healthz, { config: { probe: true } }, async () => ({ status: 'ok' }));
   app.get(paths.readyz, { config: { probe: true } }, async (_request, reply) => {
@@ -99,6 +105,11 @@ export function registerHealthRoutes(app: FastifyInstance, paths: GatewayPaths, 
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(checks), upstreams: Object.fromEntries(reachable), ...sources.info() });
+      .send({
+        status: ready ? 'ready' : 'not_ready',
+        checks: Object.fromEntries(checks),
+        upstreams: Object.fromEntries(reachable),
+        ...sources.info(),
+      });
   });
 }

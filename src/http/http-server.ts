@@ -39,7 +39,9 @@ export function gatewayServerFactory(limits: ServerLimits, tls?: TlsFiles): Fast
       requireHostHeader: false,
     };
     // An https.Server is an http.Server to everything below.
-    const server: Server = tls ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server) : createServer(options, onRequest);
+    const server: Server = tls
+      ? (createHttpsServer({ ...options, ...tls }, onRequest) as unknown as Server)
+      : createServer(options, onRequest);
     // Node closes an idle connection one second after keepAliveTimeout (and tells clients the shorter
     // figure in Keep-Alive: timeout=…, so they stop first): the connection closes at the configured time.
     server.keepAliveTimeout = limits.keepAliveTimeoutMs - NODE_KEEP_ALIVE_BUFFER_MS;
@@ -50,7 +52,9 @@ export function gatewayServerFactory(limits: ServerLimits, tls?: TlsFiles): Fast
     // Expectations other than 100-continue are ignored (RFC 9110 allows it): the request is served as usual.
     server.on('checkExpectation', onRequest);
     // Node would drop a CONNECT without a word: say why instead.
-    server.on('connect', (_req: IncomingMessage, socket: Socket) => writeSocketError(socket, new BadRequest('CONNECT is not supported: the gateway is not a forward proxy')));
+    server.on('connect', (_req: IncomingMessage, socket: Socket) =>
+      writeSocketError(socket, new BadRequest('CONNECT is not supported: the gateway is not a forward proxy')),
+    );
     return server;
   };
 }

@@ -87,14 +87,21 @@ function prettyStream(): DestinationStream {
 }
 
 /** `stream` (tests) wins over `log.format`; `pretty` writes pino-pretty's lines to stdout. */
-export function loggerOptions(log: Pick<LogConfig, 'level' | 'format'>, stream?: DestinationStream): FastifyServerOptions['logger'] {
+export function loggerOptions(
+  log: Pick<LogConfig, 'level' | 'format'>,
+  stream?: DestinationStream,
+): FastifyServerOptions['logger'] {
   if (log.level === 'silent') return false;
   const destination = stream ?? (log.format === 'pretty' ? prettyStream() : undefined);
   return {
     level: log.level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        ip: req.ip,
+      }),
       err: serializeError,
     },
     hooks: {
@@ -104,7 +111,8 @@ export function loggerOptions(log: Pick<LogConfig, 'level' | 'format'>, stream?:
         for (let i = 0; i < args.length; i += 1) {
           const arg = args[i];
           if (typeof arg === 'string') args[i] = redactText(arg);
-          else if (i === 0 && arg !== null && typeof arg === 'object' && !(arg instanceof Error)) args[0] = withRedactedStrings(arg as Record<string, unknown>);
+          else if (i === 0 && arg !== null && typeof arg === 'object' && !(arg instanceof Error))
+            args[0] = withRedactedStrings(arg as Record<string, unknown>);
         }
         write.apply(this, args);
       },

@@ -13,18 +13,29 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
-export async function startMetricsListener(registry: Registry, listen: { host: string; port: number }): Promise<MetricsListener> {
+export async function startMetricsListener(
+  registry: Registry,
+  listen: { host: string; port: number },
+): Promise<MetricsListener> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?', 1)[0];
     if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
       registry.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
-        () => response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"ERR_INTERNAL","message":"internal error"}'),
+        (text) =>
+          response
+            .writeHead(200, { 'content-type': registry.contentType })
+            .end(request.method === 'HEAD' ? undefined : text),
+        () =>
+          response
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"error":"ERR_INTERNAL","message":"internal error"}'),
       );
       return;
     }
     const error = new RouteNotFound(request.method ?? 'GET', path ?? '/');
-    response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: error.code, message: error.message }));
+    response
+      .writeHead(404, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ error: error.code, message: error.message }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -25,11 +25,20 @@ export interface ObservedAuth {
     status(): readonly {
       url: string;
       state: string;
-      counters: { eventsAccepted: number; eventsRejected: number; publishesOk: number; publishesFailed: number; reconnects: number };
+      counters: {
+        eventsAccepted: number;
+        eventsRejected: number;
+        publishesOk: number;
+        publishesFailed: number;
+        reconnects: number;
+      };
     }[];
   };
   authenticator: {
-    stats(): Record<'started' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'pendingLogins', number> & { ignored: object };
+    stats(): Record<
+      'started' | 'approved' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'pendingLogins',
+      number
+    > & { ignored: object };
   };
   storeAvailable(): boolean;
 }
@@ -55,7 +64,13 @@ export function snakeCase(value: string): string {
 }
 
 /** A counter whose value is read from somewhere else at each scrape. */
-function counterFrom(registry: Registry, name: string, help: string, labelNames: readonly string[], read: (set: (labels: Record<string, string>, value: number) => void) => void): void {
+function counterFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: (set: (labels: Record<string, string>, value: number) => void) => void,
+): void {
   new Counter({
     name,
     help,
@@ -68,7 +83,13 @@ function counterFrom(registry: Registry, name: string, help: string, labelNames:
   });
 }
 
-function gaugeFrom(registry: Registry, name: string, help: string, labelNames: readonly string[], read: (set: (labels: Record<string, string>, value: number) => void) => void): void {
+function gaugeFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: (set: (labels: Record<string, string>, value: number) => void) => void,
+): void {
   new Gauge({
     name,
     help,
@@ -89,20 +110,47 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
   const durations = new RequestDurationHistogram();
   const outcomeCounts = new Map<string, number>();
 
-  counterFrom(registry, 'portal_gateway_requests_total', 'HTTP requests answered, by route prefix, method and status', ['route', 'method', 'status'], (set) => {
-    for (const [route, methods] of requestCounts) {
-      for (const [method, statuses] of methods) {
-        for (const [status, count] of statuses) set({ route, method: method.toLowerCase(), status: String(status) }, count);
+  counterFrom(
+    registry,
+    'portal_gateway_requests_total',
+    'HTTP requests answered, by route prefix, method and status',
+    ['route', 'method', 'status'],
+    (set) => {
+      for (const [route, methods] of requestCounts) {
+        for (const [method, statuses] of methods) {
+          for (const [status, count] of statuses)
+            set({ route, method: method.toLowerCase(), status: String(status) }, count);
+        }
       }
-    }
-  });
+    },
+  );
   durations.register(registry);
-  counterFrom(registry, 'portal_gateway_auth_outcomes_total', 'Authentication decisions on routes with a policy: ok, anonymous, or the error (jwt_expired, token_revoked, …)', ['outcome'], (set) => {
-    for (const [outcome, count] of outcomeCounts) set({ outcome: snakeCase(outcome) }, count);
-  });
-  counterFrom(registry, 'portal_gateway_verify_cache_hits_total', 'Token verifications answered by the verified-token cache', [], (set) => set({}, cacheStats().hits));
-  counterFrom(registry, 'portal_gateway_verify_cache_misses_total', 'Token verifications the verified-token cache could not answer', [], (set) => set({}, cacheStats().misses));
-  gaugeFrom(registry, 'portal_gateway_verify_cache_entries', 'Tokens held in the verified-token cache', [], (set) => set({}, cacheStats().size));
+  counterFrom(
+    registry,
+    'portal_gateway_auth_outcomes_total',
+    'Authentication decisions on routes with a policy: ok, anonymous, or the error (jwt_expired, token_revoked, …)',
+    ['outcome'],
+    (set) => {
+      for (const [outcome, count] of outcomeCounts) set({ outcome: snakeCase(outcome) }, count);
+    },
+  );
+  counterFrom(
+    registry,
+    'portal_gateway_verify_cache_hits_total',
+    'Token verifications answered by the verified-token cache',
+    [],
+    (set) => set({}, cacheStats().hits),
+  );
+  counterFrom(
+    registry,
+    'portal_gateway_verify_cache_misses_total',
+    'Token verifications the verified-token cache could not answer',
+    [],
+    (set) => set({}, cacheStats().misses),
+  );
+  gaugeFrom(registry, 'portal_gateway_verify_cache_entries', 'Tokens held in the verified-token cache', [], (set) =>
+    set({}, cacheStats().size),
+  );
   const verifySeconds = new Histogram({
     name: 'portal_gateway_verify_duration_seconds',
     help: 'Time to verify a token the verified-token cache did not hold (signature and claims)',
@@ -112,34 +160,82 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
 
   function observeAuth(auth: ObservedAuth): void {
     const relays = () => auth.pool.status();
-    gaugeFrom(registry, 'portal_gateway_relay_connected', '1 when the connection to the relay is open', ['relay'], (set) => {
-      for (const relay of relays()) set({ relay: relay.url }, relay.state === 'open' ? 1 : 0);
-    });
-    counterFrom(registry, 'portal_gateway_relay_events_total', 'Events received from each relay: accepted, or rejected (bad signature or id, not matching the subscription)', ['relay', 'result'], (set) => {
-      for (const { url, counters } of relays()) {
-        set({ relay: url, result: 'accepted' }, counters.eventsAccepted);
-        set({ relay: url, result: 'rejected' }, counters.eventsRejected);
-      }
-    });
-    counterFrom(registry, 'portal_gateway_relay_publishes_total', 'Events published to each relay: ok (accepted) or failed', ['relay', 'result'], (set) => {
-      for (const { url, counters } of relays()) {
-        set({ relay: url, result: 'ok' }, counters.publishesOk);
-        set({ relay: url, result: 'failed' }, counters.publishesFailed);
-      }
-    });
-    counterFrom(registry, 'portal_gateway_relay_reconnects_total', 'Connections to each relay opened after the first one', ['relay'], (set) => {
-      for (const { url, counters } of relays()) set({ relay: url }, counters.reconnects);
-    });
-    counterFrom(registry, 'portal_gateway_logins_started_total', 'Wallet logins started on this replica', [], (set) => set({}, auth.authenticator.stats().started));
-    counterFrom(registry, 'portal_gateway_logins_total', 'Wallet logins ended on this replica, by outcome: approved, declined, expired, cancelled (shutdown), failed (no relay took the challenge)', ['outcome'], (set) => {
-      const stats = auth.authenticator.stats();
-      for (const outcome of ['approved', 'declined', 'expired', 'cancelled', 'failed'] as const) set({ outcome }, stats[outcome]);
-    });
-    gaugeFrom(registry, 'portal_gateway_logins_pending', 'Wallet logins waiting for the wallet on this replica', [], (set) => set({}, auth.authenticator.stats().pendingLogins));
-    counterFrom(registry, 'portal_gateway_login_events_ignored_total', 'Login events from relays that were dropped, by reason (unknown_token, wrong_author, relay_checks, …)', ['reason'], (set) => {
-      for (const [reason, value] of Object.entries(auth.authenticator.stats().ignored) as [string, number][]) set({ reason: snakeCase(reason) }, value);
-    });
-    gaugeFrom(registry, 'portal_gateway_store_up', '1 while the store answers, 0 during an outage', [], (set) => set({}, auth.storeAvailable() ? 1 : 0));
+    gaugeFrom(
+      registry,
+      'portal_gateway_relay_connected',
+      '1 when the connection to the relay is open',
+      ['relay'],
+      (set) => {
+        for (const relay of relays()) set({ relay: relay.url }, relay.state === 'open' ? 1 : 0);
+      },
+    );
+    counterFrom(
+      registry,
+      'portal_gateway_relay_events_total',
+      'Events received from each relay: accepted, or rejected (bad signature or id, not matching the subscription)',
+      ['relay', 'result'],
+      (set) => {
+        for (const { url, counters } of relays()) {
+          set({ relay: url, result: 'accepted' }, counters.eventsAccepted);
+          set({ relay: url, result: 'rejected' }, counters.eventsRejected);
+        }
+      },
+    );
+    counterFrom(
+      registry,
+      'portal_gateway_relay_publishes_total',
+      'Events published to each relay: ok (accepted) or failed',
+      ['relay', 'result'],
+      (set) => {
+        for (const { url, counters } of relays()) {
+          set({ relay: url, result: 'ok' }, counters.publishesOk);
+          set({ relay: url, result: 'failed' }, counters.publishesFailed);
+        }
+      },
+    );
+    counterFrom(
+      registry,
+      'portal_gateway_relay_reconnects_total',
+      'Connections to each relay opened after the first one',
+      ['relay'],
+      (set) => {
+        for (const { url, counters } of relays()) set({ relay: url }, counters.reconnects);
+      },
+    );
+    counterFrom(registry, 'portal_gateway_logins_started_total', 'Wallet logins started on this replica', [], (set) =>
+      set({}, auth.authenticator.stats().started),
+    );
+    counterFrom(
+      registry,
+      'portal_gateway_logins_total',
+      'Wallet logins ended on this replica, by outcome: approved, declined, expired, cancelled (shutdown), failed (no relay took the challenge)',
+      ['outcome'],
+      (set) => {
+        const stats = auth.authenticator.stats();
+        for (const outcome of ['approved', 'declined', 'expired', 'cancelled', 'failed'] as const)
+          set({ outcome }, stats[outcome]);
+      },
+    );
+    gaugeFrom(
+      registry,
+      'portal_gateway_logins_pending',
+      'Wallet logins waiting for the wallet on this replica',
+      [],
+      (set) => set({}, auth.authenticator.stats().pendingLogins),
+    );
+    counterFrom(
+      registry,
+      'portal_gateway_login_events_ignored_total',
+      'Login events from relays that were dropped, by reason (unknown_token, wrong_author, relay_checks, …)',
+      ['reason'],
+      (set) => {
+        for (const [reason, value] of Object.entries(auth.authenticator.stats().ignored) as [string, number][])
+          set({ reason: snakeCase(reason) }, value);
+      },
+    );
+    gaugeFrom(registry, 'portal_gateway_store_up', '1 while the store answers, 0 during an outage', [], (set) =>
+      set({}, auth.storeAvailable() ? 1 : 0),
+    );
   }
 
   function countRequest(route: string, method: string, status: number, seconds: number): void {

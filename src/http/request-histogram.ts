@@ -7,7 +7,9 @@
 import type { Metric, Registry } from 'prom-client';
 
 /** Prometheus' default buckets, and two below them for a proxy that adds well under 5 ms. */
-export const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const REQUEST_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
 interface Series {
   /** Observations per bucket (not cumulative); the last slot is above the largest bound. */
@@ -25,7 +27,10 @@ export class RequestDurationHistogram {
     let classes = this.series.get(route);
     if (classes === undefined) this.series.set(route, (classes = []));
     const statusClass = Math.min(5, Math.max(1, Math.floor(status / 100)));
-    const series = (classes[statusClass] ??= { counts: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0), sum: 0 });
+    const series = (classes[statusClass] ??= {
+      counts: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0),
+      sum: 0,
+    });
     let bucket = 0;
     while (bucket < REQUEST_DURATION_BUCKETS.length && seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket++;
     series.counts[bucket]!++;

@@ -60,10 +60,18 @@ class LazyChildLogger implements FastifyBaseLogger {
 }
 
 /** Fastify `childLoggerFactory` for a pino logger: the request child is built when first written to. */
-export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, options) {
+export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (
+  logger,
+  bindings,
+  options,
+) {
   // A route with its own level or serialisers gets its real child at once, and so does a logger that is
   // not pino (Fastify's no-op logger when logging is off), which has no isLevelEnabled.
-  if (options.serializers || (options.level && options.level !== logger.level) || typeof (logger as Partial<Logger>).isLevelEnabled !== 'function') {
+  if (
+    options.serializers ||
+    (options.level && options.level !== logger.level) ||
+    typeof (logger as Partial<Logger>).isLevelEnabled !== 'function'
+  ) {
     return logger.child(bindings, options);
   }
   return new LazyChildLogger(logger as unknown as Logger, bindings);

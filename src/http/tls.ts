@@ -18,7 +18,9 @@ function readPem(path: string, key: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new ConfigInvalid([`listen.tls.${key}: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigInvalid([
+      `listen.tls.${key}: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
 }
 
@@ -30,7 +32,9 @@ export function readTlsFiles(tls: TlsConfig): TlsFiles {
   } catch (error) {
     // OpenSSL's reason (e.g. "key values mismatch"), never the file contents.
     const reason = (error as Error).message.split('\n')[0]!.replace(/^error:[0-9A-F]+:/, '');
-    throw new ConfigInvalid([`listen.tls: ${tls.certFile} and ${tls.keyFile} are not a usable PEM certificate and key (${reason})`]);
+    throw new ConfigInvalid([
+      `listen.tls: ${tls.certFile} and ${tls.keyFile} are not a usable PEM certificate and key (${reason})`,
+    ]);
   }
   return files;
 }

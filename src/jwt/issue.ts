@@ -32,7 +32,8 @@ export interface JwtIssuer {
 }
 
 function checkTime(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new InvalidArgument(`${name} must be a non-negative number of seconds`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidArgument(`${name} must be a non-negative number of seconds`);
   const seconds = Math.trunc(value);
   if (seconds > MAX_TIME_VALUE) throw new InvalidArgument(`${name} is after ${MAX_TIME_VALUE} (year 9999)`);
   return seconds;
@@ -54,7 +55,8 @@ function claimsJson(targetKey: string, iat: number, exp: number, extra: Record<s
   // Built by hand so that member order and number spelling match the reference byte for byte.
   let json = `{"exp":${exp},"nbf":${iat},"iat":${iat},"target_key":"${targetKey}"`;
   if (extra !== undefined) {
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new InvalidArgument('extraClaims must be a plain object');
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+      throw new InvalidArgument('extraClaims must be a plain object');
     for (const [name, value] of Object.entries(extra)) {
       if (PORTAL_CLAIMS.has(name)) throw new InvalidArgument(`extra claim "${name}" would override a Portal claim`);
       json += `,${JSON.stringify(name)}:${encodeClaim(name, value)}`;
@@ -68,7 +70,8 @@ export function createJwtIssuer(secretKey: string | Uint8Array): JwtIssuer {
   return {
     publicKey: Buffer.from(xOnly).toString('hex'),
     issue(targetKey, { ttlSec, now, extraClaims }) {
-      if (!Number.isInteger(ttlSec) || ttlSec <= 0) throw new InvalidArgument('token lifetime must be a positive whole number of seconds');
+      if (!Number.isInteger(ttlSec) || ttlSec <= 0)
+        throw new InvalidArgument('token lifetime must be a positive whole number of seconds');
       const iat = checkTime(now ?? nowSeconds(), 'now');
       const exp = checkTime(iat + ttlSec, 'exp');
       const target = normalizePublicKey(targetKey, 'target key');
@@ -83,9 +86,17 @@ export function createJwtIssuer(secretKey: string | Uint8Array): JwtIssuer {
  * Issue a Portal JWT signed by `secretKey` (64 hex or nsec) for `targetKey` (64 hex or npub),
  * valid for `durationHours` (may be fractional; the lifetime is rounded to whole seconds).
  */
-export function issueJwt(secretKey: string, targetKey: string, durationHours: number, options: IssueOptions = {}): string {
+export function issueJwt(
+  secretKey: string,
+  targetKey: string,
+  durationHours: number,
+  options: IssueOptions = {},
+): string {
   if (typeof durationHours !== 'number' || !Number.isFinite(durationHours) || durationHours <= 0) {
     throw new InvalidArgument('durationHours must be a positive finite number');
   }
-  return createJwtIssuer(secretKey).issue(targetKey, { ...options, ttlSec: Math.max(1, Math.round(durationHours * 3600)) });
+  return createJwtIssuer(secretKey).issue(targetKey, {
+    ...options,
+    ttlSec: Math.max(1, Math.round(durationHours * 3600)),
+  });
 }

@@ -39,12 +39,14 @@ function parseHeader(headerText: string): JsonObject {
 
 /** Split and decode a compact JWS and check its header; throws typed errors only. */
 export function parseJws(token: unknown): ParsedJws {
-  if (typeof token !== 'string') throw new JwtMalformed(`token must be a string, got ${token === null ? 'null' : typeof token}`);
+  if (typeof token !== 'string')
+    throw new JwtMalformed(`token must be a string, got ${token === null ? 'null' : typeof token}`);
   if (token.length > MAX_TOKEN_LENGTH) {
     throw new JwtMalformed(`token is ${token.length} characters long; the limit is ${MAX_TOKEN_LENGTH}`);
   }
   const segments = token.split('.');
-  if (segments.length !== 3) throw new JwtMalformed(`token has ${segments.length} segments; expected 3 (header.payload.signature)`);
+  if (segments.length !== 3)
+    throw new JwtMalformed(`token has ${segments.length} segments; expected 3 (header.payload.signature)`);
   const [headerText, payloadText, signatureText] = segments as [string, string, string];
   if (headerText === '') throw new JwtMalformed('header segment is empty');
   if (payloadText === '') throw new JwtMalformed('payload segment is empty');
@@ -54,13 +56,16 @@ export function parseJws(token: unknown): ParsedJws {
 
   if (header.alg !== 'ES256K') {
     throw new JwtAlgorithmNotAllowed(
-      'alg' in header ? `header alg ${describeValue(header.alg)} is not allowed; only "ES256K" is` : 'header has no "alg"; only "ES256K" is allowed',
+      'alg' in header
+        ? `header alg ${describeValue(header.alg)} is not allowed; only "ES256K" is`
+        : 'header has no "alg"; only "ES256K" is allowed',
     );
   }
   if ('crit' in header) throw new JwtHeaderInvalid('header member "crit" is not supported');
   if ('cty' in header) throw new JwtHeaderInvalid('header member "cty" is not supported (claims must be plain JSON)');
   for (const name of ['typ', 'kid'] as const) {
-    if (name in header && typeof header[name] !== 'string') throw new JwtHeaderInvalid(`header member "${name}" must be a string`);
+    if (name in header && typeof header[name] !== 'string')
+      throw new JwtHeaderInvalid(`header member "${name}" must be a string`);
   }
   return {
     header,

@@ -3,7 +3,13 @@
  * but not its signer. ECDSA lets the signer's key be computed from the signature; finding a
  * signature that recovers to a chosen key is as hard as forging one for that key.
  */
-import { defaultBackend, recoverEs256k, signatureScalarsInRange, type Es256kBackend, type LiftedKey } from '../keys/es256k.js';
+import {
+  defaultBackend,
+  recoverEs256k,
+  signatureScalarsInRange,
+  type Es256kBackend,
+  type LiftedKey,
+} from '../keys/es256k.js';
 import { parseJws, type ParsedJws } from './jws.js';
 
 /**

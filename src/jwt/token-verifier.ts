@@ -155,7 +155,9 @@ export class TokenVerifier {
   private signerOf(jws: ParsedJws, pool: VerifyPool, index: number): Promise<LiftedKey> {
     const key = this.keys[index];
     if (key === undefined) return Promise.reject(index > 0 ? new JwtSignatureInvalid(SIGNATURE_MISMATCH) : noIssuers());
-    return pool.verify(jws.signingInput, jws.signature, uncompressedKey(key)).then((valid) => (valid ? key : this.signerOf(jws, pool, index + 1)));
+    return pool
+      .verify(jws.signingInput, jws.signature, uncompressedKey(key))
+      .then((valid) => (valid ? key : this.signerOf(jws, pool, index + 1)));
   }
 
   /** Claims checked (step 8-9), the result frozen and cached: the same object goes to every caller of this token. */

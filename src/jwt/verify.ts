@@ -12,8 +12,10 @@ export type VerifyOptions = TimeOptions;
 
 /** Step 7's checks that need no key: a 64-byte r||s signature with both scalars in range. */
 export function checkSignatureShape(signature: Uint8Array): void {
-  if (signature.length !== 64) throw new JwtSignatureInvalid(`signature is ${signature.length} bytes; expected 64 (r||s)`);
-  if (!signatureScalarsInRange(signature)) throw new JwtSignatureInvalid('signature r or s is zero or not below the curve order');
+  if (signature.length !== 64)
+    throw new JwtSignatureInvalid(`signature is ${signature.length} bytes; expected 64 (r||s)`);
+  if (!signatureScalarsInRange(signature))
+    throw new JwtSignatureInvalid('signature r or s is zero or not below the curve order');
 }
 
 export const SIGNATURE_MISMATCH = 'signature does not verify with the issuer key';
@@ -25,7 +27,11 @@ export function checkSignature(jws: ParsedJws, key: LiftedKey, backend: Es256kBa
 }
 
 /** Steps 2-9 for one key: everything but the time checks (what a verified-token cache may keep). */
-export function verifyJwtSignature(token: unknown, key: LiftedKey, backend: Es256kBackend = defaultBackend): PortalClaims {
+export function verifyJwtSignature(
+  token: unknown,
+  key: LiftedKey,
+  backend: Es256kBackend = defaultBackend,
+): PortalClaims {
   const jws = parseJws(token);
   checkSignature(jws, key, backend);
   return validateClaims(parsePayload(jws));

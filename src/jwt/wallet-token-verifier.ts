@@ -83,7 +83,8 @@ export class WalletTokenVerifier {
     }
     // Both candidates verify the signature, so a token that recovers to two known users cannot tell
     // who signed it. Unreachable without forging a signature for one of them, but never guess.
-    if (known.length > 1) throw new JwtSignatureInvalid('token signature recovers to more than one known user; its signer is ambiguous');
+    if (known.length > 1)
+      throw new JwtSignatureInvalid('token signature recovers to more than one known user; its signer is ambiguous');
     const verified: VerifiedWalletToken = { claims: validateClaims(payload.value), signer: known[0]! };
     this.cache?.set(token, verified);
     this.checkTimes(verified, now);

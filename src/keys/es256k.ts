@@ -164,7 +164,9 @@ const portableBackend: Es256kBackend = {
 const native = loadNativeBinding();
 
 /** Every backend that loaded here, fastest first. */
-export const availableBackends: readonly Es256kBackend[] = native ? [createNativeBackend(native.binding), portableBackend] : [portableBackend];
+export const availableBackends: readonly Es256kBackend[] = native
+  ? [createNativeBackend(native.binding), portableBackend]
+  : [portableBackend];
 
 /**
  * The native backend's verification on raw bytes, and where its binding lives, for the verify pool's
@@ -235,7 +237,11 @@ export function randomSecret(): Uint8Array {
 }
 
 /** SHA-256 then sign: the ES256K signature over a JWS signing input. */
-export function signEs256k(signingInput: Uint8Array, scalar: Uint8Array, backend: Es256kBackend = defaultBackend): Uint8Array {
+export function signEs256k(
+  signingInput: Uint8Array,
+  scalar: Uint8Array,
+  backend: Es256kBackend = defaultBackend,
+): Uint8Array {
   return backend.signDigest(sha256(signingInput), scalar);
 }
 
@@ -244,7 +250,11 @@ export function signEs256k(signingInput: Uint8Array, scalar: Uint8Array, backend
  * compressed, one per recovery bit that yields a point; at most two). Recovery ids 2 and 3 (nonce
  * x ≥ n) are left out: they occur with probability about 2^-128 and libsecp256k1 never signs one.
  */
-export function recoverEs256k(signingInput: Uint8Array, signature: Uint8Array, backend: Es256kBackend = defaultBackend): Uint8Array[] {
+export function recoverEs256k(
+  signingInput: Uint8Array,
+  signature: Uint8Array,
+  backend: Es256kBackend = defaultBackend,
+): Uint8Array[] {
   const digest = sha256(signingInput);
   const points: Uint8Array[] = [];
   for (const bit of [0, 1] as const) {

@@ -75,7 +75,8 @@ export function parseSecretKey(input: unknown, what = 'secret key'): Uint8Array 
     if (HEX64.test(text)) bytes = Buffer.from(text, 'hex');
     else if (text.startsWith('nsec1')) {
       const data = decodeBech32(text, 'nsec');
-      if (!(data instanceof Uint8Array)) throw new KeyInvalid(`${what} is not a valid nsec (bad bech32 checksum or length)`);
+      if (!(data instanceof Uint8Array))
+        throw new KeyInvalid(`${what} is not a valid nsec (bad bech32 checksum or length)`);
       bytes = data;
     }
   }
@@ -101,7 +102,12 @@ export function getPublicKey(secretKey: string | Uint8Array): string {
 export function generateKeyPair(): KeyPair {
   const secret = randomSecret();
   const publicKey = getPublicKey(secret);
-  return { secretKey: Buffer.from(secret).toString('hex'), publicKey, npub: npubEncode(publicKey), nsec: nsecEncode(secret) };
+  return {
+    secretKey: Buffer.from(secret).toString('hex'),
+    publicKey,
+    npub: npubEncode(publicKey),
+    nsec: nsecEncode(secret),
+  };
 }
 
 /** npub of a public key given as hex or npub. */

@@ -3,7 +3,14 @@
  * it exists so wallets that also publish ordinary events (profiles, relay lists) get real relay
  * behaviour: stored, replaced (NIP-01 replaceable and addressable kinds) and served back by REQ.
  */
-import { EventRepository, EventType, EventUtils, type Event, type EventRepositoryUpsertResult, type Filter } from '@nostr-relay/common';
+import {
+  EventRepository,
+  EventType,
+  EventUtils,
+  type Event,
+  type EventRepositoryUpsertResult,
+  type Filter,
+} from '@nostr-relay/common';
 import { matchFilter, type Filter as NostrFilter } from 'nostr-tools/filter';
 
 export class MemoryEventRepository extends EventRepository {
@@ -26,7 +33,10 @@ export class MemoryEventRepository extends EventRepository {
     if (address !== undefined) {
       const current = this.events.get(this.addresses.get(address) ?? '');
       // NIP-01: keep the newest version; on a tie, the lowest id.
-      if (current && (current.created_at > event.created_at || (current.created_at === event.created_at && current.id < event.id))) {
+      if (
+        current &&
+        (current.created_at > event.created_at || (current.created_at === event.created_at && current.id < event.id))
+      ) {
         return { isDuplicate: true };
       }
       if (current) this.events.delete(current.id);

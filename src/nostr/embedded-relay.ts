@@ -46,7 +46,11 @@ export async function startEmbeddedRelay(options: EmbeddedRelayOptions = {}): Pr
     logLevel: LogLevel.ERROR,
   });
   const validator = new Validator();
-  const server = new WebSocketServer({ host, port: options.port ?? 0, maxPayload: options.maxMessageBytes ?? 256 * 1024 });
+  const server = new WebSocketServer({
+    host,
+    port: options.port ?? 0,
+    maxPayload: options.maxMessageBytes ?? 256 * 1024,
+  });
   server.on('connection', (ws, request) => serveConnection(ws, request.socket.remoteAddress));
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -40,6 +40,12 @@ function ownKey(secretKey: Uint8Array): KeyObject {
 export function conversationKey(secretKey: Uint8Array, peerKey: string): Uint8Array {
   if (secretKey.length !== 32) throw new Error('secret key must be 32 bytes');
   if (!X_ONLY_HEX.test(peerKey)) throw new Error('peer key must be 64 hex characters');
-  const peer = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(`02${peerKey}`, 'hex')]), format: 'der', type: 'spki' });
-  return createHmac('sha256', SALT).update(diffieHellman({ privateKey: ownKey(secretKey), publicKey: peer })).digest();
+  const peer = createPublicKey({
+    key: Buffer.concat([SPKI_PREFIX, Buffer.from(`02${peerKey}`, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
+  return createHmac('sha256', SALT)
+    .update(diffieHellman({ privateKey: ownKey(secretKey), publicKey: peer }))
+    .digest();
 }

@@ -68,7 +68,15 @@ export class PortalConversation {
   private readonly awaitingHandshake = new Map<string, Login>();
   private readonly awaitingResponse = new Map<string, Login>();
   private readonly subscriptions: PoolSubscription[];
-  private readonly counts: Record<Counted, number> = { started: 0, handshakes: 0, approved: 0, declined: 0, expired: 0, cancelled: 0, failed: 0 };
+  private readonly counts: Record<Counted, number> = {
+    started: 0,
+    handshakes: 0,
+    approved: 0,
+    declined: 0,
+    expired: 0,
+    cancelled: 0,
+    failed: 0,
+  };
   private readonly ignored: Omit<Record<IgnoredReason, number>, 'relayChecks'> = {
     oversized: 0,
     undecryptable: 0,
@@ -107,8 +115,10 @@ export class PortalConversation {
 
   startLogin(options: StartLoginOptions = {}): PendingLogin {
     const token = options.token ?? randomHandshakeToken();
-    if (!isValidHandshakeToken(token)) throw new InvalidArgument('login token must be 1-256 characters from A-Z a-z 0-9 . _ ~ -');
-    if (this.awaitingHandshake.has(token)) throw new InvalidArgument('a login with this token is already waiting for a wallet');
+    if (!isValidHandshakeToken(token))
+      throw new InvalidArgument('login token must be 1-256 characters from A-Z a-z 0-9 . _ ~ -');
+    if (this.awaitingHandshake.has(token))
+      throw new InvalidArgument('a login with this token is already waiting for a wallet');
     if (this.pendingCount() >= this.maxPendingLogins) throw new LoginCapacityExceeded(this.maxPendingLogins);
     const url = buildHandshakeUrl({ mainKey: this.servicePublicKey, relays: this.relays(), token });
 
@@ -160,7 +170,11 @@ export class PortalConversation {
     // The challenge first: the observer may do slow bookkeeping (a store write), the wallet waits.
     this.sendChallenge(login, event.pubkey, challenge);
     try {
-      login.onHandshake?.({ walletKey: event.pubkey, preferredRelays: handshake.preferredRelays, clientInfo: handshake.clientInfo });
+      login.onHandshake?.({
+        walletKey: event.pubkey,
+        preferredRelays: handshake.preferredRelays,
+        clientInfo: handshake.clientInfo,
+      });
     } catch {
       // A failing observer must not break the login.
     }
@@ -172,7 +186,12 @@ export class PortalConversation {
       expiresAtSec: Math.floor(login.expiresAtMs / 1000),
       requiredPermissions: this.requiredPermissions,
     });
-    const event = signEvent(this.secretKey, KIND_AUTH_CHALLENGE, [['p', walletKey]], encryptContent(content, this.secretKey, walletKey));
+    const event = signEvent(
+      this.secretKey,
+      KIND_AUTH_CHALLENGE,
+      [['p', walletKey]],
+      encryptContent(content, this.secretKey, walletKey),
+    );
     this.pool.publish(event).catch((error: GatewayError) => this.finish(login, { status: 'failed', error }));
   }
 
@@ -188,7 +207,13 @@ export class PortalConversation {
     this.finish(
       login,
       status.status === 'approved'
-        ? { status: 'approved', userKey, walletKey, grantedPermissions: status.grantedPermissions, sessionToken: status.sessionToken }
+        ? {
+            status: 'approved',
+            userKey,
+            walletKey,
+            grantedPermissions: status.grantedPermissions,
+            sessionToken: status.sessionToken,
+          }
         : { status: 'declined', userKey, walletKey, reason: status.reason },
     );
   }
@@ -212,8 +237,12 @@ export class PortalConversation {
   }
 
   /** Checks common to every incoming event, then NIP-44 decryption and the kind's parser. */
-  private open<T>(event: NostrEvent, parse: (plaintext: string) => { ok: true; value: T } | { ok: false; problem: MessageProblem }): T | undefined {
-    if (Math.abs(event.created_at - nowSeconds(this.clock)) > this.maxClockSkewSec) return void this.ignored.clockSkew++;
+  private open<T>(
+    event: NostrEvent,
+    parse: (plaintext: string) => { ok: true; value: T } | { ok: false; problem: MessageProblem },
+  ): T | undefined {
+    if (Math.abs(event.created_at - nowSeconds(this.clock)) > this.maxClockSkewSec)
+      return void this.ignored.clockSkew++;
     const plaintext = decryptContent(event.content, this.secretKey, event.pubkey);
     if (!plaintext.ok) return void this.ignored[plaintext.problem]++;
     const parsed = parse(plaintext.value);
@@ -225,7 +254,9 @@ export class PortalConversation {
     const removed =
       this.awaitingHandshake.get(login.token) === login
         ? this.awaitingHandshake.delete(login.token)
-        : login.challenge !== undefined && this.awaitingResponse.get(login.challenge) === login && this.awaitingResponse.delete(login.challenge);
+        : login.challenge !== undefined &&
+          this.awaitingResponse.get(login.challenge) === login &&
+          this.awaitingResponse.delete(login.challenge);
     if (!removed) return; // already ended
     clearTimeout(login.timer);
     this.counts[outcome.status]++;

@@ -65,13 +65,7 @@ export interface PendingLogin {
 }
 
 export type IgnoredReason =
-  | MessageProblem
-  | 'relayChecks'
-  | 'clockSkew'
-  | 'unknownToken'
-  | 'unknownChallenge'
-  | 'wrongAuthor'
-  | 'badSubkeyProof';
+  MessageProblem | 'relayChecks' | 'clockSkew' | 'unknownToken' | 'unknownChallenge' | 'wrongAuthor' | 'badSubkeyProof';
 
 export interface AuthenticatorStats {
   pendingLogins: number;

@@ -71,7 +71,8 @@ export function decryptContent(
   senderKey: string,
   maxBytes = MAX_CONTENT_BYTES,
 ): ParseResult<string> {
-  if (payload.length > maxBytes) return fail('oversized', `content of ${payload.length} characters exceeds ${maxBytes}`);
+  if (payload.length > maxBytes)
+    return fail('oversized', `content of ${payload.length} characters exceeds ${maxBytes}`);
   try {
     return { ok: true, value: nip44Decrypt(payload, conversationKey(secretKey, senderKey)) };
   } catch (error) {
@@ -148,8 +149,10 @@ function parseSubkeyProof(proof: unknown): SubkeyProof | string {
   const { name, nonce, valid_from: validFrom, expires_at: expiresAt, permissions, version } = metadata;
   if (typeof name !== 'string' || Buffer.byteLength(name) > 0xffff) return 'metadata.name must be a string';
   if (typeof nonce !== 'string' || !HEX64.test(nonce)) return 'metadata.nonce must be 64 hex characters';
-  if (typeof validFrom !== 'string' || !DECIMAL_TIMESTAMP.test(validFrom)) return 'metadata.valid_from must be a decimal string';
-  if (typeof expiresAt !== 'string' || !DECIMAL_TIMESTAMP.test(expiresAt)) return 'metadata.expires_at must be a decimal string';
+  if (typeof validFrom !== 'string' || !DECIMAL_TIMESTAMP.test(validFrom))
+    return 'metadata.valid_from must be a decimal string';
+  if (typeof expiresAt !== 'string' || !DECIMAL_TIMESTAMP.test(expiresAt))
+    return 'metadata.expires_at must be a decimal string';
   if (!isStringArray(permissions) || !permissions.every((p) => PERMISSIONS.includes(p))) {
     return 'metadata.permissions must list only "auth" and "payment"';
   }
@@ -179,7 +182,8 @@ function parseObject(text: string): ParseResult<JsonObject> {
   }
   if (!isObject(value)) return fail('malformed', 'content is not a JSON object');
   const duplicate = findDuplicateMember(text);
-  if (duplicate !== undefined) return fail('malformed', `content repeats the member ${JSON.stringify(duplicate.slice(0, 40))}`);
+  if (duplicate !== undefined)
+    return fail('malformed', `content repeats the member ${JSON.stringify(duplicate.slice(0, 40))}`);
   return { ok: true, value };
 }
 

@@ -86,7 +86,9 @@ export class RelayConnection {
   readonly url: string;
   private readonly options: Required<RelayConnectionOptions>;
   private readonly subscriptions = new Map<string, LiveSubscription>();
-  private readonly publishes = new PendingPublishes((answer) => void this.counters[answer.ok ? 'publishesOk' : 'publishesFailed']++);
+  private readonly publishes = new PendingPublishes(
+    (answer) => void this.counters[answer.ok ? 'publishesOk' : 'publishesFailed']++,
+  );
   private readonly counters: RelayCounters = {
     eventsReceived: 0,
     eventsAccepted: 0,
@@ -191,7 +193,11 @@ export class RelayConnection {
     this.state = 'open';
     this.openedAtMs = Date.now();
     if (this.everOpened) this.counters.reconnects++;
-    this.options.onLifecycle({ url: this.url, kind: this.everOpened ? 'reconnected' : 'connected', attempt: this.attemptsSinceOpen });
+    this.options.onLifecycle({
+      url: this.url,
+      kind: this.everOpened ? 'reconnected' : 'connected',
+      attempt: this.attemptsSinceOpen,
+    });
     this.attemptsSinceOpen = 0;
     this.reportedDown = false;
     this.everOpened = true;
@@ -235,9 +241,19 @@ export class RelayConnection {
     this.state = 'backoff';
     if (!this.reportedDown) {
       this.reportedDown = true;
-      this.options.onLifecycle({ url: this.url, kind: 'disconnected', attempt: this.attemptsSinceOpen, ...(this.lastError ? { reason: this.lastError } : {}) });
+      this.options.onLifecycle({
+        url: this.url,
+        kind: 'disconnected',
+        attempt: this.attemptsSinceOpen,
+        ...(this.lastError ? { reason: this.lastError } : {}),
+      });
     }
-    const delayMs = backoffDelayMs(this.attempt++, this.options.backoffInitialMs, this.options.backoffMaxMs, this.options.random);
+    const delayMs = backoffDelayMs(
+      this.attempt++,
+      this.options.backoffInitialMs,
+      this.options.backoffMaxMs,
+      this.options.random,
+    );
     this.retryTimer = setTimeout(() => this.connect(), delayMs);
     this.retryTimer.unref();
   }
@@ -261,7 +277,10 @@ export class RelayConnection {
     if (type === 'EVENT') this.onEvent(first, second);
     else if (type === 'OK' && typeof first === 'string') {
       const said = typeof third === 'string' ? third : '';
-      this.publishes.answer(first, second === true ? { ok: true, reason: said } : { ok: false, reason: `rejected: ${said || 'no reason given'}` });
+      this.publishes.answer(
+        first,
+        second === true ? { ok: true, reason: said } : { ok: false, reason: `rejected: ${said || 'no reason given'}` },
+      );
     } else if (type === 'EOSE' && typeof first === 'string') {
       const subscription = this.subscriptions.get(first);
       if (subscription) subscription.confirmed = true;
@@ -291,7 +310,10 @@ export class RelayConnection {
     const verified = event as NostrEvent;
     this.counters.eventsAccepted++;
     // Clamped to now: one event stamped in the future must not make the resumed REQ skip everything until then.
-    subscription.newestSec = Math.max(subscription.newestSec ?? 0, Math.min(verified.created_at, Math.floor(Date.now() / 1000)));
+    subscription.newestSec = Math.max(
+      subscription.newestSec ?? 0,
+      Math.min(verified.created_at, Math.floor(Date.now() / 1000)),
+    );
     try {
       handler.onEvent(verified, this.url);
     } catch (error) {

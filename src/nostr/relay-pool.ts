@@ -10,7 +10,12 @@ import type { Filter } from 'nostr-tools/filter';
 import { LRUCache } from 'lru-cache';
 import { checkedRelayUrl } from '../config/relays.js';
 import { RelayPublishFailed } from '../errors.js';
-import { RelayConnection, type RelayConnectionOptions, type RelayStatus, type SubscriptionHandler } from './relay-connection.js';
+import {
+  RelayConnection,
+  type RelayConnectionOptions,
+  type RelayStatus,
+  type SubscriptionHandler,
+} from './relay-connection.js';
 
 export interface RelayPoolOptions extends RelayConnectionOptions {
   relays: readonly string[];
@@ -115,7 +120,9 @@ export class RelayPool {
   async publish(event: NostrEvent, options: { timeoutMs?: number } = {}): Promise<PublishResult> {
     const timeoutMs = options.timeoutMs ?? this.publishTimeoutMs;
     const connections = [...this.connections.values()];
-    const answers = await Promise.all(connections.map(async (c) => ({ relay: c.url, ...(await c.publish(event, timeoutMs)) })));
+    const answers = await Promise.all(
+      connections.map(async (c) => ({ relay: c.url, ...(await c.publish(event, timeoutMs)) })),
+    );
     const acceptedBy = answers.filter((answer) => answer.ok).map((answer) => answer.relay);
     if (acceptedBy.length === 0) {
       throw new RelayPublishFailed(answers.map(({ relay, reason }) => ({ relay, reason })));
@@ -135,4 +142,3 @@ export class RelayPool {
     this.seen.clear();
   }
 }
-

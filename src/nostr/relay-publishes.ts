@@ -26,7 +26,11 @@ export class PendingPublishes {
    * Waits for the answer to `event`; a second call for the same event shares the first wait.
    * `noAnswerReason` is asked at timeout time, so it can describe the relay's state then.
    */
-  track(event: NostrEvent, timeoutMs: number, noAnswerReason: () => string): { promise: Promise<PublishAnswer>; isNew: boolean } {
+  track(
+    event: NostrEvent,
+    timeoutMs: number,
+    noAnswerReason: () => string,
+  ): { promise: Promise<PublishAnswer>; isNew: boolean } {
     const existing = this.pending.get(event.id);
     if (existing) return { promise: existing.promise, isNew: false };
     let settle!: (answer: PublishAnswer) => void;

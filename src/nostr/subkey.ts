@@ -46,7 +46,10 @@ export function subkeyCanonicalBytes(metadata: SubkeyMetadata): Uint8Array {
   at += Buffer.from(metadata.nonce, 'hex').copy(out, at);
   at = out.writeBigUInt64LE(BigInt(metadata.validFromSec), at);
   at = out.writeBigUInt64LE(BigInt(metadata.expiresAtSec), at);
-  out.writeUInt8(metadata.permissions.reduce((bits, p) => bits | PERMISSION_BITS[p], 0), at);
+  out.writeUInt8(
+    metadata.permissions.reduce((bits, p) => bits | PERMISSION_BITS[p], 0),
+    at,
+  );
   return out;
 }
 

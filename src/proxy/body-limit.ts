@@ -23,9 +23,13 @@ export function declaredBodyLimit(maxBytes: number): onRequestHookHandler {
 export function streamedBodyLimit(maxBytes: number): preParsingHookHandler {
   return function countUndeclaredBody(request, reply, payload, done) {
     // Most requests have no body, or declare its length (checked on arrival by declaredBodyLimit).
-    if (request.headers['transfer-encoding'] === undefined || request.headers['content-length'] !== undefined) return done(null, payload);
+    if (request.headers['transfer-encoding'] === undefined || request.headers['content-length'] !== undefined)
+      return done(null, payload);
     // pipeline: a client that goes away mid-body also ends the stream the upstream is reading.
-    done(null, pipeline(payload, new BodyCounter(maxBytes, reply), () => undefined));
+    done(
+      null,
+      pipeline(payload, new BodyCounter(maxBytes, reply), () => undefined),
+    );
   };
 }
 

@@ -9,9 +9,29 @@ type Headers = Record<string, string | string[] | undefined>;
 // `content-length` framing is the HTTP client's own business once the body streams through it, but a
 // declared length is kept so that the upstream sees it. `proxy-authorization` is a credential for the
 // proxy itself (RFC 9110 §11.7.2), never for the upstream behind it.
-const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect', 'transfer-encoding', 'host'] as const;
+const REQUEST_HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'transfer-encoding',
+  'host',
+] as const;
 // `transfer-encoding`: the gateway frames the answer to its client itself.
-const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+const RESPONSE_HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
 /** What Node refuses in a header value (its own check): such a header of the upstream's is dropped. */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 

@@ -41,47 +41,69 @@ type Headers = Record<string, string | string[] | undefined>;
  * Headers for the upstream: the token removed (unless the route opts in), identity, its signed assertion
  * for `audience` and X-Forwarded-* set.
  */
-export function upstreamHeaders(request: FastifyRequest, headers: IncomingHttpHeaders | Headers, route: RouteConfig, options: ForwardOptions, audience: string): Headers {
+export function upstreamHeaders(
+  request: FastifyRequest,
+  headers: IncomingHttpHeaders | Headers,
+  route: RouteConfig,
+  options: ForwardOptions,
+  audience: string,
+): Headers {
   // Every caller hands over its own copy of the request headers: edit it in place (hot path).
   const out = headers as Headers;
   dropRequestHopByHop(out);
   if (!route.passToken) {
     // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape.
-    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization)) out.authorization = undefined;
+    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization))
+      out.authorization = undefined;
     if (typeof out.cookie === 'string') out.cookie = withoutCookie(out.cookie, options.cookieName);
   }
   const peer = request.raw.socket?.remoteAddress ?? '';
   const priorFor = options.trustProxy ? out['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
-  out['x-forwarded-proto'] = options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
+  out['x-forwarded-proto'] =
+    options.trustProxy && out['x-forwarded-proto'] ? out['x-forwarded-proto'] : request.protocol;
   // `host` is dropped with the hop-by-hop headers (the HTTP client names the upstream); the client's is on the request.
-  out['x-forwarded-host'] = options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
+  out['x-forwarded-host'] =
+    options.trustProxy && out['x-forwarded-host'] ? out['x-forwarded-host'] : request.headers.host;
   if (request.portal) {
     setIdentityHeaders(out, request.portal);
     const issuer = options.publicUrl ?? gatewayOrigin(request);
-    if (options.assertions) out[IDENTITY_HEADER_NAMES.assertion] = options.assertions.assertionFor(request.portal, issuer, audience).token;
+    if (options.assertions)
+      out[IDENTITY_HEADER_NAMES.assertion] = options.assertions.assertionFor(request.portal, issuer, audience).token;
   }
   return out;
 }
 
-export async function registerProxiedRoutes(app: FastifyInstance, routes: readonly RouteConfig[], options: ForwardOptions): Promise<void> {
+export async function registerProxiedRoutes(
+  app: FastifyInstance,
+  routes: readonly RouteConfig[],
+  options: ForwardOptions,
+): Promise<void> {
   // One scope for the proxied routes: the body limits apply to them and not to the gateway's own endpoints.
   await app.register(async (proxies) => {
     proxies.addHook('onRequest', refuseUnproxiedUpgrade);
     proxies.addHook('onRequest', declaredBodyLimit(options.maxBodyBytes));
     proxies.addHook('preParsing', streamedBodyLimit(options.maxBodyBytes));
     // Routes without an upstream exist only for forward-auth.
-    for (const route of routes) if (route.upstream !== undefined) await registerRoute(proxies, route, route.upstream, options);
+    for (const route of routes)
+      if (route.upstream !== undefined) await registerRoute(proxies, route, route.upstream, options);
   });
 }
 
-async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream: string, options: ForwardOptions): Promise<void> {
+async function registerRoute(
+  app: FastifyInstance,
+  route: RouteConfig,
+  upstream: string,
+  options: ForwardOptions,
+): Promise<void> {
   const target = upstreamTarget({ upstream, rewritePrefix: route.rewritePrefix });
   const audience = route.assertion.audience ?? target.origin;
   // A relative Location of the upstream's, under the forwarded path, is given back under the route prefix.
   const routePath = route.prefix === '/' ? '' : route.prefix;
   const rewriteLocation = (location: string) =>
-    target.pathPrefix !== routePath && location.startsWith(`${target.pathPrefix}/`) ? routePath + location.slice(target.pathPrefix.length) : location;
+    target.pathPrefix !== routePath && location.startsWith(`${target.pathPrefix}/`)
+      ? routePath + location.slice(target.pathPrefix.length)
+      : location;
   const pool = new UpstreamPool(target.origin, route.timeoutMs, rewriteLocation);
   app.addHook('onClose', () => pool.close());
   const tunnels = new WebSocketTunnels(target.origin, route.timeoutMs, rewriteLocation);
@@ -110,7 +132,8 @@ async function registerRoute(app: FastifyInstance, route: RouteConfig, upstream:
         return tunnels.open(upgrade.socket, upgrade.head, { path, headers });
       }
       // The plugin's content-type parser leaves a body as the stream it arrives on (through the body limits).
-      const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
+      const body =
+        typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
       pool.forward(reply, { method: request.method, path, headers, body }, (failure) => sendError(reply, failure));
     },
     ...(route.websocket ? { preHandler: checkWebSocketHandshake } : {}),

@@ -21,7 +21,11 @@ const PROTOCOL_LIST = new RegExp(`^${TOKEN}(?:[ \\t]*,[ \\t]*${TOKEN})*$`);
 export function refuseUnproxiedUpgrade(request: FastifyRequest, reply: FastifyReply, done: Done): void {
   const upgrade = request.headers.upgrade;
   if (upgrade === undefined || request.routeOptions.config.websocket) return done();
-  refuse(reply, done, isWebSocket(upgrade) ? 'WebSocket is not enabled on this route' : 'only WebSocket upgrades are supported');
+  refuse(
+    reply,
+    done,
+    isWebSocket(upgrade) ? 'WebSocket is not enabled on this route' : 'only WebSocket upgrades are supported',
+  );
 }
 
 /** preHandler of the routes that proxy WebSockets: after the policy, the handshake itself (RFC 6455 §4.2.1). */
@@ -52,7 +56,8 @@ function handshakeProblem(request: FastifyRequest): string | undefined {
   const protocols = request.headers['sec-websocket-protocol'];
   if (protocols !== undefined) {
     const names = protocols.split(',').map((name) => name.trim());
-    if (!PROTOCOL_LIST.test(protocols) || new Set(names).size !== names.length) return 'invalid Sec-WebSocket-Protocol header';
+    if (!PROTOCOL_LIST.test(protocols) || new Set(names).size !== names.length)
+      return 'invalid Sec-WebSocket-Protocol header';
   }
   return undefined;
 }

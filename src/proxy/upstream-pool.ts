@@ -35,7 +35,13 @@ export class UpstreamPool {
     /** Rewrites a `Location` header of the upstream's into the gateway's paths. */
     private readonly rewriteLocation: (location: string) => string,
   ) {
-    this.pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.pool = new Pool(origin, {
+      connections: 128,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
   }
 
   /**
@@ -117,7 +123,8 @@ function withGatewayHeaders(list: string[], reply: FastifyReply): string[] {
 }
 
 function hasHeader(list: readonly string[], lowerName: string): boolean {
-  for (let i = 0; i < list.length; i += 2) if (list[i]!.length === lowerName.length && list[i]!.toLowerCase() === lowerName) return true;
+  for (let i = 0; i < list.length; i += 2)
+    if (list[i]!.length === lowerName.length && list[i]!.toLowerCase() === lowerName) return true;
   return false;
 }
 
@@ -130,7 +137,8 @@ function trailerPairs(trailers: readonly (string | Buffer)[]): [string, string][
 
 function upstreamFailure(error: unknown): GatewayError {
   // The body limit cut the request body off: the HTTP client wraps the limit's own error.
-  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause instanceof PayloadTooLarge) return cause;
+  for (let cause = error; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof PayloadTooLarge) return cause;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return new UpstreamTimeout(undefined, { cause: error });
   return new UpstreamUnavailable(undefined, { cause: error });

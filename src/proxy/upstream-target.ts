@@ -18,5 +18,8 @@ function withoutTrailingSlashes(path: string): string {
 
 export function upstreamTarget(route: { upstream: string; rewritePrefix: string }): UpstreamTarget {
   const url = new URL(route.upstream);
-  return { origin: url.origin, pathPrefix: withoutTrailingSlashes(url.pathname) + withoutTrailingSlashes(route.rewritePrefix) };
+  return {
+    origin: url.origin,
+    pathPrefix: withoutTrailingSlashes(url.pathname) + withoutTrailingSlashes(route.rewritePrefix),
+  };
 }

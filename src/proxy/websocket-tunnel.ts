@@ -122,10 +122,17 @@ export class WebSocketTunnels {
 }
 
 /** The upstream's 101 as it sent it, then both sockets joined; either one closing or failing ends the other. */
-function join(client: Socket, clientHead: Buffer, response: IncomingMessage, upstream: Socket, upstreamHead: Buffer): void {
+function join(
+  client: Socket,
+  clientHead: Buffer,
+  response: IncomingMessage,
+  upstream: Socket,
+  upstreamHead: Buffer,
+): void {
   if (client.destroyed) return void upstream.destroy();
   let head = `HTTP/1.1 101 ${response.statusMessage ?? 'Switching Protocols'}\r\n`;
-  for (let i = 0; i < response.rawHeaders.length; i += 2) head += `${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\r\n`;
+  for (let i = 0; i < response.rawHeaders.length; i += 2)
+    head += `${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\r\n`;
   client.write(`${head}\r\n`, 'latin1');
   if (upstreamHead.length > 0) client.write(upstreamHead);
   if (clientHead.length > 0) upstream.write(clientHead);

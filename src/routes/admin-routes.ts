@@ -20,16 +20,29 @@ import type { RateLimitedRoute } from './rate-limits.js';
 const MAX_DURATION_HOURS = 24 * 365;
 
 function parseIssueRequest(body: unknown): { targetKey: string; ttlSec: number; permissions: string[] } {
-  if (typeof body !== 'object' || body === null) throw new BadRequest('body must be a JSON object { target_key, duration_hours, permissions? }');
+  if (typeof body !== 'object' || body === null)
+    throw new BadRequest('body must be a JSON object { target_key, duration_hours, permissions? }');
   const { target_key, duration_hours, permissions } = body as Record<string, unknown>;
   const targetKey = normalizePublicKey(target_key, 'target_key');
-  if (typeof duration_hours !== 'number' || !Number.isFinite(duration_hours) || duration_hours <= 0 || duration_hours > MAX_DURATION_HOURS) {
+  if (
+    typeof duration_hours !== 'number' ||
+    !Number.isFinite(duration_hours) ||
+    duration_hours <= 0 ||
+    duration_hours > MAX_DURATION_HOURS
+  ) {
     throw new BadRequest(`duration_hours must be a number above 0 and at most ${MAX_DURATION_HOURS}`);
   }
-  if (permissions !== undefined && (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string' && p !== '' && p.length <= 64))) {
+  if (
+    permissions !== undefined &&
+    (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string' && p !== '' && p.length <= 64))
+  ) {
     throw new BadRequest('permissions must be an array of non-empty strings');
   }
-  return { targetKey, ttlSec: Math.max(1, Math.round(duration_hours * 3600)), permissions: (permissions as string[] | undefined) ?? [] };
+  return {
+    targetKey,
+    ttlSec: Math.max(1, Math.round(duration_hours * 3600)),
+    permissions: (permissions as string[] | undefined) ?? [],
+  };
 }
 
 export function registerAdminRoutes(
@@ -51,7 +64,13 @@ export function registerAdminRoutes(
     const jti = randomBytes(16).toString('base64url');
     const token = issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
     // Audit line: who issued what for whom; never the token.
-    logEvent(request.log, 'admin_token_issued', { admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti }, 'info', 'service token issued');
+    logEvent(
+      request.log,
+      'admin_token_issued',
+      { admin: who, target: npubEncode(targetKey), ttlSec, permissions, jti },
+      'info',
+      'service token issued',
+    );
     // 200 with { token }, as Portal's own POST /jwt/issue answers.
     return reply
       .code(200)

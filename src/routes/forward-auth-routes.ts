@@ -47,7 +47,13 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
   app.get(path, (request, reply) => {
     const target = forwardAuthTarget(request, config.uriHeader, config.methodHeader);
     const route = target.path === undefined ? undefined : matchRoute(target.path);
-    return answer(request, reply, target, route ? routePolicies.get(route)! : defaultPolicy, route?.assertion.audience ?? target.origin);
+    return answer(
+      request,
+      reply,
+      target,
+      route ? routePolicies.get(route)! : defaultPolicy,
+      route?.assertion.audience ?? target.origin,
+    );
   });
 
   app.get<{ Params: { name: string } }>(`${path}/:name`, (request, reply) => {
@@ -59,11 +65,24 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
     return answer(request, reply, target, policy, target.origin);
   });
 
-  async function answer(request: FastifyRequest, reply: FastifyReply, target: ForwardAuthTarget, policy: RoutePolicy, audience: string): Promise<FastifyReply> {
+  async function answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: ForwardAuthTarget,
+    policy: RoutePolicy,
+    audience: string,
+  ): Promise<FastifyReply> {
     reply.header('cache-control', 'no-store');
     let identity: PortalIdentity | null;
     try {
-      identity = await authorizeRequest(request, policy, options.authenticator, options.cookieName, options.allowedOrigins, target);
+      identity = await authorizeRequest(
+        request,
+        policy,
+        options.authenticator,
+        options.cookieName,
+        options.allowedOrigins,
+        target,
+      );
     } catch (error) {
       options.onOutcome?.(error instanceof GatewayError ? error.code : 'ERR_INTERNAL');
       const location = policy.loginRedirect ? signInLocation(request, target, error) : undefined;
@@ -82,7 +101,12 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
     const now = nowSeconds(options.clock);
     let maxAge = Math.min(config.cacheSec, identity.claims.exp - now);
     if (options.assertions) {
-      const assertion = options.assertions.assertionFor(identity, options.publicUrl ?? gatewayOrigin(request), audience, now);
+      const assertion = options.assertions.assertionFor(
+        identity,
+        options.publicUrl ?? gatewayOrigin(request),
+        audience,
+        now,
+      );
       headers[IDENTITY_HEADER_NAMES.assertion] = assertion.token;
       // A cached answer must not hand the upstream an assertion that has expired meanwhile.
       maxAge = Math.min(maxAge, assertion.expiresAt - now);
@@ -95,7 +119,8 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
   function signInLocation(request: FastifyRequest, target: ForwardAuthTarget, error: unknown): string | undefined {
     const page = { method: target.method, url: target.uri, headers: request.headers };
     const gateway = options.publicUrl;
-    if (gateway === undefined || new URL(gateway).origin === target.origin) return signInRedirect(page, error, options.signInPath);
+    if (gateway === undefined || new URL(gateway).origin === target.origin)
+      return signInRedirect(page, error, options.signInPath);
     const returnTo = `${target.origin}/${target.uri.replace(/^[/\\]+/, '')}`;
     return signInRedirect(page, error, `${gateway}${options.signInPath}`, returnTo);
   }

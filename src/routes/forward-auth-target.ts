@@ -44,7 +44,8 @@ export function forwardAuthTarget(request: FastifyRequest, uriHeader: string, me
     } catch {
       throw new BadRequest(`${uriHeader} must be a path or an absolute URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadRequest(`${uriHeader} must be a path or an absolute URL`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new BadRequest(`${uriHeader} must be a path or an absolute URL`);
     uri = `${url.pathname}${url.search}`;
   }
   if (/[\x00-\x20\x7f]/.test(uri)) throw new BadRequest(`${uriHeader} contains spaces or control characters`);

@@ -5,5 +5,10 @@ import type { AssertionKeys } from '../assertion/assertion-keys.js';
 /** `path`: where the endpoint list puts it (src/gateway-endpoints.ts). */
 export function registerJwksRoute(app: FastifyInstance, path: string, keys: AssertionKeys): void {
   // Short-lived: after a rotation, upstreams meet the new `kid` and fetch again.
-  app.get(path, (_request, reply) => reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json').send({ keys: keys.published() }));
+  app.get(path, (_request, reply) =>
+    reply
+      .header('cache-control', 'public, max-age=60')
+      .type('application/jwk-set+json')
+      .send({ keys: keys.published() }),
+  );
 }

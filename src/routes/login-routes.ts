@@ -38,7 +38,11 @@ export function registerLoginRoutes(
   const openStreams = new Set<() => void>();
 
   /** Status, plus the tokens the first time the secret holder asks after approval. */
-  async function statusWithTokens(request: FastifyRequest, reply: FastifyReply | undefined, id: string): Promise<StatusBody> {
+  async function statusWithTokens(
+    request: FastifyRequest,
+    reply: FastifyReply | undefined,
+    id: string,
+  ): Promise<StatusBody> {
     const view = await auth.logins.view(id);
     const presented = loginSecretOf(request);
     if (view.status !== 'approved' || view.claimed || !presented) return view;
@@ -71,10 +75,19 @@ export function registerLoginRoutes(
     let last = await statusWithTokens(request, undefined, id); // 404 before the stream starts
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     const send = (body: StatusBody) => raw.write(`event: status\ndata: ${JSON.stringify(body)}\n\n`);
     send(last);
-    if (TERMINAL.has(last.status) && (last.status !== 'approved' || last.claimed || (loginSecretOf(request)?.from ?? 'cookie') === 'cookie')) return void raw.end();
+    if (
+      TERMINAL.has(last.status) &&
+      (last.status !== 'approved' || last.claimed || (loginSecretOf(request)?.from ?? 'cookie') === 'cookie')
+    )
+      return void raw.end();
 
     let busy = false;
     const refresh = async () => {

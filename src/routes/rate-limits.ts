@@ -16,7 +16,8 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   await app.register(rateLimit, {
     global: false,
     keyGenerator: (request) => (request.portal ? `user:${request.portal.targetKey}` : `ip:${request.ip}`),
-    errorResponseBuilder: (_request, context) => new RateLimited(`too many requests: at most ${context.max} per ${context.after}`),
+    errorResponseBuilder: (_request, context) =>
+      new RateLimited(`too many requests: at most ${context.max} per ${context.after}`),
   });
   return { rateLimit: { max: limits.max, timeWindow: limits.windowSec * 1000 } };
 }

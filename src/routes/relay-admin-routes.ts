@@ -22,7 +22,8 @@ function relayUrlOf(request: FastifyRequest): string {
   const query = request.query as Record<string, unknown>;
   const fromBody = typeof body === 'object' && body !== null ? body.url : undefined;
   const fromQuery = query.url;
-  if (fromBody !== undefined && fromQuery !== undefined && fromBody !== fromQuery) throw new BadRequest('url is given in both the body and the query, differently');
+  if (fromBody !== undefined && fromQuery !== undefined && fromBody !== fromQuery)
+    throw new BadRequest('url is given in both the body and the query, differently');
   const url = fromBody ?? fromQuery;
   if (url === undefined) throw new BadRequest('url is required: a JSON body { "url": "wss://…" } or ?url=');
   const problem = relayUrlProblem(url);
@@ -31,7 +32,13 @@ function relayUrlOf(request: FastifyRequest): string {
   return url as string;
 }
 
-export function registerRelayAdminRoutes(app: FastifyInstance, paths: GatewayPaths, pool: RelayPool, admin: AdminAuthenticator, limited: RateLimitedRoute): void {
+export function registerRelayAdminRoutes(
+  app: FastifyInstance,
+  paths: GatewayPaths,
+  pool: RelayPool,
+  admin: AdminAuthenticator,
+  limited: RateLimitedRoute,
+): void {
   const statusOf = (url: string) => pool.status().find((relay) => relay.url === url);
 
   app.get(paths.adminRelays, { config: limited }, async (request, reply) => {

@@ -18,12 +18,28 @@ export function refreshCookieName(cookie: CookieConfig): string {
 }
 
 function base(cookie: CookieConfig, path: string, maxAgeSec: number): CookieSerializeOptions {
-  return { httpOnly: true, secure: cookie.secure, sameSite: cookie.sameSite, path, maxAge: maxAgeSec, ...(cookie.domain ? { domain: cookie.domain } : {}) };
+  return {
+    httpOnly: true,
+    secure: cookie.secure,
+    sameSite: cookie.sameSite,
+    path,
+    maxAge: maxAgeSec,
+    ...(cookie.domain ? { domain: cookie.domain } : {}),
+  };
 }
 
-export function setSessionCookies(reply: FastifyReply, cookie: CookieConfig, paths: GatewayPaths, tokens: TokenResponse): void {
+export function setSessionCookies(
+  reply: FastifyReply,
+  cookie: CookieConfig,
+  paths: GatewayPaths,
+  tokens: TokenResponse,
+): void {
   reply.setCookie(cookie.name, tokens.access_token, base(cookie, '/', tokens.expires_in));
-  reply.setCookie(refreshCookieName(cookie), tokens.refresh_token, base(cookie, paths.authScope, tokens.refresh_expires_in));
+  reply.setCookie(
+    refreshCookieName(cookie),
+    tokens.refresh_token,
+    base(cookie, paths.authScope, tokens.refresh_expires_in),
+  );
 }
 
 export function clearSessionCookies(reply: FastifyReply, cookie: CookieConfig, paths: GatewayPaths): void {
@@ -31,7 +47,13 @@ export function clearSessionCookies(reply: FastifyReply, cookie: CookieConfig, p
   reply.clearCookie(refreshCookieName(cookie), base(cookie, paths.authScope, 0));
 }
 
-export function setLoginSecretCookie(reply: FastifyReply, cookie: CookieConfig, paths: GatewayPaths, secret: string, maxAgeSec: number): void {
+export function setLoginSecretCookie(
+  reply: FastifyReply,
+  cookie: CookieConfig,
+  paths: GatewayPaths,
+  secret: string,
+  maxAgeSec: number,
+): void {
   reply.setCookie(LOGIN_SECRET_COOKIE, secret, base(cookie, paths.login, maxAgeSec));
 }
 
@@ -44,7 +66,9 @@ export function clearLoginSecretCookie(reply: FastifyReply, cookie: CookieConfig
  * The login secret and where it came from: the header (apps), the `login_secret` query parameter (apps
  * whose event-stream client cannot set headers; redacted from logs), or the cookie (browsers).
  */
-export function loginSecretOf(request: FastifyRequest): { secret: string; from: 'header' | 'query' | 'cookie' } | undefined {
+export function loginSecretOf(
+  request: FastifyRequest,
+): { secret: string; from: 'header' | 'query' | 'cookie' } | undefined {
   const header = request.headers[LOGIN_SECRET_HEADER];
   if (typeof header === 'string' && header !== '') return { secret: header, from: 'header' };
   const query = (request.query as Record<string, unknown> | undefined)?.[LOGIN_SECRET_QUERY];

@@ -76,7 +76,11 @@ export function registerSessionRoutes(
   app.post(paths.logout, { config: { ...SIGNED_IN, ...limited } }, async (request, reply) => {
     const identity = identityOf(request);
     const sid = identity.sessionId;
-    const ended = await auth.tokens.logout(identity.targetKey, { jti: identity.jti, exp: identity.claims.exp, sessionId: sid });
+    const ended = await auth.tokens.logout(identity.targetKey, {
+      jti: identity.jti,
+      exp: identity.claims.exp,
+      sessionId: sid,
+    });
     logEvent(request.log, 'logout', { npub: identity.npub, ...(ended ? { session_id: sid } : {}) });
     clearSessionCookies(reply, cookie, paths);
     return reply.code(200).send({ status: 'logged_out' });
@@ -110,11 +114,15 @@ export function registerSessionRoutes(
     return { sessions: sessions.map((s) => sessionView(s, identity.sessionId)) };
   });
 
-  app.delete(`${paths.sessions}/:id`, { config: { ...SIGNED_IN, ...limited } }, async (request, reply: FastifyReply) => {
-    const identity = identityOf(request);
-    const { id } = request.params as { id: string };
-    await auth.tokens.endSessionOf(identity.targetKey, id);
-    logEvent(request.log, 'session_ended', { npub: identity.npub, session_id: id });
-    return reply.code(204).send();
-  });
+  app.delete(
+    `${paths.sessions}/:id`,
+    { config: { ...SIGNED_IN, ...limited } },
+    async (request, reply: FastifyReply) => {
+      const identity = identityOf(request);
+      const { id } = request.params as { id: string };
+      await auth.tokens.endSessionOf(identity.targetKey, id);
+      logEvent(request.log, 'session_ended', { npub: identity.npub, session_id: id });
+      return reply.code(204).send();
+    },
+  );
 }

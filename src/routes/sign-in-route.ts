@@ -20,7 +20,12 @@ export interface SignInPageConfig {
 export function registerSignInPage(app: FastifyInstance, config: SignInPageConfig): void {
   app.get(config.paths.login, async (request, reply) => {
     const raw = (request.query as Record<string, unknown>).next;
-    const check = raw === undefined ? undefined : typeof raw === 'string' ? checkRedirectTarget(raw, config.allowedRedirectOrigins) : { ok: false as const };
+    const check =
+      raw === undefined
+        ? undefined
+        : typeof raw === 'string'
+          ? checkRedirectTarget(raw, config.allowedRedirectOrigins)
+          : { ok: false as const };
     reply
       .header('content-security-policy', SIGN_IN_CSP)
       .header('cache-control', 'no-store')

@@ -6,7 +6,14 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RequestAuthenticator, TokenVerifier, generateKeyPair, issueJwt, portalAuth, type PortalAuthPluginOptions } from '../../src/index.js';
+import {
+  RequestAuthenticator,
+  TokenVerifier,
+  generateKeyPair,
+  issueJwt,
+  portalAuth,
+  type PortalAuthPluginOptions,
+} from '../../src/index.js';
 
 const service = generateKeyPair();
 const user = generateKeyPair();
@@ -18,13 +25,19 @@ beforeAll(async () => {
   app = Fastify();
   const authenticator = new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) });
   await app.register(portalAuth, { authenticator, onOutcome: (outcome) => outcomes.push(outcome) });
-  const echo = (request: { portal: unknown; headers: Record<string, unknown> }) => ({ portal: request.portal, headers: request.headers });
+  const echo = (request: { portal: unknown; headers: Record<string, unknown> }) => ({
+    portal: request.portal,
+    headers: request.headers,
+  });
   app.get('/me', { config: { portalAuth: { auth: 'required' } } }, echo);
   app.get('/maybe', { config: { portalAuth: { auth: 'optional' } } }, echo);
   app.get('/admin', { config: { portalAuth: { auth: 'required', permissions: ['admin'] } } }, echo);
   app.get('/open', { config: { portalAuth: { auth: 'public' } } }, echo);
   app.get('/forgotten', echo);
-  app.get('/same', { config: { portalAuth: { auth: 'required' } } }, (request) => ({ same: request.portal === lastIdentity, frozen: Object.isFrozen(request.portal) }));
+  app.get('/same', { config: { portalAuth: { auth: 'required' } } }, (request) => ({
+    same: request.portal === lastIdentity,
+    frozen: Object.isFrozen(request.portal),
+  }));
   app.get('/remember', { config: { portalAuth: { auth: 'required' } } }, (request) => {
     lastIdentity = request.portal;
     return {};
@@ -37,13 +50,19 @@ afterAll(async () => {
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const userToken = (extraClaims?: Record<string, unknown>) => issueJwt(service.secretKey, user.publicKey, 1, extraClaims ? { extraClaims } : {});
+const userToken = (extraClaims?: Record<string, unknown>) =>
+  issueJwt(service.secretKey, user.publicKey, 1, extraClaims ? { extraClaims } : {});
 
 describe('portalAuth in an application', () => {
   it('decorates request.portal on a required route', async () => {
     const response = await app.inject({ url: '/me', headers: bearer(userToken()) });
     expect(response.statusCode).toBe(200);
-    expect(response.json().portal).toMatchObject({ targetKey: user.publicKey, flow: 'service', issuer: service.publicKey, permissions: [] });
+    expect(response.json().portal).toMatchObject({
+      targetKey: user.publicKey,
+      flow: 'service',
+      issuer: service.publicKey,
+      permissions: [],
+    });
   });
 
   it('reads the session cookie in an app that never registered @fastify/cookie', async () => {
@@ -78,7 +97,11 @@ describe('portalAuth in an application', () => {
   });
 
   it('strips client-sent identity headers on routes with and without a policy', async () => {
-    const spoofed = { 'X-Portal-Target-Key': stranger.publicKey, x_portal_npub: 'npub1spoof', 'x-portal-auth-flow': 'service' };
+    const spoofed = {
+      'X-Portal-Target-Key': stranger.publicKey,
+      x_portal_npub: 'npub1spoof',
+      'x-portal-auth-flow': 'service',
+    };
     for (const [url, headers] of [
       ['/open', spoofed],
       ['/maybe', spoofed],
@@ -110,7 +133,10 @@ describe('portalAuth in an application', () => {
 describe('portalAuth defaultPolicy', () => {
   async function appWith(options: Partial<PortalAuthPluginOptions>) {
     const built = Fastify();
-    await built.register(portalAuth, { authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }), ...options });
+    await built.register(portalAuth, {
+      authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }),
+      ...options,
+    });
     return built;
   }
 
@@ -127,7 +153,9 @@ describe('portalAuth defaultPolicy', () => {
     });
     try {
       expect((await nested.inject({ method: 'POST', url: '/child/write' })).statusCode).toBe(401);
-      expect((await nested.inject({ method: 'POST', url: '/child/write', headers: bearer(userToken()) })).statusCode).toBe(200);
+      expect(
+        (await nested.inject({ method: 'POST', url: '/child/write', headers: bearer(userToken()) })).statusCode,
+      ).toBe(200);
     } finally {
       await nested.close();
     }
@@ -139,7 +167,9 @@ describe('portalAuth defaultPolicy', () => {
     built.get('/health', { config: { portalAuth: { auth: 'public' } } }, () => ({ ok: true }));
     try {
       expect((await built.inject({ url: '/staff', headers: bearer(userToken()) })).statusCode).toBe(403);
-      expect((await built.inject({ url: '/staff', headers: bearer(userToken({ permissions: ['staff'] })) })).statusCode).toBe(200);
+      expect(
+        (await built.inject({ url: '/staff', headers: bearer(userToken({ permissions: ['staff'] })) })).statusCode,
+      ).toBe(200);
       expect((await built.inject({ url: '/health' })).statusCode).toBe(200);
     } finally {
       await built.close();
@@ -156,15 +186,21 @@ describe('portalAuth defaultPolicy', () => {
   });
 
   it('refuses a policy it would misread, naming it, instead of letting callers through', async () => {
-    await expect(appWith({ defaultPolicy: { auth: 'requried' as never } })).rejects.toThrow(/portalAuth defaultPolicy: auth must be one of public, optional, required/);
+    await expect(appWith({ defaultPolicy: { auth: 'requried' as never } })).rejects.toThrow(
+      /portalAuth defaultPolicy: auth must be one of public, optional, required/,
+    );
     const built = await appWith({});
     try {
       expect(() => built.get('/typo', { config: { portalAuth: { auth: 'Required' as never } } }, () => 'open')).toThrow(
         /portalAuth policy of GET \/typo: auth must be one of public, optional, required/,
       );
-      expect(() => built.get('/perm', { config: { portalAuth: { auth: 'required', permissions: 'admin' as never } } }, () => 'open')).toThrow(
-        /permissions must be an array of strings/,
-      );
+      expect(() =>
+        built.get(
+          '/perm',
+          { config: { portalAuth: { auth: 'required', permissions: 'admin' as never } } },
+          () => 'open',
+        ),
+      ).toThrow(/permissions must be an array of strings/);
     } finally {
       await built.close();
     }
@@ -177,19 +213,33 @@ describe('portalAuth and WebSocket handshakes', () => {
   it('applies the origin rule of cookie-authenticated POSTs to a cookie-authenticated handshake, not to a Bearer one', async () => {
     const sockets = Fastify();
     await sockets.register(cookie);
-    await sockets.register(portalAuth, { authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }) });
+    await sockets.register(portalAuth, {
+      authenticator: new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey] }) }),
+    });
     sockets.get('/socket', { config: { portalAuth: { auth: 'required' } } }, () => ({ open: true }));
     try {
       const session = `portal_session=${userToken()}`;
-      const foreign = await sockets.inject({ url: '/socket', headers: { ...handshake, cookie: session, origin: 'http://evil.example' } });
+      const foreign = await sockets.inject({
+        url: '/socket',
+        headers: { ...handshake, cookie: session, origin: 'http://evil.example' },
+      });
       expect(foreign.statusCode).toBe(403);
       expect(foreign.json().error).toBe('ERR_CSRF');
-      const own = await sockets.inject({ url: '/socket', headers: { ...handshake, cookie: session, origin: 'http://app.test' } });
+      const own = await sockets.inject({
+        url: '/socket',
+        headers: { ...handshake, cookie: session, origin: 'http://app.test' },
+      });
       expect(own.statusCode).toBe(200);
-      const withBearer = await sockets.inject({ url: '/socket', headers: { ...handshake, ...bearer(userToken()), origin: 'http://evil.example' } });
+      const withBearer = await sockets.inject({
+        url: '/socket',
+        headers: { ...handshake, ...bearer(userToken()), origin: 'http://evil.example' },
+      });
       expect(withBearer.statusCode).toBe(200);
       // An ordinary cookie-authenticated GET from elsewhere (a link, an image) is not a state change.
-      expect((await sockets.inject({ url: '/socket', headers: { cookie: session, origin: 'http://evil.example' } })).statusCode).toBe(200);
+      expect(
+        (await sockets.inject({ url: '/socket', headers: { cookie: session, origin: 'http://evil.example' } }))
+          .statusCode,
+      ).toBe(200);
     } finally {
       await sockets.close();
     }

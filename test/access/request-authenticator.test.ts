@@ -39,7 +39,8 @@ async function setup(options: { wallet?: boolean } = {}) {
   return { authenticator, revocations, asked };
 }
 
-const walletToken = (extraClaims?: Record<string, unknown>) => issueJwt(user.secretKey, service.publicKey, 1, { extraClaims });
+const walletToken = (extraClaims?: Record<string, unknown>) =>
+  issueJwt(user.secretKey, service.publicKey, 1, { extraClaims });
 const serviceToken = () => issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { permissions: ['read'] } });
 
 describe('RequestAuthenticator.authenticateAny', () => {
@@ -47,20 +48,35 @@ describe('RequestAuthenticator.authenticateAny', () => {
     const { authenticator, asked } = await setup();
     const identity = authenticator.authenticateAny(serviceToken());
     expect(identity).not.toBeInstanceOf(Promise);
-    expect(identity).toMatchObject({ targetKey: user.publicKey, flow: 'service', issuer: service.publicKey, permissions: ['read'] });
+    expect(identity).toMatchObject({
+      targetKey: user.publicKey,
+      flow: 'service',
+      issuer: service.publicKey,
+      permissions: ['read'],
+    });
     expect(asked).toEqual([]);
   });
 
-  it('tells a sign-in session token (the service key, with sid) from service tokens, and a trusted issuer\'s sid names no session', async () => {
+  it("tells a sign-in session token (the service key, with sid) from service tokens, and a trusted issuer's sid names no session", async () => {
     const other = generateKeyPair();
-    const authenticator = new RequestAuthenticator({ verifier: new TokenVerifier({ issuers: [service.publicKey, other.publicKey] }) });
+    const authenticator = new RequestAuthenticator({
+      verifier: new TokenVerifier({ issuers: [service.publicKey, other.publicKey] }),
+    });
     const session = issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { jti: 'j-1', sid: 'session-1' } });
-    expect(await authenticator.authenticateAny(session)).toMatchObject({ flow: 'login', sessionId: 'session-1', targetKey: user.publicKey });
+    expect(await authenticator.authenticateAny(session)).toMatchObject({
+      flow: 'login',
+      sessionId: 'session-1',
+      targetKey: user.publicKey,
+    });
     expect(await authenticator.authenticateAny(serviceToken())).not.toHaveProperty('sessionId');
-    const trusted = await authenticator.authenticateAny(issueJwt(other.secretKey, user.publicKey, 1, { extraClaims: { sid: 'session-1' } }));
+    const trusted = await authenticator.authenticateAny(
+      issueJwt(other.secretKey, user.publicKey, 1, { extraClaims: { sid: 'session-1' } }),
+    );
     expect(trusted).toMatchObject({ flow: 'service', issuer: other.publicKey });
     expect(trusted).not.toHaveProperty('sessionId');
-    const empty = await authenticator.authenticateAny(issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { sid: '' } }));
+    const empty = await authenticator.authenticateAny(
+      issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { sid: '' } }),
+    );
     expect(empty.flow).toBe('service');
   });
 

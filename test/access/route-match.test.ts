@@ -39,7 +39,9 @@ describe('createRouteMatcher', () => {
   });
 
   it('a "/" route matches everything no longer prefix does', () => {
-    const withRoot = createRouteMatcher(validateConfig({ routes: [{ prefix: '/', auth: 'public' }, { prefix: '/api' }] }).routes);
+    const withRoot = createRouteMatcher(
+      validateConfig({ routes: [{ prefix: '/', auth: 'public' }, { prefix: '/api' }] }).routes,
+    );
     expect(withRoot('/anything')?.prefix).toBe('/');
     expect(withRoot('/api/x')?.prefix).toBe('/api');
   });

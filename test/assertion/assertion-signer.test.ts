@@ -33,9 +33,18 @@ describe('AssertionSigner', () => {
     it(`signs ${alg} assertions that jose verifies against the published JWKS, with the documented claims`, async () => {
       const { keys, signer } = signerFor(alg);
       const now = Math.floor(Date.now() / 1000);
-      const { token, expiresAt } = signer.assertionFor(identity('session-1'), 'https://gw.example', 'https://api.example', now);
+      const { token, expiresAt } = signer.assertionFor(
+        identity('session-1'),
+        'https://gw.example',
+        'https://api.example',
+        now,
+      );
       const jwks = createLocalJWKSet({ keys: keys.published() });
-      const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: 'https://gw.example', audience: 'https://api.example', algorithms: [alg] });
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+        issuer: 'https://gw.example',
+        audience: 'https://api.example',
+        algorithms: [alg],
+      });
       expect(protectedHeader).toEqual({ alg, kid: keys.current().kid, typ: 'JWT' });
       expect(payload).toEqual({
         iss: 'https://gw.example',
@@ -68,8 +77,17 @@ describe('AssertionSigner', () => {
     // Another token of the same caller (a refresh, say) says the same: the assertion is reused.
     expect(signer.assertionFor(identity(), 'https://gw.example', 'https://api.example', 1010).token).toBe(first.token);
     // Anything the assertion states that differs gets an assertion of its own.
-    expect(signer.assertionFor(identity('session-2'), 'https://gw.example', 'https://api.example', 1010).token).not.toBe(first.token);
-    expect(signer.assertionFor(Object.freeze({ ...who, permissions: ['read'] }), 'https://gw.example', 'https://api.example', 1010).token).not.toBe(first.token);
+    expect(
+      signer.assertionFor(identity('session-2'), 'https://gw.example', 'https://api.example', 1010).token,
+    ).not.toBe(first.token);
+    expect(
+      signer.assertionFor(
+        Object.freeze({ ...who, permissions: ['read'] }),
+        'https://gw.example',
+        'https://api.example',
+        1010,
+      ).token,
+    ).not.toBe(first.token);
     const renewed = signer.assertionFor(who, 'https://gw.example', 'https://api.example', 1030);
     expect(renewed.token).not.toBe(first.token);
     expect(renewed.expiresAt).toBe(1090);

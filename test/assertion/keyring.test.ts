@@ -10,11 +10,22 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AssertionKeys } from '../../src/assertion/assertion-keys.js';
-import { RETIRED_KEY_GRACE_SEC, keyringPath, readKeyring, rotateKeyring, writeKeyring } from '../../src/assertion/keyring.js';
+import {
+  RETIRED_KEY_GRACE_SEC,
+  keyringPath,
+  readKeyring,
+  rotateKeyring,
+  writeKeyring,
+} from '../../src/assertion/keyring.js';
 import type { AssertionConfig } from '../../src/config/types.js';
 import { ConfigInvalid } from '../../src/errors.js';
 
-const config = (overrides: Partial<AssertionConfig> = {}): AssertionConfig => ({ enabled: true, alg: 'ES256', ttlSec: 60, ...overrides });
+const config = (overrides: Partial<AssertionConfig> = {}): AssertionConfig => ({
+  enabled: true,
+  alg: 'ES256',
+  ttlSec: 60,
+  ...overrides,
+});
 const freshDir = () => mkdtempSync(join(tmpdir(), 'portal-assertion-keys-'));
 
 function problemOf(run: () => unknown): string {
@@ -61,7 +72,10 @@ describe('assertion keys', () => {
     writeKeyring(path, dataDir, rotateKeyring(readKeyring(path), 'ES256', 60, now));
     const after = new AssertionKeys(config({ ttlSec: 60 }), dataDir);
     expect(after.current().kid).not.toBe(oldKid);
-    expect(after.published(now + 60 + RETIRED_KEY_GRACE_SEC - 1).map((k) => k.kid)).toEqual([after.current().kid, oldKid]);
+    expect(after.published(now + 60 + RETIRED_KEY_GRACE_SEC - 1).map((k) => k.kid)).toEqual([
+      after.current().kid,
+      oldKid,
+    ]);
     expect(after.published(now + 60 + RETIRED_KEY_GRACE_SEC).map((k) => k.kid)).toEqual([after.current().kid]);
     after.close();
     // A later rotation drops keys whose window has passed.
@@ -109,21 +123,34 @@ describe('assertion keys', () => {
 
   it('reports a key file that is missing, not a key, or of the wrong curve in one line naming assertion.keyFile', () => {
     const dir = freshDir();
-    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'absent.pem') }), dir))).toMatch(/^assertion\.keyFile: cannot read .*absent\.pem \(ENOENT\)$/);
+    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'absent.pem') }), dir))).toMatch(
+      /^assertion\.keyFile: cannot read .*absent\.pem \(ENOENT\)$/,
+    );
     writeFileSync(join(dir, 'junk.pem'), 'not a key');
-    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'junk.pem') }), dir))).toMatch(/^assertion\.keyFile: .*junk\.pem is not a PEM or JWK private key$/);
+    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'junk.pem') }), dir))).toMatch(
+      /^assertion\.keyFile: .*junk\.pem is not a PEM or JWK private key$/,
+    );
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
     writeFileSync(join(dir, 'k1.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
-    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'k1.pem') }), dir))).toMatch(/k1\.pem holds a secp256k1 key; ES256 needs a P-256 private key$/);
-    const publicOnly = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'k1.pem') }), dir))).toMatch(
+      /k1\.pem holds a secp256k1 key; ES256 needs a P-256 private key$/,
+    );
+    const publicOnly = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      format: 'pem',
+      type: 'spki',
+    }) as string;
     writeFileSync(join(dir, 'public.pem'), publicOnly);
-    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'public.pem') }), dir))).toMatch(/^assertion\.keyFile: .*public\.pem is not a PEM or JWK private key$/);
+    expect(problemOf(() => new AssertionKeys(config({ keyFile: join(dir, 'public.pem') }), dir))).toMatch(
+      /^assertion\.keyFile: .*public\.pem is not a PEM or JWK private key$/,
+    );
   });
 
   it('refuses a damaged keyring instead of replacing it', () => {
     const dataDir = freshDir();
     writeFileSync(keyringPath(dataDir), '{"keys": []}');
-    expect(problemOf(() => new AssertionKeys(config(), dataDir))).toMatch(/^dataDir: .*assertion-keys\.json is not an assertion keyring/);
+    expect(problemOf(() => new AssertionKeys(config(), dataDir))).toMatch(
+      /^dataDir: .*assertion-keys\.json is not an assertion keyring/,
+    );
     expect(readFileSync(keyringPath(dataDir), 'utf8')).toBe('{"keys": []}');
   });
 

@@ -22,7 +22,10 @@ const lists: RevocationList[] = [];
 function conversation() {
   const settle: ((outcome: LoginOutcome) => void)[] = [];
   const stub = {
-    startLogin: () => ({ url: `portal://login-${settle.length}`, outcome: new Promise<LoginOutcome>((resolve) => settle.push(resolve)) }),
+    startLogin: () => ({
+      url: `portal://login-${settle.length}`,
+      outcome: new Promise<LoginOutcome>((resolve) => settle.push(resolve)),
+    }),
   } as unknown as PortalConversation;
   return { stub, settle };
 }
@@ -33,7 +36,14 @@ async function setup() {
   const stores = createMemoryStores(new MemoryBackend(clock.now));
   const revocations = new RevocationList(stores.revocations, { now });
   lists.push(revocations);
-  const tokens = new SessionService({ issuer: createJwtIssuer(service.secretKey), sessions: stores.sessions, revocations, accessTtlSec: 900, refreshTtlSec: 3600, now });
+  const tokens = new SessionService({
+    issuer: createJwtIssuer(service.secretKey),
+    sessions: stores.sessions,
+    revocations,
+    accessTtlSec: 900,
+    refreshTtlSec: 3600,
+    now,
+  });
   const { stub, settle } = conversation();
   const errors: unknown[] = [];
   const logins = new LoginService({
@@ -51,7 +61,8 @@ async function setup() {
 
 /** Until the service has recorded the outcome (the settling runs after the conversation resolves). */
 async function settled(logins: LoginService, id: string, status: string): Promise<void> {
-  for (let i = 0; i < 100 && (await logins.view(id)).status !== status; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 100 && (await logins.view(id)).status !== status; i++)
+    await new Promise((resolve) => setImmediate(resolve));
   expect((await logins.view(id)).status).toBe(status);
 }
 
@@ -63,19 +74,28 @@ describe('LoginService', () => {
     const started = await logins.start({ userAgent: 'test' });
     expect(started).toMatchObject({ status: 'pending', expires_at: now() + LOGIN_TTL, portal_url: 'portal://login-0' });
     expect(started.qr_svg).toContain('<svg');
-    settle[0]!({ status: 'approved', userKey: user, walletKey: user, grantedPermissions: ['read', 'admin'], sessionToken: 's' });
+    settle[0]!({
+      status: 'approved',
+      userKey: user,
+      walletKey: user,
+      grantedPermissions: ['read', 'admin'],
+      sessionToken: 's',
+    });
     await settled(logins, started.login_id, 'approved');
     expect(await logins.view(started.login_id)).toMatchObject({ user: { target_key: user }, claimed: false });
     expect(await logins.claim(started.login_id, 'not the secret')).toBeUndefined();
     const tokens = await logins.claim(started.login_id, started.login_secret);
-    expect(verifyJwt(service.publicKey, tokens!.access_token, { now: now() })).toMatchObject({ target_key: user, permissions: ['read'] });
+    expect(verifyJwt(service.publicKey, tokens!.access_token, { now: now() })).toMatchObject({
+      target_key: user,
+      permissions: ['read'],
+    });
     expect(await logins.claim(started.login_id, started.login_secret)).toBeUndefined();
     expect((await logins.view(started.login_id)).claimed).toBe(true);
     expect(await stores.users.isKnownUser(user)).toBe(true);
     expect(errors).toEqual([]);
   });
 
-  it('records a decline with the wallet\'s reason, and hands out nothing', async () => {
+  it("records a decline with the wallet's reason, and hands out nothing", async () => {
     const { logins, settle } = await setup();
     const started = await logins.start();
     settle[0]!({ status: 'declined', userKey: user, walletKey: user, reason: 'not me' });

@@ -68,7 +68,9 @@ describe('RevocationList', () => {
     expect(list.isRevoked({ target_key: bob, iat: clock.now - 1000 })).toBe(false);
     // Wallet-issued tokens name the gateway as target: the caller passes the signer as the user.
     expect(list.isRevoked({ target_key: bob, iat: clock.now }, alice)).toBe(true);
-    expect((await stores.revocations.loadRevocations(clock.now)).userNotBefore).toEqual([{ userKey: alice, notBefore: clock.now + 1 }]);
+    expect((await stores.revocations.loadRevocations(clock.now)).userNotBefore).toEqual([
+      { userKey: alice, notBefore: clock.now + 1 },
+    ]);
   });
 
   it('never lowers a watermark, whatever order the updates arrive in', async () => {

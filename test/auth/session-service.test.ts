@@ -44,7 +44,11 @@ describe('SessionService', () => {
     const { sessions, claimsOf, clock } = await setup();
     const first = await sessions.startSession(alice, ['read'], { userAgent: 'test' });
     expect(first).toMatchObject({ token_type: 'Bearer', expires_in: ACCESS_TTL, refresh_expires_in: REFRESH_TTL });
-    expect(claimsOf(first.access_token)).toMatchObject({ target_key: alice, sid: first.session_id, permissions: ['read'] });
+    expect(claimsOf(first.access_token)).toMatchObject({
+      target_key: alice,
+      sid: first.session_id,
+      permissions: ['read'],
+    });
     clock.advance(60);
     const second = await sessions.refresh(first.refresh_token);
     expect(second.session_id).toBe(first.session_id);
@@ -92,7 +96,7 @@ describe('SessionService', () => {
     expect(revocations.isRevoked(claimsOf(again.access_token))).toBe(false);
   });
 
-  it('ends one session of the user on request, and answers another user\'s id as an unknown one', async () => {
+  it("ends one session of the user on request, and answers another user's id as an unknown one", async () => {
     const { sessions } = await setup();
     const own = await sessions.startSession(alice, []);
     await expect(sessions.endSessionOf(bob, own.session_id)).rejects.toBeInstanceOf(SessionNotFound);

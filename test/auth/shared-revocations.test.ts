@@ -29,7 +29,10 @@ describe('openRevocations', () => {
 
   it('refuses a SQLite path with no gateway store, and a memory store, instead of following nothing', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'portal-gateway-shared-')), 'typo.db');
-    await expect(openRevocations({ kind: 'sqlite', path: missing })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining(missing) });
+    await expect(openRevocations({ kind: 'sqlite', path: missing })).rejects.toMatchObject({
+      code: 'ERR_STORE_UNAVAILABLE',
+      message: expect.stringContaining(missing),
+    });
     await expect(openRevocations({ kind: 'memory' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });

@@ -82,7 +82,13 @@ describe('parseCommandArgs', () => {
   });
 
   it('never quotes a value in its messages', () => {
-    for (const argv of [[`--nmae=${SECRET}`], [`--${SECRET}`], ['p', SECRET], [`--json=${SECRET}`], ['--name', `-${SECRET}`]]) {
+    for (const argv of [
+      [`--nmae=${SECRET}`],
+      [`--${SECRET}`],
+      ['p', SECRET],
+      [`--json=${SECRET}`],
+      ['--name', `-${SECRET}`],
+    ]) {
       expect(parseError(argv).message).not.toContain(SECRET);
     }
   });

@@ -44,7 +44,9 @@ describe('portal-gateway assertion-key rotate', () => {
 
   it('follows assertion.alg and takes the data directory from the environment without a file', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'portal-assertion-rotate-env-'));
-    const rotated = await runInProcess(run, ['rotate'], { env: { PORTAL_DATA_DIR: dataDir, PORTAL_ASSERTION_ALG: 'ES256K' } });
+    const rotated = await runInProcess(run, ['rotate'], {
+      env: { PORTAL_DATA_DIR: dataDir, PORTAL_ASSERTION_ALG: 'ES256K' },
+    });
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toContain('(ES256K) signs from now on');
     expect(rotated.stdout).toContain(join(dataDir, 'assertion-keys.json'));
@@ -54,7 +56,9 @@ describe('portal-gateway assertion-key rotate', () => {
     const { file } = configFile({ assertion: { keyFile: '/run/secrets/assertion.pem' } });
     const refused = await runInProcess(run, ['rotate', '--config', file]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^ERR_CONFIG_INVALID: .*assertion\.keyFile: the key comes from \/run\/secrets\/assertion\.pem; rotate it by replacing that file/s);
+    expect(refused.stderr).toMatch(
+      /^ERR_CONFIG_INVALID: .*assertion\.keyFile: the key comes from \/run\/secrets\/assertion\.pem; rotate it by replacing that file/s,
+    );
   });
 
   it('is a usage error without the action, or with another one', async () => {
@@ -67,8 +71,12 @@ describe('portal-gateway assertion-key rotate', () => {
   it('check-config reports an assertion key file serve would refuse', async () => {
     const checkConfig = await import('../../src/cli/check-config.js');
     const { file } = configFile({ assertion: { alg: 'ES256' } });
-    const checked = await runInProcess(checkConfig.run, ['--config', file], { env: { PORTAL_ASSERTION_KEY_FILE: join(tmpdir(), 'no-such-assertion-key.pem') } });
+    const checked = await runInProcess(checkConfig.run, ['--config', file], {
+      env: { PORTAL_ASSERTION_KEY_FILE: join(tmpdir(), 'no-such-assertion-key.pem') },
+    });
     expect(checked.code).toBe(1);
-    expect(checked.stderr).toMatch(/ERR_CONFIG_INVALID: .*assertion\.keyFile: cannot read .*no-such-assertion-key\.pem \(ENOENT\)/s);
+    expect(checked.stderr).toMatch(
+      /ERR_CONFIG_INVALID: .*assertion\.keyFile: cannot read .*no-such-assertion-key\.pem \(ENOENT\)/s,
+    );
   });
 });

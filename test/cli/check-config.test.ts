@@ -39,7 +39,9 @@ describe('check-config', () => {
     const path = file('ok.json', JSON.stringify({ dataDir, relays: [], routes: ROUTES }));
     const result = await runInProcess(run, ['--config', path]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`service key none yet: serve will generate one and keep it in ${join(dataDir, 'service-key')}`);
+    expect(result.stdout).toContain(
+      `service key none yet: serve will generate one and keep it in ${join(dataDir, 'service-key')}`,
+    );
     expect(existsSync(dataDir)).toBe(false);
 
     const fromEnv = await runInProcess(run, ['--config', path], { env: { PORTAL_SERVICE_KEY: '3'.repeat(64) } });

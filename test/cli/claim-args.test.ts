@@ -28,7 +28,18 @@ describe('parseClaimArgs', () => {
       empty: '',
       eq: 'a=b',
     });
-    expect(Object.keys(claims)).toEqual(['jti', 'n', 'ratio', 'admin', 'none', 'permissions', 'obj', 'quoted', 'empty', 'eq']);
+    expect(Object.keys(claims)).toEqual([
+      'jti',
+      'n',
+      'ratio',
+      'admin',
+      'none',
+      'permissions',
+      'obj',
+      'quoted',
+      'empty',
+      'eq',
+    ]);
   });
 
   it('keeps a claim named __proto__ as a claim', () => {

@@ -10,7 +10,10 @@ const WARNING = 'warning: NOT verified: the signature, issuer and expiry of this
 
 describe('decode', () => {
   const token = issueJwt(issuer.secretHex, user.publicHex, 1, { now: NOW, extraClaims: { jti: 'x' } });
-  const expected = { header: { alg: 'ES256K' }, payload: { exp: NOW + 3600, nbf: NOW, iat: NOW, target_key: user.publicHex, jti: 'x' } };
+  const expected = {
+    header: { alg: 'ES256K' },
+    payload: { exp: NOW + 3600, nbf: NOW, iat: NOW, target_key: user.publicHex, jti: 'x' },
+  };
 
   it('prints header and payload with a warning that nothing was verified', async () => {
     const result = await runInProcess(run, [token]);
@@ -37,7 +40,11 @@ describe('decode', () => {
   it('reports a malformed token on one line without echoing it', async () => {
     const broken = `${token}.extra`;
     const result = await runInProcess(run, [broken]);
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'ERR_JWT_MALFORMED: token has 4 segments; expected 3 (header.payload.signature)\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_JWT_MALFORMED: token has 4 segments; expected 3 (header.payload.signature)\n',
+    });
   });
 
   it('refuses a second argument', async () => {

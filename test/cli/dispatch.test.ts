@@ -48,7 +48,9 @@ describe('runCli', () => {
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
@@ -65,8 +67,12 @@ describe('runCli', () => {
   it('does not echo a key or token typed as the command or a top-level option', async () => {
     const secret = 'ab'.repeat(32);
     expect((await cli([secret])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown command (see "portal-gateway --help")\n');
-    expect((await cli([`--${secret}`])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n');
-    expect((await cli([`--key=${secret}`])).stderr).toBe('ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n');
+    expect((await cli([`--${secret}`])).stderr).toBe(
+      'ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n',
+    );
+    expect((await cli([`--key=${secret}`])).stderr).toBe(
+      'ERR_INVALID_ARGUMENT: unknown option (see "portal-gateway --help")\n',
+    );
   });
 
   it('turns an unexpected error into one line and exit code 1, without a stack trace', async () => {

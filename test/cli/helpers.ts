@@ -48,7 +48,10 @@ export async function runInProcess(run: CommandRun, argv: string[], options: IoO
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Run the real program (src/cli.ts through tsx, no build needed) as a child process. */
-export function runProgram(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Captured> {
+export function runProgram(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<Captured> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (!options.env?.PORTAL_SERVICE_KEY) delete env.PORTAL_SERVICE_KEY;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });

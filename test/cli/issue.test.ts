@@ -14,7 +14,10 @@ function payloadOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-async function issue(argv: string[], env: Record<string, string> = { PORTAL_SERVICE_KEY: issuer.secretHex }): Promise<Captured> {
+async function issue(
+  argv: string[],
+  env: Record<string, string> = { PORTAL_SERVICE_KEY: issuer.secretHex },
+): Promise<Captured> {
   const result = await runInProcess(run, argv, { env });
   expectSecretAbsent([result.stdout, result.stderr], issuer.secretHex);
   return result;
@@ -38,9 +41,13 @@ describe('issue', () => {
   it.each(reissuable)('re-issues vector $name byte for byte', async (vector) => {
     const claims = vector.claims!;
     const hours = String((claims.exp - claims.iat!) / 3600);
-    const result = await runInProcess(run, ['--key', vector.issuer_secret_hex, '--target', claims.target_key, '--hours', hours, '--now', String(claims.iat)], {
-      env: {},
-    });
+    const result = await runInProcess(
+      run,
+      ['--key', vector.issuer_secret_hex, '--target', claims.target_key, '--hours', hours, '--now', String(claims.iat)],
+      {
+        env: {},
+      },
+    );
     expect(result).toEqual({ code: 0, stdout: `${vector.token}\n`, stderr: '' });
   });
 
@@ -74,8 +81,18 @@ describe('issue', () => {
 
   it('appends --claim values after the Portal claims', async () => {
     const result = await issue([
-      '--target', user.publicHex, '--hours', '1', '--now', String(NOW),
-      '--claim', 'jti=abc', '--claim', 'permissions=["read"]', '--claim', 'level=3',
+      '--target',
+      user.publicHex,
+      '--hours',
+      '1',
+      '--now',
+      String(NOW),
+      '--claim',
+      'jti=abc',
+      '--claim',
+      'permissions=["read"]',
+      '--claim',
+      'level=3',
     ]);
     expect(result.code).toBe(0);
     const payload = payloadOf(result.stdout.trimEnd());
@@ -84,7 +101,20 @@ describe('issue', () => {
   });
 
   it('--permission (repeatable) sets the permissions claim, which the gateway verifier reads', async () => {
-    const result = await issue(['--target', user.publicHex, '--hours', '1', '--now', String(NOW), '--permission', 'read', '--permission', 'admin', '--claim', 'jti=x']);
+    const result = await issue([
+      '--target',
+      user.publicHex,
+      '--hours',
+      '1',
+      '--now',
+      String(NOW),
+      '--permission',
+      'read',
+      '--permission',
+      'admin',
+      '--claim',
+      'jti=x',
+    ]);
     expect(result.code).toBe(0);
     const token = result.stdout.trimEnd();
     const payload = payloadOf(token);
@@ -112,7 +142,9 @@ describe('issue', () => {
     expect(Object.keys(output)).toEqual(['token', 'issuer', 'claims']);
     expect(output.issuer).toBe(issuer.publicHex);
     expect(output.claims).toEqual({ exp: NOW + 3600, nbf: NOW, iat: NOW, target_key: user.publicHex });
-    const { payload } = await jwtVerify(output.token, await importJWK(issuer.publicJwk, 'ES256K'), { currentDate: new Date(NOW * 1000) });
+    const { payload } = await jwtVerify(output.token, await importJWK(issuer.publicJwk, 'ES256K'), {
+      currentDate: new Date(NOW * 1000),
+    });
     expect(payload).toEqual(output.claims);
   });
 
@@ -126,8 +158,14 @@ describe('issue', () => {
     [[...target, '--hours', 'abc'], /^ERR_INVALID_ARGUMENT: --hours must be a positive number of hours/],
     [[...target, '--hours', '1e9'], /^ERR_INVALID_ARGUMENT: --hours must be a positive number of hours/],
     [[...target, '--hours', '99999999'], /^ERR_INVALID_ARGUMENT: exp is after 253402300799/],
-    [[...target, '--hours', '1', '--claim', 'exp=1'], /^ERR_INVALID_ARGUMENT: extra claim "exp" would override a Portal claim/],
-    [[...target, '--hours', '1', '--claim', 'sid=abc'], /^ERR_INVALID_ARGUMENT: --claim sid is reserved for the access tokens of wallet sign-in sessions/],
+    [
+      [...target, '--hours', '1', '--claim', 'exp=1'],
+      /^ERR_INVALID_ARGUMENT: extra claim "exp" would override a Portal claim/,
+    ],
+    [
+      [...target, '--hours', '1', '--claim', 'sid=abc'],
+      /^ERR_INVALID_ARGUMENT: --claim sid is reserved for the access tokens of wallet sign-in sessions/,
+    ],
     [[...target, '--hours', '1', '--now', 'soon'], /^ERR_INVALID_ARGUMENT: --now must be a whole number of seconds/],
     [[...target, '--hours', '1', '--bogus'], /^ERR_INVALID_ARGUMENT: unknown option --bogus/],
   ])('refuses %j as a usage error (exit code 2, one line)', async (argv, message) => {
@@ -160,7 +198,17 @@ describe('issue', () => {
     const result = await issue(['--help'], {});
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: portal-gateway issue --target <npub\|hex> --hours <N>/);
-    for (const option of ['--key ', '--key-file', '--key-env', '--target', '--hours', '--permission', '--claim', '--now', '--json']) {
+    for (const option of [
+      '--key ',
+      '--key-file',
+      '--key-env',
+      '--target',
+      '--hours',
+      '--permission',
+      '--claim',
+      '--now',
+      '--json',
+    ]) {
       expect(result.stdout).toContain(option);
     }
     expect(result.stdout).toContain('PORTAL_SERVICE_KEY');

@@ -53,7 +53,9 @@ describe('readSecretKey', () => {
 
   it('prefers an explicit option over PORTAL_SERVICE_KEY', async () => {
     const other = evenYKeyFromOpenSsl();
-    expect(await read(['--key-env', 'MY_KEY'], { MY_KEY: key.secretHex, PORTAL_SERVICE_KEY: other.secretHex })).toBe(key.secretHex);
+    expect(await read(['--key-env', 'MY_KEY'], { MY_KEY: key.secretHex, PORTAL_SERVICE_KEY: other.secretHex })).toBe(
+      key.secretHex,
+    );
   });
 
   it('refuses two key options (usage error)', async () => {
@@ -94,7 +96,8 @@ describe('readSecretKey', () => {
     ['from PORTAL_SERVICE_KEY', () => [], 'default'],
   ] as const)('reports a malformed key %s with its source and without the key', async (source, argv, where) => {
     const bad = `${key.secretHex}0`; // one character too many: contains the real secret
-    const env: Record<string, string> = where === 'env' ? { BAD: bad } : where === 'default' ? { PORTAL_SERVICE_KEY: bad } : {};
+    const env: Record<string, string> =
+      where === 'env' ? { BAD: bad } : where === 'default' ? { PORTAL_SERVICE_KEY: bad } : {};
     const error = await failure([...argv(bad)], env);
     expect(error).toBeInstanceOf(KeyInvalid);
     expect(error.message).toContain(`secret key ${source} must be`);

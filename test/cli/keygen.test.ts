@@ -81,7 +81,9 @@ describe('keygen', () => {
       const signed = await runInProcess(issue, ['--key-file', file, '--target', target, '--hours', '1'], { env: {} });
       expect(signed.code).toBe(0);
       const token = signed.stdout.trimEnd();
-      expect(verifyJwt(opensslXOnly(secret), token).target_key).toBe(decodeJwtWithoutVerifying(token).payload.target_key);
+      expect(verifyJwt(opensslXOnly(secret), token).target_key).toBe(
+        decodeJwtWithoutVerifying(token).payload.target_key,
+      );
     });
 
     it('refuses to overwrite an existing file, leaving it as it was', async () => {
@@ -90,7 +92,9 @@ describe('keygen', () => {
       const result = await runInProcess(run, ['--out', file]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(`ERR_INVALID_ARGUMENT: --out ${file} already exists: keygen never overwrites a file (remove it or choose another)\n`);
+      expect(result.stderr).toBe(
+        `ERR_INVALID_ARGUMENT: --out ${file} already exists: keygen never overwrites a file (remove it or choose another)\n`,
+      );
       expect(readFileSync(file, 'utf8')).toBe('a key in use\n');
       expect(statSync(file).mode & 0o777).toBe(0o644);
     });

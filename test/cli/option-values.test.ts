@@ -13,10 +13,15 @@ describe('parsePositiveHours', () => {
     expect(parsePositiveHours(text, '--hours')).toBe(hours);
   });
 
-  it.each(['0', '0.0', '-1', 'abc', '', ' 1', '1 ', '1e3', '0x10', 'Infinity', '1,5', '+1', '.'])('refuses %j', (text) => {
-    expect(() => parsePositiveHours(text, '--hours')).toThrow(InvalidArgument);
-    expect(() => parsePositiveHours(text, '--hours')).toThrow('--hours must be a positive number of hours, e.g. 24 or 0.5');
-  });
+  it.each(['0', '0.0', '-1', 'abc', '', ' 1', '1 ', '1e3', '0x10', 'Infinity', '1,5', '+1', '.'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parsePositiveHours(text, '--hours')).toThrow(InvalidArgument);
+      expect(() => parsePositiveHours(text, '--hours')).toThrow(
+        '--hours must be a positive number of hours, e.g. 24 or 0.5',
+      );
+    },
+  );
 
   it('refuses a number too large to be finite', () => {
     expect(() => parsePositiveHours('9'.repeat(400), '--hours')).toThrow(InvalidArgument);

@@ -20,8 +20,12 @@ describe('serviceKeyOrigin (the banner of serve)', () => {
   });
 
   it('tells a key read from the data directory from one generated now', () => {
-    expect(serviceKeyOrigin({ source: 'data-dir', path: 'data/service-key' }, {})).toBe('from the key file data/service-key');
-    expect(serviceKeyOrigin({ source: 'generated', path: 'data/service-key' }, {})).toBe('new, kept in data/service-key');
+    expect(serviceKeyOrigin({ source: 'data-dir', path: 'data/service-key' }, {})).toBe(
+      'from the key file data/service-key',
+    );
+    expect(serviceKeyOrigin({ source: 'generated', path: 'data/service-key' }, {})).toBe(
+      'new, kept in data/service-key',
+    );
   });
 });
 
@@ -30,15 +34,21 @@ describe('plannedServiceKeyOrigin (check-config)', () => {
 
   it('says a key will be generated only when there is none, and generates nothing', () => {
     const dataDir = join(dir, 'empty');
-    expect(plannedServiceKeyOrigin(config({ dataDir }), {})).toBe(`none yet: serve will generate one and keep it in ${join(dataDir, 'service-key')}`);
+    expect(plannedServiceKeyOrigin(config({ dataDir }), {})).toBe(
+      `none yet: serve will generate one and keep it in ${join(dataDir, 'service-key')}`,
+    );
     const kept = join(dir, 'kept');
     mkdirSync(kept);
     writeFileSync(join(kept, 'service-key'), `${SECRET}\n`);
-    expect(plannedServiceKeyOrigin(config({ dataDir: kept }), {})).toBe(`from the key file ${join(kept, 'service-key')}`);
+    expect(plannedServiceKeyOrigin(config({ dataDir: kept }), {})).toBe(
+      `from the key file ${join(kept, 'service-key')}`,
+    );
   });
 
   it('names where a configured key comes from', () => {
     expect(plannedServiceKeyOrigin(config({ serviceKey: SECRET }), {})).toBe('from the configuration file');
-    expect(plannedServiceKeyOrigin(config({ serviceKey: SECRET }), { PORTAL_SERVICE_KEY: SECRET })).toBe('from PORTAL_SERVICE_KEY');
+    expect(plannedServiceKeyOrigin(config({ serviceKey: SECRET }), { PORTAL_SERVICE_KEY: SECRET })).toBe(
+      'from PORTAL_SERVICE_KEY',
+    );
   });
 });

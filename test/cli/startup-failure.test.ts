@@ -10,9 +10,12 @@ describe('listenFailure', () => {
     for (const code of ['EADDRINUSE', 'EACCES']) {
       const failure = listenFailure(nodeError(code), listen);
       expect(failure).toBeInstanceOf(ListenFailed);
-      for (const way of ['listen.port', 'PORTAL_GATEWAY_PORT', '--port']) expect((failure as Error).message).toContain(way);
+      for (const way of ['listen.port', 'PORTAL_GATEWAY_PORT', '--port'])
+        expect((failure as Error).message).toContain(way);
     }
-    expect((listenFailure(nodeError('EADDRINUSE'), listen) as Error).message).toContain('127.0.0.1:8080 is already in use');
+    expect((listenFailure(nodeError('EADDRINUSE'), listen) as Error).message).toContain(
+      '127.0.0.1:8080 is already in use',
+    );
   });
 
   it('names the host settings for an address that is not on this machine, and leaves other errors alone', () => {
@@ -26,8 +29,16 @@ describe('listenFailure', () => {
 describe('startupFailureLine', () => {
   it('is one line whatever failed', () => {
     const lines = [
-      startupFailureLine(new ConfigInvalid(['listen.port: must be an integer from 0 to 65535', 'routes[0].auth: must be one of public, optional, required'])),
-      startupFailureLine(new StoreUnavailable('Redis store: connecting failed: connect ECONNREFUSED 127.0.0.1:6379'), { kind: 'redis', url: 'redis://127.0.0.1:6379' }),
+      startupFailureLine(
+        new ConfigInvalid([
+          'listen.port: must be an integer from 0 to 65535',
+          'routes[0].auth: must be one of public, optional, required',
+        ]),
+      ),
+      startupFailureLine(new StoreUnavailable('Redis store: connecting failed: connect ECONNREFUSED 127.0.0.1:6379'), {
+        kind: 'redis',
+        url: 'redis://127.0.0.1:6379',
+      }),
       startupFailureLine(new StoreUnavailable('SQLite store: cannot open'), { kind: 'sqlite', path: 'x.db' }),
       startupFailureLine(new Error('first\nsecond')),
     ];

@@ -27,7 +27,15 @@ async function verify(argv: string[], token: string, options: IoOptions = {}): P
 
 describe('verify: the published vectors', () => {
   it.each(jwtVectors)('$name answers $expect', async (vector) => {
-    const argv = ['--pubkey', vector.verify_with_pubkey_hex, '--now', String(vector.now), '--tolerance', String(vector.leeway_seconds), vector.token];
+    const argv = [
+      '--pubkey',
+      vector.verify_with_pubkey_hex,
+      '--now',
+      String(vector.now),
+      '--tolerance',
+      String(vector.leeway_seconds),
+      vector.token,
+    ];
     const result = await verify(argv, vector.token);
     if (vector.expect === 'valid') {
       expect(result.code).toBe(0);
@@ -49,13 +57,25 @@ describe('verify', () => {
     const result = await verify(['--pubkey', npubEncode(issuer.publicHex), '--now', String(NOW + 10), token], token);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ target_key: user.publicHex, jti: 'j-1', iat: NOW, nbf: NOW, exp: NOW + 3600 });
+    expect(JSON.parse(result.stdout)).toEqual({
+      target_key: user.publicHex,
+      jti: 'j-1',
+      iat: NOW,
+      nbf: NOW,
+      exp: NOW + 3600,
+    });
   });
 
   it('reports an expired token on one line with exit code 1', async () => {
     const token = await joseToken({ target_key: user.publicHex }, NOW + 3600);
-    const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW + 3660)], token, { stdin: `${token}\n` });
-    expect(result).toEqual({ code: 1, stdout: '', stderr: `ERR_JWT_EXPIRED: token expired at ${NOW + 3600} (now ${NOW + 3660}, tolerance 60 s)\n` });
+    const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW + 3660)], token, {
+      stdin: `${token}\n`,
+    });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ERR_JWT_EXPIRED: token expired at ${NOW + 3600} (now ${NOW + 3660}, tolerance 60 s)\n`,
+    });
   });
 
   it('applies --tolerance', async () => {
@@ -77,7 +97,11 @@ describe('verify', () => {
   it('refuses a token signed by another key', async () => {
     const token = await joseToken({ target_key: user.publicHex }, NOW + 3600);
     const result = await verify(['--pubkey', user.publicHex, '--now', String(NOW), token], token);
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'ERR_JWT_SIGNATURE: signature does not verify with the issuer key\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_JWT_SIGNATURE: signature does not verify with the issuer key\n',
+    });
   });
 
   it.each([
@@ -99,14 +123,18 @@ describe('verify', () => {
       ['no argument, piped, no newline', [], (t: string) => t],
     ])('reads the token from %s', async (_what, rest, input) => {
       const token = await joseToken({ target_key: user.publicHex }, NOW + 3600);
-      const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW), ...rest], token, { stdin: input(token) });
+      const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW), ...rest], token, {
+        stdin: input(token),
+      });
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ target_key: user.publicHex });
     });
 
     it('removes only one trailing newline', async () => {
       const token = await joseToken({ target_key: user.publicHex }, NOW + 3600);
-      const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW), '-'], token, { stdin: `${token}\n\n` });
+      const result = await verify(['--pubkey', issuer.publicHex, '--now', String(NOW), '-'], token, {
+        stdin: `${token}\n\n`,
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^ERR_JWT_MALFORMED: /);
     });

@@ -15,11 +15,17 @@ function fakeFetch(answer: (url: string) => Response | Error) {
   return { asked, fetchImpl };
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('the client endpoints', () => {
-  it('are the gateway\'s own paths', () => {
-    expect(CLIENT_ENDPOINTS).toEqual({ login: ENDPOINT_PATHS.login, refresh: ENDPOINT_PATHS.refresh, logout: ENDPOINT_PATHS.logout, discovery: ENDPOINT_PATHS.discovery });
+  it("are the gateway's own paths", () => {
+    expect(CLIENT_ENDPOINTS).toEqual({
+      login: ENDPOINT_PATHS.login,
+      refresh: ENDPOINT_PATHS.refresh,
+      logout: ENDPOINT_PATHS.logout,
+      discovery: ENDPOINT_PATHS.discovery,
+    });
   });
 
   it('accept the same prefixes as the gateway', () => {
@@ -47,14 +53,21 @@ describe('gatewayPrefixFinder', () => {
   });
 
   it('takes no prefix from a gateway without the document or with a bad value', async () => {
-    for (const answer of [json({ error: 'ERR_ROUTE_NOT_FOUND' }, 404), json({ service_npub: 'npub1…' }), json({ gateway_prefix: '//evil.example' }), new Response('<html>')]) {
+    for (const answer of [
+      json({ error: 'ERR_ROUTE_NOT_FOUND' }, 404),
+      json({ service_npub: 'npub1…' }),
+      json({ gateway_prefix: '//evil.example' }),
+      new Response('<html>'),
+    ]) {
       expect(await gatewayPrefixFinder(fakeFetch(() => answer).fetchImpl, '', undefined)()).toBe('');
     }
   });
 
   it('asks again after a failed request or a struggling gateway', async () => {
     let calls = 0;
-    const { fetchImpl } = fakeFetch(() => (++calls === 1 ? new TypeError('fetch failed') : calls === 2 ? json({}, 503) : json({ gateway_prefix: '/gw' })));
+    const { fetchImpl } = fakeFetch(() =>
+      ++calls === 1 ? new TypeError('fetch failed') : calls === 2 ? json({}, 503) : json({ gateway_prefix: '/gw' }),
+    );
     const find = gatewayPrefixFinder(fetchImpl, 'https://gw', undefined);
     await expect(find()).rejects.toThrow('fetch failed');
     await expect(find()).rejects.toThrow(/HTTP 503/);

@@ -6,8 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, { types: string; default: string }> };
-const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  exports: Record<string, { types: string; default: string }>;
+};
+const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
+  compilerOptions: { rootDir: string; outDir: string };
+};
 
 describe('portal-gateway/client', () => {
   it('is exported from the build output of src/client/index.ts', () => {
@@ -25,7 +29,8 @@ describe('portal-gateway/client', () => {
     for (const file of files) {
       const source = readFileSync(`src/client/${file}`, 'utf8');
       const specifiers = [...source.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
-      for (const specifier of specifiers) expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\/[a-z-]+\.js$/);
+      for (const specifier of specifiers)
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\/[a-z-]+\.js$/);
     }
   });
 });

@@ -42,7 +42,9 @@ describe('readServerSentEvents', () => {
   });
 
   it('drops an event the stream ended in the middle of', async () => {
-    expect(await read(['event: status\ndata: {"a":1}\n\nevent: status\ndata: {"b"'])).toEqual([{ event: 'status', data: '{"a":1}' }]);
+    expect(await read(['event: status\ndata: {"a":1}\n\nevent: status\ndata: {"b"'])).toEqual([
+      { event: 'status', data: '{"a":1}' },
+    ]);
   });
 
   it('lets go of the stream when the reader stops early', async () => {

@@ -19,7 +19,8 @@ describe('closestName', () => {
   });
 
   it('suggests nothing when no name is close', () => {
-    for (const typed of ['extra', 'colour', 'name', 'port', 'services', 'x']) expect(closestName(typed, ROOT_KEYS), typed).toBeUndefined();
+    for (const typed of ['extra', 'colour', 'name', 'port', 'services', 'x'])
+      expect(closestName(typed, ROOT_KEYS), typed).toBeUndefined();
   });
 });
 
@@ -45,6 +46,8 @@ describe('unknown keys in a config', () => {
   });
 
   it('list the known keys otherwise', () => {
-    expect(problemsOf({ colour: 'blue', routes: [] })).toEqual([expect.stringMatching(/^colour: unknown key \(expected one of .*serviceName.*\)$/)]);
+    expect(problemsOf({ colour: 'blue', routes: [] })).toEqual([
+      expect.stringMatching(/^colour: unknown key \(expected one of .*serviceName.*\)$/),
+    ]);
   });
 });

@@ -40,7 +40,23 @@ describe('variable names', () => {
 
   it('exist for every key the validator accepts, each one distinct, and each one is read', () => {
     const paths = configKeyPaths({ store: { kind: 'redis' } });
-    for (const path of ['serviceName', 'listen', 'listen.host', 'listen.port', 'routes', 'relays', 'serviceKey', 'admin.secret', 'store.kind', 'store.url', 'store.keyPrefix', 'store.path', 'cookie.sameSite', 'tokens.accessTtlSec', 'rateLimit.windowSec']) {
+    for (const path of [
+      'serviceName',
+      'listen',
+      'listen.host',
+      'listen.port',
+      'routes',
+      'relays',
+      'serviceKey',
+      'admin.secret',
+      'store.kind',
+      'store.url',
+      'store.keyPrefix',
+      'store.path',
+      'cookie.sameSite',
+      'tokens.accessTtlSec',
+      'rateLimit.windowSec',
+    ]) {
       expect(paths).toContain(path);
     }
     const names = paths.map(variableName);
@@ -79,24 +95,39 @@ describe('values from the environment', () => {
   });
 
   it('turn on TLS (PORTAL_LISTEN_TLS_CERT_FILE is listen.tls.certFile, not a file holding listen.tls.cert)', () => {
-    expect(load({ PORTAL_LISTEN_TLS_CERT_FILE: '/tls/cert.pem', PORTAL_LISTEN_TLS_KEY_FILE: '/tls/key.pem' }).listen.tls).toEqual({ certFile: '/tls/cert.pem', keyFile: '/tls/key.pem' });
-    expect(problemsOf({ PORTAL_LISTEN_TLS_CERT_FILE: '/tls/cert.pem' })).toEqual(['listen.tls.keyFile: is required (a PEM file)']);
+    expect(
+      load({ PORTAL_LISTEN_TLS_CERT_FILE: '/tls/cert.pem', PORTAL_LISTEN_TLS_KEY_FILE: '/tls/key.pem' }).listen.tls,
+    ).toEqual({ certFile: '/tls/cert.pem', keyFile: '/tls/key.pem' });
+    expect(problemsOf({ PORTAL_LISTEN_TLS_CERT_FILE: '/tls/cert.pem' })).toEqual([
+      'listen.tls.keyFile: is required (a PEM file)',
+    ]);
   });
 
   it('take relays comma-separated or as JSON', () => {
-    expect(load({ PORTAL_RELAYS: 'wss://a.example,wss://b.example' }).relays).toEqual(['wss://a.example', 'wss://b.example']);
+    expect(load({ PORTAL_RELAYS: 'wss://a.example,wss://b.example' }).relays).toEqual([
+      'wss://a.example',
+      'wss://b.example',
+    ]);
     expect(load({ PORTAL_RELAYS: '["wss://c.example"]' }).relays).toEqual(['wss://c.example']);
     expect(load({ PORTAL_RELAYS: 'wss://d.example' }).relays).toEqual(['wss://d.example']);
   });
 
   it('select the redis store by kind, with its URL', () => {
-    const config = load({ PORTAL_STORE_KIND: 'redis', PORTAL_STORE_URL: 'redis://:pw@redis.internal:6379/0', PORTAL_STORE_KEY_PREFIX: 'gw:' });
+    const config = load({
+      PORTAL_STORE_KIND: 'redis',
+      PORTAL_STORE_URL: 'redis://:pw@redis.internal:6379/0',
+      PORTAL_STORE_KEY_PREFIX: 'gw:',
+    });
     expect(config.store).toEqual({ kind: 'redis', url: 'redis://:pw@redis.internal:6379/0', keyPrefix: 'gw:' });
     expect(load({ PORTAL_STORE: '{"kind":"memory"}' }).store).toEqual({ kind: 'memory' });
   });
 
   it('beat the config file, a key variable beats its object variable, and the file is left unchanged', () => {
-    const file = { listen: { host: '127.0.0.2', port: 1 }, tokens: { accessTtlSec: 60 }, routes: [{ prefix: '/old', upstream }] };
+    const file = {
+      listen: { host: '127.0.0.2', port: 1 },
+      tokens: { accessTtlSec: 60 },
+      routes: [{ prefix: '/old', upstream }],
+    };
     const copy = structuredClone(file);
     const config = load({ PORTAL_LISTEN: '{"host":"127.0.0.3","port":2}', PORTAL_LISTEN_PORT: '3' }, file);
     expect(config.listen).toEqual({ host: '127.0.0.3', port: 3 });
@@ -116,31 +147,52 @@ describe('values from the environment', () => {
     expect(config.serviceKey).toBe(key.nsec);
     expect(config.admin.secret).toBe('an admin secret of some length');
     expect(config.store).toEqual({ kind: 'redis', url: 'redis://:secret@127.0.0.1:6379' });
-    expect(load({ PORTAL_ADMIN_SECRET: 'from the variable itself', PORTAL_ADMIN_SECRET_FILE: secretFile('from the file, losing') }).admin.secret).toBe('from the variable itself');
+    expect(
+      load({
+        PORTAL_ADMIN_SECRET: 'from the variable itself',
+        PORTAL_ADMIN_SECRET_FILE: secretFile('from the file, losing'),
+      }).admin.secret,
+    ).toBe('from the variable itself');
   });
 
   it('keep the old names as aliases, the new name winning', () => {
-    expect(load({ PORTAL_GATEWAY_HOST: '0.0.0.0', PORTAL_GATEWAY_PORT: '7000' }).listen).toEqual({ host: '0.0.0.0', port: 7000 });
+    expect(load({ PORTAL_GATEWAY_HOST: '0.0.0.0', PORTAL_GATEWAY_PORT: '7000' }).listen).toEqual({
+      host: '0.0.0.0',
+      port: 7000,
+    });
     expect(load({ PORTAL_GATEWAY_PORT: '7000', PORTAL_LISTEN_PORT: '7001' }).listen.port).toBe(7001);
-    expect(load({ PORTAL_DATA_DIR: '/data', PORTAL_LOG_LEVEL: 'warn' })).toMatchObject({ dataDir: '/data', log: { level: 'warn' } });
+    expect(load({ PORTAL_DATA_DIR: '/data', PORTAL_LOG_LEVEL: 'warn' })).toMatchObject({
+      dataDir: '/data',
+      log: { level: 'warn' },
+    });
   });
 
   it('treat empty variables as unset', () => {
-    expect(load({ PORTAL_LISTEN_PORT: '', PORTAL_COOKIE_DOMAIN: '' }, { listen: { port: 1234 } }).listen.port).toBe(1234);
+    expect(load({ PORTAL_LISTEN_PORT: '', PORTAL_COOKIE_DOMAIN: '' }, { listen: { port: 1234 } }).listen.port).toBe(
+      1234,
+    );
   });
 });
 
 describe('a bad value', () => {
   it('names the variable it came from', () => {
-    expect(problemsOf({ PORTAL_LISTEN_PORT: 'eighty' })).toEqual(['PORTAL_LISTEN_PORT: must be an integer from 0 to 65535']);
-    expect(problemsOf({ PORTAL_GATEWAY_PORT: '70000' })).toEqual(['PORTAL_GATEWAY_PORT: must be an integer from 0 to 65535']);
+    expect(problemsOf({ PORTAL_LISTEN_PORT: 'eighty' })).toEqual([
+      'PORTAL_LISTEN_PORT: must be an integer from 0 to 65535',
+    ]);
+    expect(problemsOf({ PORTAL_GATEWAY_PORT: '70000' })).toEqual([
+      'PORTAL_GATEWAY_PORT: must be an integer from 0 to 65535',
+    ]);
     expect(problemsOf({ PORTAL_COOKIE_SECURE: 'yes' })).toEqual(['PORTAL_COOKIE_SECURE: must be true or false']);
-    expect(problemsOf({ PORTAL_RELAYS: 'wss://ok.example,http://bad.example' })).toEqual(['PORTAL_RELAYS: relays[1]: must be a ws:// or wss:// URL']);
+    expect(problemsOf({ PORTAL_RELAYS: 'wss://ok.example,http://bad.example' })).toEqual([
+      'PORTAL_RELAYS: relays[1]: must be a ws:// or wss:// URL',
+    ]);
     expect(problemsOf({ PORTAL_ROUTES: '[{"prefix":"/api","upstream":"ftp://x","auth":"sometimes"}]' })).toEqual([
       'PORTAL_ROUTES: routes[0].upstream: must be an http:// or https:// URL',
       'PORTAL_ROUTES: routes[0].auth: must be one of public, optional, required',
     ]);
-    expect(problemsOf({ PORTAL_LISTEN: '{"port":1,"hots":"x"}' })).toEqual([expect.stringMatching(/^PORTAL_LISTEN: listen\.hots: unknown key/)]);
+    expect(problemsOf({ PORTAL_LISTEN: '{"port":1,"hots":"x"}' })).toEqual([
+      expect.stringMatching(/^PORTAL_LISTEN: listen\.hots: unknown key/),
+    ]);
   });
 
   it('says when JSON is broken, without quoting the value', () => {
@@ -151,8 +203,12 @@ describe('a bad value', () => {
   });
 
   it('names the file variable, never the secret', () => {
-    expect(problemsOf({ PORTAL_ADMIN_SECRET_FILE: secretFile('short') })).toEqual(['PORTAL_ADMIN_SECRET_FILE: must be at least 16 characters']);
-    expect(problemsOf({ PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toEqual(['PORTAL_SERVICE_KEY_FILE: the file cannot be read (ENOENT)']);
+    expect(problemsOf({ PORTAL_ADMIN_SECRET_FILE: secretFile('short') })).toEqual([
+      'PORTAL_ADMIN_SECRET_FILE: must be at least 16 characters',
+    ]);
+    expect(problemsOf({ PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toEqual([
+      'PORTAL_SERVICE_KEY_FILE: the file cannot be read (ENOENT)',
+    ]);
     expect(problemsOf({ PORTAL_SERVICE_KEY: 'nsec1notakey' }).join('\n')).not.toContain('nsec1notakey');
   });
 

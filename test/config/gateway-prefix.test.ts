@@ -23,11 +23,21 @@ describe('gatewayPrefix', () => {
   });
 
   it('names the key for a bad value', () => {
-    expect(problemsOf({ gatewayPrefix: '.portal', routes: [] })).toEqual([expect.stringMatching(/^gatewayPrefix: must be "" or a path such as "\/\.portal": starting with \//)]);
-    expect(problemsOf({ gatewayPrefix: '/.portal/', routes: [] })).toEqual([expect.stringMatching(/^gatewayPrefix: .*without a trailing \//)]);
-    expect(problemsOf({ gatewayPrefix: '/p?x=1', routes: [] })).toEqual([expect.stringMatching(/^gatewayPrefix: .*query/)]);
-    expect(problemsOf({ gatewayPrefix: '/a/../b', routes: [] })).toEqual(['gatewayPrefix: must not contain "." or ".." segments']);
-    expect(problemsOf({ gatewayPrefix: 7, routes: [] })).toEqual(['gatewayPrefix: must be a string such as "/.portal"']);
+    expect(problemsOf({ gatewayPrefix: '.portal', routes: [] })).toEqual([
+      expect.stringMatching(/^gatewayPrefix: must be "" or a path such as "\/\.portal": starting with \//),
+    ]);
+    expect(problemsOf({ gatewayPrefix: '/.portal/', routes: [] })).toEqual([
+      expect.stringMatching(/^gatewayPrefix: .*without a trailing \//),
+    ]);
+    expect(problemsOf({ gatewayPrefix: '/p?x=1', routes: [] })).toEqual([
+      expect.stringMatching(/^gatewayPrefix: .*query/),
+    ]);
+    expect(problemsOf({ gatewayPrefix: '/a/../b', routes: [] })).toEqual([
+      'gatewayPrefix: must not contain "." or ".." segments',
+    ]);
+    expect(problemsOf({ gatewayPrefix: 7, routes: [] })).toEqual([
+      'gatewayPrefix: must be a string such as "/.portal"',
+    ]);
   });
 
   it('refuses a route on a gateway endpoint or under one, naming the route key', () => {
@@ -47,7 +57,13 @@ describe('gatewayPrefix', () => {
   });
 
   it('frees the old paths for routes once the endpoints move, and guards the new ones', () => {
-    const config = validateConfig({ gatewayPrefix: '/.portal', routes: [{ prefix: '/auth/login', upstream }, { prefix: '/healthz', upstream }] });
+    const config = validateConfig({
+      gatewayPrefix: '/.portal',
+      routes: [
+        { prefix: '/auth/login', upstream },
+        { prefix: '/healthz', upstream },
+      ],
+    });
     expect(config.routes.map((r) => r.prefix)).toEqual(['/auth/login', '/healthz']);
     expect(problemsOf({ gatewayPrefix: '/.portal', routes: [{ prefix: '/.portal/metrics', upstream }] })).toEqual([
       'routes[0].prefix: "/.portal/metrics" is the gateway\'s own endpoint /.portal/metrics; choose another prefix',
@@ -55,6 +71,13 @@ describe('gatewayPrefix', () => {
   });
 
   it('accepts routes that contain endpoints (they start, with a warning)', () => {
-    expect(validateConfig({ routes: [{ prefix: '/', upstream }, { prefix: '/admin', upstream }] }).routes).toHaveLength(2);
+    expect(
+      validateConfig({
+        routes: [
+          { prefix: '/', upstream },
+          { prefix: '/admin', upstream },
+        ],
+      }).routes,
+    ).toHaveLength(2);
   });
 });

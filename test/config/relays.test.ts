@@ -15,16 +15,18 @@ describe('relay lists', () => {
   });
 
   it('accepts objects or plain URLs and drops duplicates', () => {
-    expect(parseRelaysDocument({ relays: [{ url: 'ws://127.0.0.1:7777' }, 'wss://a.example', 'wss://a.example'] }, 'x')).toEqual([
-      'ws://127.0.0.1:7777',
-      'wss://a.example',
-    ]);
+    expect(
+      parseRelaysDocument({ relays: [{ url: 'ws://127.0.0.1:7777' }, 'wss://a.example', 'wss://a.example'] }, 'x'),
+    ).toEqual(['ws://127.0.0.1:7777', 'wss://a.example']);
     expect(parseRelaysDocument(['wss://b.example'], 'x')).toEqual(['wss://b.example']);
   });
 
   it('names the file and the entry of every bad relay', () => {
     try {
-      parseRelaysDocument({ relays: ['https://not-a-relay.example', { url: 42 }, 'wss://ok.example', 'ws://user:pw@h'] }, 'relays.json');
+      parseRelaysDocument(
+        { relays: ['https://not-a-relay.example', { url: 42 }, 'wss://ok.example', 'ws://user:pw@h'] },
+        'relays.json',
+      );
       throw new Error('expected a ConfigInvalid');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigInvalid);
@@ -50,9 +52,16 @@ describe('relay lists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-relays-'));
     const file = join(dir, 'relays.json');
     writeFileSync(file, JSON.stringify({ relays: [{ url: 'wss://from-file.example' }] }));
-    expect(loadConfig({ routes: [], relays: ['wss://inline.example'] }, { PORTAL_RELAYS_CONFIG: file }).relays).toEqual(['wss://inline.example']);
-    expect(loadConfig({ routes: [] }, { PORTAL_RELAYS: 'wss://a.example, wss://b.example' }).relays).toEqual(['wss://a.example', 'wss://b.example']);
+    expect(loadConfig({ routes: [], relays: ['wss://inline.example'] }, { PORTAL_RELAYS_CONFIG: file }).relays).toEqual(
+      ['wss://inline.example'],
+    );
+    expect(loadConfig({ routes: [] }, { PORTAL_RELAYS: 'wss://a.example, wss://b.example' }).relays).toEqual([
+      'wss://a.example',
+      'wss://b.example',
+    ]);
     expect(loadConfig({ routes: [] }, { PORTAL_RELAYS_CONFIG: file }).relays).toEqual(['wss://from-file.example']);
-    expect(() => loadConfig({ routes: [], relays: ['http://x'] }, {})).toThrow(/relays\[0\]: must be a ws:\/\/ or wss:\/\/ URL/);
+    expect(() => loadConfig({ routes: [], relays: ['http://x'] }, {})).toThrow(
+      /relays\[0\]: must be a ws:\/\/ or wss:\/\/ URL/,
+    );
   });
 });

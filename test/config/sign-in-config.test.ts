@@ -27,16 +27,36 @@ describe('sign-in page configuration', () => {
     const config = validateConfig({
       ...base,
       serviceName: 'Acme',
-      login: { allowedRedirectOrigins: ['https://app.example.com', 'http://localhost:3000/', 'https://APP2.example.com'] },
+      login: {
+        allowedRedirectOrigins: ['https://app.example.com', 'http://localhost:3000/', 'https://APP2.example.com'],
+      },
     });
     expect(config.serviceName).toBe('Acme');
-    expect(config.login.allowedRedirectOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://app2.example.com']);
+    expect(config.login.allowedRedirectOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+      'https://app2.example.com',
+    ]);
   });
 
   it('names every origin that is not exactly scheme://host[:port]', () => {
     expect(
-      problems({ login: { allowedRedirectOrigins: ['https://app.example.com/path', 'ftp://files.example.com', '*', 'https://u:p@app.example.com', 'https://ok.example.com'] } }),
-    ).toEqual([0, 1, 2, 3].map((i) => expect.stringMatching(new RegExp(`^login\\.allowedRedirectOrigins\\[${i}\\]: must be an http\\(s\\) origin`))));
+      problems({
+        login: {
+          allowedRedirectOrigins: [
+            'https://app.example.com/path',
+            'ftp://files.example.com',
+            '*',
+            'https://u:p@app.example.com',
+            'https://ok.example.com',
+          ],
+        },
+      }),
+    ).toEqual(
+      [0, 1, 2, 3].map((i) =>
+        expect.stringMatching(new RegExp(`^login\\.allowedRedirectOrigins\\[${i}\\]: must be an http\\(s\\) origin`)),
+      ),
+    );
   });
 
   it('refuses an empty or very long service name', () => {

@@ -21,7 +21,15 @@ describe('validateConfig', () => {
   it('fills in documented defaults', () => {
     const config = validateConfig({ routes: [{ prefix: '/api/', upstream: upstream + '/', auth: 'required' }] });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(config.routes[0]).toMatchObject({ prefix: '/api', upstream, auth: 'required', rewritePrefix: '/api', timeoutMs: 30000, websocket: false, passToken: false });
+    expect(config.routes[0]).toMatchObject({
+      prefix: '/api',
+      upstream,
+      auth: 'required',
+      rewritePrefix: '/api',
+      timeoutMs: 30000,
+      websocket: false,
+      passToken: false,
+    });
     expect(config.tokens).toEqual({
       accessTtlSec: 900,
       refreshTtlSec: 604800,
@@ -36,7 +44,9 @@ describe('validateConfig', () => {
   });
 
   it('takes the connection time limits and names a bad one', () => {
-    expect(validateConfig({ limits: { headersTimeoutMs: 2500, keepAliveTimeoutMs: 65000 }, routes: [] }).limits).toMatchObject({
+    expect(
+      validateConfig({ limits: { headersTimeoutMs: 2500, keepAliveTimeoutMs: 65000 }, routes: [] }).limits,
+    ).toMatchObject({
       headersTimeoutMs: 2500,
       keepAliveTimeoutMs: 65000,
     });
@@ -50,7 +60,11 @@ describe('validateConfig', () => {
     const routes = [{ prefix: '/api', upstream, auth: 'required' }];
     expect(validateConfig({ routes, logLevel: 'warn' }).log.level).toBe('warn');
     expect(validateConfig({ routes, logLevel: 'warn', log: { level: 'debug' } }).log.level).toBe('debug');
-    expect(validateConfig({ routes, log: { format: 'pretty', probes: true } }).log).toEqual({ level: 'info', format: 'pretty', probes: true });
+    expect(validateConfig({ routes, log: { format: 'pretty', probes: true } }).log).toEqual({
+      level: 'info',
+      format: 'pretty',
+      probes: true,
+    });
     expect(problemsOf({ routes, log: { level: 'loud', format: 'xml', probes: 'yes' } })).toEqual([
       'log.level: must be one of fatal, error, warn, info, debug, trace, silent',
       'log.format: must be one of json, pretty',
@@ -61,10 +75,18 @@ describe('validateConfig', () => {
   it('reads metrics.listen: its host defaults to the main one, its port is required and not the main one', () => {
     const routes = [{ prefix: '/api', upstream, auth: 'required' }];
     const listen = { host: '0.0.0.0', port: 8080 };
-    expect(validateConfig({ routes, listen, metrics: { listen: { port: 9464 } } }).metrics).toEqual({ listen: { host: '0.0.0.0', port: 9464 } });
-    expect(validateConfig({ routes, listen, metrics: { listen: { host: '127.0.0.1', port: 0 } } }).metrics).toEqual({ listen: { host: '127.0.0.1', port: 0 } });
-    expect(problemsOf({ routes, listen, metrics: { listen: {} } })).toEqual(['metrics.listen.port: is required (the port that serves /metrics)']);
-    expect(problemsOf({ routes, listen, metrics: { listen: { port: 8080 } } })).toEqual(['metrics.listen.port: must differ from listen.port']);
+    expect(validateConfig({ routes, listen, metrics: { listen: { port: 9464 } } }).metrics).toEqual({
+      listen: { host: '0.0.0.0', port: 9464 },
+    });
+    expect(validateConfig({ routes, listen, metrics: { listen: { host: '127.0.0.1', port: 0 } } }).metrics).toEqual({
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+    expect(problemsOf({ routes, listen, metrics: { listen: {} } })).toEqual([
+      'metrics.listen.port: is required (the port that serves /metrics)',
+    ]);
+    expect(problemsOf({ routes, listen, metrics: { listen: { port: 8080 } } })).toEqual([
+      'metrics.listen.port: must differ from listen.port',
+    ]);
     expect(problemsOf({ routes, metrics: { listen: { port: 'x' }, path: '/m' } })).toEqual([
       'metrics.path: unknown key (expected one of listen)',
       'metrics.listen.port: must be an integer from 0 to 65535',
@@ -82,9 +104,16 @@ describe('validateConfig', () => {
     const a = generateKeyPair();
     const b = generateKeyPair();
     expect(validateConfig({ routes: [] }).walletUsers).toEqual([]);
-    expect(validateConfig({ walletUsers: [a.npub, b.publicKey.toUpperCase()], routes: [] }).walletUsers).toEqual([a.publicKey, b.publicKey]);
-    expect(problemsOf({ walletUsers: [a.npub, 'npub1nope'], routes: [] })).toEqual(['walletUsers[1]: is not a valid npub (bad bech32 checksum or length)']);
-    expect(problemsOf({ walletUsers: a.npub, routes: [] })).toEqual(['walletUsers: must be an array of non-empty strings']);
+    expect(validateConfig({ walletUsers: [a.npub, b.publicKey.toUpperCase()], routes: [] }).walletUsers).toEqual([
+      a.publicKey,
+      b.publicKey,
+    ]);
+    expect(problemsOf({ walletUsers: [a.npub, 'npub1nope'], routes: [] })).toEqual([
+      'walletUsers[1]: is not a valid npub (bad bech32 checksum or length)',
+    ]);
+    expect(problemsOf({ walletUsers: a.npub, routes: [] })).toEqual([
+      'walletUsers: must be an array of non-empty strings',
+    ]);
   });
 
   it('reports every problem at once, naming the key and the expected type', () => {
@@ -121,13 +150,19 @@ describe('validateConfig', () => {
       'logLevel: must be one of fatal, error, warn, info, debug, trace, silent',
       'extra: unknown key',
     ];
-    for (const fragment of expected) expect(problems.some((p) => p.includes(fragment)), fragment).toBe(true);
+    for (const fragment of expected)
+      expect(
+        problems.some((p) => p.includes(fragment)),
+        fragment,
+      ).toBe(true);
     expect(problems.join('\n')).not.toContain('nsec1notakey');
   });
 
   it('keeps an upstream base path, normalised, and refuses what the proxy could not forward, naming the key', () => {
     const route = (fields: Record<string, unknown>) => ({ prefix: '/api', upstream, auth: 'public', ...fields });
-    expect(validateConfig({ routes: [route({ upstream: 'HTTP://127.0.0.1:3000/base//' })] }).routes[0]!.upstream).toBe('http://127.0.0.1:3000/base');
+    expect(validateConfig({ routes: [route({ upstream: 'HTTP://127.0.0.1:3000/base//' })] }).routes[0]!.upstream).toBe(
+      'http://127.0.0.1:3000/base',
+    );
     const cases: [Record<string, unknown>, string][] = [
       [{ upstream: 'http://user:secret@127.0.0.1:3000' }, 'routes[0].upstream: must not contain credentials'],
       [{ upstream: 'http://127.0.0.1:3000/base?' }, 'routes[0].upstream: must not contain a query or fragment'],
@@ -151,19 +186,25 @@ describe('validateConfig', () => {
       expect(problems[0], JSON.stringify(fields)).toContain(expected);
       expect(problems[0]).not.toContain('secret');
     }
-    for (const rewritePrefix of ['/', '/v2', '/v2/', '/é']) expect(validateConfig({ routes: [route({ rewritePrefix })] }).routes[0]!.rewritePrefix).toBe(rewritePrefix);
+    for (const rewritePrefix of ['/', '/v2', '/v2/', '/é'])
+      expect(validateConfig({ routes: [route({ rewritePrefix })] }).routes[0]!.rewritePrefix).toBe(rewritePrefix);
   });
 
   it('accepts only a host name as cookie.domain (it is written into Set-Cookie as is)', () => {
     expect(validateConfig({ routes: [], cookie: { domain: '.example.com' } }).cookie.domain).toBe('.example.com');
-    expect(problemsOf({ routes: [], cookie: { domain: 'example.com; HttpOnly=false' } })).toEqual(['cookie.domain: must be a host name such as example.com']);
+    expect(problemsOf({ routes: [], cookie: { domain: 'example.com; HttpOnly=false' } })).toEqual([
+      'cookie.domain: must be a host name such as example.com',
+    ]);
   });
 
   it('takes listen.tls with both files, and no TLS without it', () => {
     const tls = { certFile: '/tls/cert.pem', keyFile: '/tls/key.pem' };
     expect(validateConfig({ listen: { tls }, routes: [] }).listen.tls).toEqual(tls);
     expect(validateConfig({ routes: [] }).listen.tls).toBeUndefined();
-    expect(problemsOf({ listen: { tls: { certFile: '' } }, routes: [] })).toEqual(['listen.tls.certFile: must be a non-empty string', 'listen.tls.keyFile: is required (a PEM file)']);
+    expect(problemsOf({ listen: { tls: { certFile: '' } }, routes: [] })).toEqual([
+      'listen.tls.certFile: must be a non-empty string',
+      'listen.tls.keyFile: is required (a PEM file)',
+    ]);
     expect(problemsOf({ listen: { tls: 'on' }, routes: [] })).toEqual([
       'listen.tls: must be an object',
       'listen.tls.certFile: is required (a PEM file)',
@@ -180,17 +221,24 @@ describe('validateConfig', () => {
 describe('environment overrides', () => {
   it('takes the service key and listen address from the environment', () => {
     const key = generateKeyPair();
-    const config = loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY: key.nsec, PORTAL_GATEWAY_PORT: '9999', PORTAL_GATEWAY_HOST: '0.0.0.0' });
+    const config = loadConfig(
+      { routes: [] },
+      { PORTAL_SERVICE_KEY: key.nsec, PORTAL_GATEWAY_PORT: '9999', PORTAL_GATEWAY_HOST: '0.0.0.0' },
+    );
     expect(config.serviceKey).toBe(key.nsec);
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 9999 });
   });
 
   it('names the variable when a port is not a number', () => {
-    expect(() => loadConfig({ routes: [] }, { PORTAL_GATEWAY_PORT: 'x' })).toThrow(/PORTAL_GATEWAY_PORT: must be an integer/);
+    expect(() => loadConfig({ routes: [] }, { PORTAL_GATEWAY_PORT: 'x' })).toThrow(
+      /PORTAL_GATEWAY_PORT: must be an integer/,
+    );
   });
 
   it('reads the service key from a file named by PORTAL_SERVICE_KEY_FILE', () => {
-    expect(() => loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toThrow(/PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/);
+    expect(() => loadConfig({ routes: [] }, { PORTAL_SERVICE_KEY_FILE: '/nonexistent/key' })).toThrow(
+      /PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/,
+    );
   });
 });
 
@@ -212,14 +260,24 @@ describe('forward-auth and assertion settings', () => {
   it('accepts a route without an upstream (forward-auth only), named policies, publicUrl and a route audience', () => {
     const config = validateConfig({
       publicUrl: 'https://auth.example.com/',
-      routes: [{ prefix: '/app', auth: 'required', loginRedirect: true, assertion: { audience: 'https://app.example.com' } }],
-      forwardAuth: { policies: { 'admin-pages': { permissions: ['admin'], loginRedirect: true } }, defaultPolicy: { auth: 'optional' }, cacheSec: 30 },
+      routes: [
+        { prefix: '/app', auth: 'required', loginRedirect: true, assertion: { audience: 'https://app.example.com' } },
+      ],
+      forwardAuth: {
+        policies: { 'admin-pages': { permissions: ['admin'], loginRedirect: true } },
+        defaultPolicy: { auth: 'optional' },
+        cacheSec: 30,
+      },
       assertion: { alg: 'ES256K', ttlSec: 120, enabled: false },
     });
     expect(config.publicUrl).toBe('https://auth.example.com');
     expect(config.routes[0]).toMatchObject({ prefix: '/app', assertion: { audience: 'https://app.example.com' } });
     expect(config.routes[0]!.upstream).toBeUndefined();
-    expect(config.forwardAuth.policies['admin-pages']).toEqual({ auth: 'required', permissions: ['admin'], loginRedirect: true });
+    expect(config.forwardAuth.policies['admin-pages']).toEqual({
+      auth: 'required',
+      permissions: ['admin'],
+      loginRedirect: true,
+    });
     expect(config.forwardAuth.defaultPolicy.auth).toBe('optional');
     expect(config.assertion).toEqual({ enabled: false, alg: 'ES256K', ttlSec: 120 });
   });
@@ -254,11 +312,18 @@ describe('forward-auth and assertion settings', () => {
       'assertion.enabled: must be true or false',
       'assertion.keyFile: must be a non-empty string',
     ];
-    for (const fragment of expected) expect(problems.some((p) => p.includes(fragment)), `${fragment}\n${problems.join('\n')}`).toBe(true);
+    for (const fragment of expected)
+      expect(
+        problems.some((p) => p.includes(fragment)),
+        `${fragment}\n${problems.join('\n')}`,
+      ).toBe(true);
   });
 
   it('takes the assertion key file from PORTAL_ASSERTION_KEY_FILE', () => {
-    const config = loadConfig({ routes: [], assertion: { ttlSec: 30 } }, { PORTAL_ASSERTION_KEY_FILE: '/run/secrets/assertion.pem' });
+    const config = loadConfig(
+      { routes: [], assertion: { ttlSec: 30 } },
+      { PORTAL_ASSERTION_KEY_FILE: '/run/secrets/assertion.pem' },
+    );
     expect(config.assertion).toMatchObject({ ttlSec: 30, keyFile: '/run/secrets/assertion.pem' });
   });
 });

@@ -20,13 +20,21 @@ describe('cachedCheck', () => {
 
   it('runs the check once for callers that arrive together, and again only after the cache period', async () => {
     let runs = 0;
-    const check = cachedCheck(async () => {
-      runs += 1;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      return `run ${runs}`;
-    }, 500, 100);
+    const check = cachedCheck(
+      async () => {
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return `run ${runs}`;
+      },
+      500,
+      100,
+    );
     const together = await Promise.all([check(), check(), check()]);
-    expect(together).toEqual([{ ok: true, status: 'run 1' }, { ok: true, status: 'run 1' }, { ok: true, status: 'run 1' }]);
+    expect(together).toEqual([
+      { ok: true, status: 'run 1' },
+      { ok: true, status: 'run 1' },
+      { ok: true, status: 'run 1' },
+    ]);
     expect(await check()).toEqual({ ok: true, status: 'run 1' });
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(await check()).toEqual({ ok: true, status: 'run 2' });

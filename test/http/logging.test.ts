@@ -26,7 +26,9 @@ describe('redactUrl', () => {
 
 describe('redactText', () => {
   it('drops parameter values from URLs quoted in a message, and leaves other text alone', () => {
-    expect(redactText('Reply was already sent in the "/x?token=V&y=W" (GET) route')).toBe('Reply was already sent in the "/x?token&y (GET) route');
+    expect(redactText('Reply was already sent in the "/x?token=V&y=W" (GET) route')).toBe(
+      'Reply was already sent in the "/x?token&y (GET) route',
+    );
     expect(redactText('Route GET:/api/x;jwt=V not found')).toBe('Route GET:/api/x;jwt not found');
     expect(redactText('limit is a=b, no URL here')).toBe('limit is a=b, no URL here');
   });
@@ -35,7 +37,10 @@ describe('redactText', () => {
 describe('loggerOptions', () => {
   function logger() {
     const lines: string[] = [];
-    const options = loggerOptions({ level: 'trace', format: 'json' }, { write: (line: string) => void lines.push(line) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
+    const options = loggerOptions(
+      { level: 'trace', format: 'json' },
+      { write: (line: string) => void lines.push(line) },
+    ) as pino.LoggerOptions & { stream: pino.DestinationStream };
     return { log: pino(options, options.stream), lines };
   }
 

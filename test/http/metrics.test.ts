@@ -44,7 +44,9 @@ describe('createMetrics', () => {
     expect(sample(text, `${h}_count{route="/api",status_class="2xx"}`)).toBe(3);
     expect(sample(text, `${h}_sum{route="/api",status_class="2xx"}`)).toBeCloseTo(20.0034, 6);
     expect(sample(text, `${h}_count{route="/api",status_class="4xx"}`)).toBe(1);
-    const bounds = [...text.matchAll(new RegExp(`^${h}_bucket\\{route="/api",status_class="4xx",le="([^"]+)"\\}`, 'gm'))].map((m) => m[1]);
+    const bounds = [
+      ...text.matchAll(new RegExp(`^${h}_bucket\\{route="/api",status_class="4xx",le="([^"]+)"\\}`, 'gm')),
+    ].map((m) => m[1]);
     expect(bounds).toEqual([...REQUEST_DURATION_BUCKETS.map(String), '+Inf']);
 
     expect(kinds.get('portal_gateway_auth_outcomes_total')).toBe('counter');

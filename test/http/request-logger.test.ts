@@ -10,7 +10,10 @@ import { lazyChildLoggerFactory } from '../../src/http/request-logger.js';
 
 function parentLogger(level: LogLevel) {
   const lines: Record<string, unknown>[] = [];
-  const options = loggerOptions({ level, format: 'json' }, { write: (line: string) => void lines.push(JSON.parse(line)) }) as pino.LoggerOptions & { stream: pino.DestinationStream };
+  const options = loggerOptions(
+    { level, format: 'json' },
+    { write: (line: string) => void lines.push(JSON.parse(line)) },
+  ) as pino.LoggerOptions & { stream: pino.DestinationStream };
   const logger = pino(options, options.stream);
   const child = vi.spyOn(logger, 'child');
   return { logger, lines, child };
@@ -38,7 +41,12 @@ describe('lazyChildLoggerFactory', () => {
     log.warn('third %s', 'line');
     expect(child).toHaveBeenCalledTimes(1);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatchObject({ reqId: 'req-7', msg: 'first', headers: { authorization: '[REDACTED]' }, body: { token: '[REDACTED]' } });
+    expect(lines[0]).toMatchObject({
+      reqId: 'req-7',
+      msg: 'first',
+      headers: { authorization: '[REDACTED]' },
+      body: { token: '[REDACTED]' },
+    });
     expect(lines[1]).toMatchObject({ reqId: 'req-7', level: 50, err: { message: 'boom' } });
     expect(lines[2]).toMatchObject({ reqId: 'req-7', msg: 'third line' });
     expect(JSON.stringify(lines)).not.toContain('secret-token');

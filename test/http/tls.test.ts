@@ -29,8 +29,12 @@ describe('readTlsFiles', () => {
   });
 
   it('names the key of a file that cannot be read', () => {
-    expect(problemsOf({ ...a, keyFile: '/nonexistent/key.pem' })).toEqual(['listen.tls.keyFile: /nonexistent/key.pem cannot be read (ENOENT)']);
-    expect(problemsOf({ ...a, certFile: '/nonexistent/cert.pem' })).toEqual(['listen.tls.certFile: /nonexistent/cert.pem cannot be read (ENOENT)']);
+    expect(problemsOf({ ...a, keyFile: '/nonexistent/key.pem' })).toEqual([
+      'listen.tls.keyFile: /nonexistent/key.pem cannot be read (ENOENT)',
+    ]);
+    expect(problemsOf({ ...a, certFile: '/nonexistent/cert.pem' })).toEqual([
+      'listen.tls.certFile: /nonexistent/cert.pem cannot be read (ENOENT)',
+    ]);
   });
 
   it('refuses a key of another certificate, or a file that is not PEM, without quoting either file', () => {

@@ -96,7 +96,11 @@ describe('x-portal-auth-flow', () => {
     expect(headers['x-portal-target-key']).toBe(user.publicKey);
     expect(headers['x-portal-auth-flow']).toBe('login');
     expect(headers['x-portal-session-id']).toBe(sessions[0]!.id);
-    expect(await me(session.access_token)).toMatchObject({ auth_flow: 'login', target_key: user.publicKey, session: { id: session.session_id } });
+    expect(await me(session.access_token)).toMatchObject({
+      auth_flow: 'login',
+      target_key: user.publicKey,
+      session: { id: session.session_id },
+    });
 
     // A refreshed access token belongs to the same session.
     const refreshed = await fetch(`${gw.url}/auth/refresh`, {
@@ -109,7 +113,9 @@ describe('x-portal-auth-flow', () => {
   });
 
   it('reaches a WebSocket upstream at the handshake too', async () => {
-    const socket = new WebSocket(`${gw.url.replace('http', 'ws')}/ws/socket`, { headers: bearer(session.access_token) });
+    const socket = new WebSocket(`${gw.url.replace('http', 'ws')}/ws/socket`, {
+      headers: bearer(session.access_token),
+    });
     const first = await new Promise<{ headers: EchoReply['headers'] }>((resolve, reject) => {
       socket.once('message', (data) => resolve(JSON.parse(data.toString())));
       socket.once('error', reject);
@@ -152,7 +158,10 @@ describe('client-sent x-portal-auth-flow and x-portal-session-id', () => {
 
   async function seen(path: string, token?: string): Promise<EchoReply['headers']> {
     const credentials = token ? `Authorization: Bearer ${token}\r\n` : '';
-    const { response, connection } = await rawRequest(gw.url, `GET ${path} HTTP/1.1\r\nHost: gateway.test\r\n${credentials}${spoofed}Connection: close\r\n\r\n`);
+    const { response, connection } = await rawRequest(
+      gw.url,
+      `GET ${path} HTTP/1.1\r\nHost: gateway.test\r\n${credentials}${spoofed}Connection: close\r\n\r\n`,
+    );
     connection.destroy();
     expect(response.status).toBe(200);
     return (response.json as EchoReply).headers;

@@ -16,8 +16,10 @@ let stack: SignInStack;
 
 // The app's functions (test/support/client-app.ts), called in the page; strings because tests are
 // type-checked without DOM types.
-const callMany = async (page: Page, count: number) => (await page.evaluate(`window.app.callMany(${count})`)) as { status: number; user: string | null }[];
-const storage = (page: Page) => page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
+const callMany = async (page: Page, count: number) =>
+  (await page.evaluate(`window.app.callMany(${count})`)) as { status: number; user: string | null }[];
+const storage = (page: Page) =>
+  page.evaluate('({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie })');
 
 beforeAll(async () => {
   app = await startClientApp();
@@ -35,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('portal-gateway/client in a browser', () => {
-  it('keeps a signed-in page\'s API calls working across an access-token expiry, with one refresh', async () => {
+  it("keeps a signed-in page's API calls working across an access-token expiry, with one refresh", async () => {
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     const problems = watchPageProblems(page);
@@ -43,15 +45,25 @@ describe('portal-gateway/client in a browser', () => {
     try {
       await page.goto(`${stack.gw.url}/app/index.html`);
       await page.waitForSelector('main[data-state="pending"]');
-      await wallet.login((await page.getAttribute('#open', 'href'))!, { approve: { grantedPermissions: [], sessionToken: 'page' } });
+      await wallet.login((await page.getAttribute('#open', 'href'))!, {
+        approve: { grantedPermissions: [], sessionToken: 'page' },
+      });
       await page.waitForURL(`${stack.gw.url}/app/index.html`);
       await page.waitForSelector('body[data-ready="true"]');
 
       expect(await callMany(page, 10)).toEqual(Array(10).fill({ status: 200, user: wallet.mainKey }));
 
-      await expect.poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), { timeout: (ACCESS_TTL_SEC + 5) * 1000, interval: 250 }).toBe(false);
+      await expect
+        .poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), {
+          timeout: (ACCESS_TTL_SEC + 5) * 1000,
+          interval: 250,
+        })
+        .toBe(false);
       const refreshes: string[] = [];
-      page.on('request', (request) => void (new URL(request.url()).pathname === '/auth/refresh' && refreshes.push(request.method())));
+      page.on(
+        'request',
+        (request) => void (new URL(request.url()).pathname === '/auth/refresh' && refreshes.push(request.method())),
+      );
       expect(await callMany(page, 10)).toEqual(Array(10).fill({ status: 200, user: wallet.mainKey }));
       expect(refreshes).toEqual(['POST']);
       expect(await storage(page)).toEqual({ local: 0, session: 0, cookie: '' });

@@ -72,7 +72,11 @@ describe('outcomes', () => {
   });
 
   it('says clearly when the relays are down', async () => {
-    const down = await startGateway({ relays: [`ws://127.0.0.1:${await closedPort()}`], store: { kind: 'memory' }, routes: [] });
+    const down = await startGateway({
+      relays: [`ws://127.0.0.1:${await closedPort()}`],
+      store: { kind: 'memory' },
+      routes: [],
+    });
     const context = await stack.browser.newContext();
     try {
       const page = await context.newPage();
@@ -90,7 +94,15 @@ describe('outcomes', () => {
 });
 
 describe('next', () => {
-  const attacks = ['//evil.com', 'https://evil.com', '/\\evil.com', '/\t/evil.com', 'javascript:alert(1)', `${ALLOWED_ORIGIN}.evil.com/`, 'http://user@app.allowed.test/'];
+  const attacks = [
+    '//evil.com',
+    'https://evil.com',
+    '/\\evil.com',
+    '/\t/evil.com',
+    'javascript:alert(1)',
+    `${ALLOWED_ORIGIN}.evil.com/`,
+    'http://user@app.allowed.test/',
+  ];
 
   it.each(attacks)('refuses %j on the server: 400, an explanation, no login started', async (next) => {
     const context = await stack.browser.newContext();
@@ -113,13 +125,16 @@ describe('next', () => {
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     // Rewrite the served page as an injection between server and browser would: the script's own check must hold.
-    await page.route((url) => url.pathname === '/auth/login', async (route) => {
-      const response = await route.fetch();
-      const served = await response.text();
-      const html = served.replace('&#34;next&#34;:&#34;/app/home&#34;', '&#34;next&#34;:&#34;//evil.com&#34;');
-      expect(html).not.toBe(served);
-      await route.fulfill({ response, body: html });
-    });
+    await page.route(
+      (url) => url.pathname === '/auth/login',
+      async (route) => {
+        const response = await route.fetch();
+        const served = await response.text();
+        const html = served.replace('&#34;next&#34;:&#34;/app/home&#34;', '&#34;next&#34;:&#34;//evil.com&#34;');
+        expect(html).not.toBe(served);
+        await route.fulfill({ response, body: html });
+      },
+    );
     const posts: string[] = [];
     page.on('request', (request) => void (request.method() === 'POST' && posts.push(request.url())));
     await page.goto(`${stack.gw.url}/auth/login?next=/app/home`);
@@ -132,12 +147,16 @@ describe('next', () => {
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     // The allowed app is served by the browser itself: nothing leaves 127.0.0.1.
-    await context.route(`${ALLOWED_ORIGIN}/**`, (route) => route.fulfill({ contentType: 'text/html', body: '<title>welcome back</title><p>welcome back</p>' }));
+    await context.route(`${ALLOWED_ORIGIN}/**`, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<title>welcome back</title><p>welcome back</p>' }),
+    );
     await page.goto(`${stack.gw.url}/auth/login?next=${encodeURIComponent(`${ALLOWED_ORIGIN}/welcome?from=sign-in`)}`);
     await page.waitForSelector('main[data-state="pending"]');
     const wallet = new TestWallet();
     try {
-      await wallet.login((await page.getAttribute('#open', 'href'))!, { approve: { grantedPermissions: [], sessionToken: 'allowed' } });
+      await wallet.login((await page.getAttribute('#open', 'href'))!, {
+        approve: { grantedPermissions: [], sessionToken: 'allowed' },
+      });
       await page.waitForURL(`${ALLOWED_ORIGIN}/welcome?from=sign-in`);
     } finally {
       await wallet.close();

@@ -29,7 +29,10 @@ afterAll(async () => {
  */
 async function recordStates(page: Page): Promise<string[]> {
   const states: string[] = [];
-  await page.exposeFunction('__recordState', (state: string) => void (states[states.length - 1] !== state && states.push(state)));
+  await page.exposeFunction(
+    '__recordState',
+    (state: string) => void (states[states.length - 1] !== state && states.push(state)),
+  );
   // Runs in the page (tests are type-checked without DOM types, hence a string).
   await page.addInitScript(`
     new MutationObserver(() => {
@@ -40,8 +43,13 @@ async function recordStates(page: Page): Promise<string[]> {
   return states;
 }
 
-async function loginStarted(page: Page, navigate: () => Promise<unknown>): Promise<{ portal_url: string; login_id: string }> {
-  const started = page.waitForResponse((r: Response) => r.url().endsWith('/auth/login') && r.request().method() === 'POST');
+async function loginStarted(
+  page: Page,
+  navigate: () => Promise<unknown>,
+): Promise<{ portal_url: string; login_id: string }> {
+  const started = page.waitForResponse(
+    (r: Response) => r.url().endsWith('/auth/login') && r.request().method() === 'POST',
+  );
   await navigate();
   const response = await started;
   expect(response.status()).toBe(201);
@@ -70,7 +78,10 @@ describe('the sign-in page', () => {
 
   it('is where a browser without a session is sent, and shows the service, a QR code that decodes to the portal:// URL, and a countdown', async () => {
     let pageResponse: Response | null = null;
-    const started = await loginStarted(page, async () => (pageResponse = await page.goto(`${stack.gw.url}/app/profile?tab=keys`)));
+    const started = await loginStarted(
+      page,
+      async () => (pageResponse = await page.goto(`${stack.gw.url}/app/profile?tab=keys`)),
+    );
     expect(page.url()).toBe(`${stack.gw.url}/auth/login?next=${encodeURIComponent('/app/profile?tab=keys')}`);
     const csp = (pageResponse as Response | null)!.headers()['content-security-policy']!;
     expect(csp).toMatch(/default-src 'none'/);
@@ -115,12 +126,19 @@ describe('the sign-in page', () => {
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
-    const phone = await stack.browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await stack.browser.newContext({
+      viewport: { width: 360, height: 740 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const small = await phone.newPage();
       await small.goto(`${stack.gw.url}/auth/login`);
       await small.waitForSelector('main[data-state="pending"]');
-      const widths = (await small.evaluate(`({ page: document.documentElement.scrollWidth, qr: document.getElementById('qr').getBoundingClientRect().width })`)) as {
+      const widths = (await small.evaluate(
+        `({ page: document.documentElement.scrollWidth, qr: document.getElementById('qr').getBoundingClientRect().width })`,
+      )) as {
         page: number;
         qr: number;
       };
@@ -156,7 +174,12 @@ describe('the sign-in page', () => {
 
   it('stays signed in across a reload after the access token expired, through one refresh and no new login', async () => {
     // The access cookie lives as long as the token: wait until the browser has dropped it.
-    await expect.poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), { timeout: (ACCESS_TTL_SEC + 5) * 1000, interval: 250 }).toBe(false);
+    await expect
+      .poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), {
+        timeout: (ACCESS_TTL_SEC + 5) * 1000,
+        interval: 250,
+      })
+      .toBe(false);
     const requests: string[] = [];
     page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
     await page.reload();

@@ -19,9 +19,15 @@ describe('the bundled Chromium', () => {
     const executable = await unpackBundledChromium();
     expect(executable.source).toBe('bundled');
     expect(existsSync(join(executable.env.LD_LIBRARY_PATH!, 'libnss3.so'))).toBe(true);
-    browser = await chromium.launch({ executablePath: executable.path, env: { ...process.env, ...executable.env }, args: BROWSER_ARGS });
+    browser = await chromium.launch({
+      executablePath: executable.path,
+      env: { ...process.env, ...executable.env },
+      args: BROWSER_ARGS,
+    });
     const page = await browser.newPage({ viewport: { width: 200, height: 60 } });
-    await page.setContent('<body style="margin:0;background:#fff"><p id="out" style="font:40px sans-serif;margin:0">…</p><script>out.textContent = "Hello"</script></body>');
+    await page.setContent(
+      '<body style="margin:0;background:#fff"><p id="out" style="font:40px sans-serif;margin:0">…</p><script>out.textContent = "Hello"</script></body>',
+    );
     expect(await page.textContent('#out')).toBe('Hello');
     const shot = PNG.sync.read(await page.screenshot());
     let dark = 0;

@@ -22,7 +22,10 @@ import { TestWallet } from '../support/wallet.js';
 
 // Like the Redis tests: skipped with a notice where caddy or redis-server is missing, never under CI=true.
 const caddyMissing = findCaddy() === undefined && process.env.CI !== 'true';
-if (caddyMissing) console.warn('Caddy test skipped: no caddy on the PATH (apt-get install caddy, or set CADDY_BIN); with CI=true it fails instead.');
+if (caddyMissing)
+  console.warn(
+    'Caddy test skipped: no caddy on the PATH (apt-get install caddy, or set CADDY_BIN); with CI=true it fails instead.',
+  );
 const describeTopology = caddyMissing || redisTestsSkipped() ? describe.skip : describe;
 
 describeTopology('two replicas configured by environment, sharing Redis, behind Caddy terminating TLS', () => {
@@ -80,7 +83,8 @@ describeTopology('two replicas configured by environment, sharing Redis, behind 
       // (A request line is written once the answer has gone out: wait for the last ones.)
       const servedBy = () => replicas.map((replica) => paths.filter((path) => replica.output().includes(`"${path}"`)));
       const deadline = Date.now() + 5000;
-      while (servedBy().flat().length < paths.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      while (servedBy().flat().length < paths.length && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       const served = servedBy();
       expect(served[0]!.length + served[1]!.length).toBe(paths.length);
       expect(served[0]!.length).toBeGreaterThan(0);

@@ -45,7 +45,11 @@ describe('Dockerfile', () => {
     let gateway: GatewayProcess;
     beforeAll(async () => {
       upstream = await startEchoUpstream();
-      gateway = await startGatewayFromEnvironment({ PORTAL_ROUTES: JSON.stringify([{ prefix: '/api', upstream: upstream.url }]), PORTAL_RELAYS: '[]', PORTAL_STORE_KIND: 'memory' });
+      gateway = await startGatewayFromEnvironment({
+        PORTAL_ROUTES: JSON.stringify([{ prefix: '/api', upstream: upstream.url }]),
+        PORTAL_RELAYS: '[]',
+        PORTAL_STORE_KIND: 'memory',
+      });
     });
     afterAll(async () => {
       await gateway?.stop();
@@ -55,7 +59,10 @@ describe('Dockerfile', () => {
     /** The image's health command, run as Docker runs it (exec form) with the container's environment. */
     const check = (env: Record<string, string>) => {
       const [program, ...args] = JSON.parse(healthcheck!.replace(/^HEALTHCHECK .*?CMD /, '')) as string[];
-      return spawnSync(program === 'node' ? process.execPath : program!, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10_000 }).status;
+      return spawnSync(program === 'node' ? process.execPath : program!, args, {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: 10_000,
+      }).status;
     };
 
     it('is a node one-liner that passes while /healthz answers and fails when nothing listens', async () => {
@@ -69,8 +76,24 @@ describe('Dockerfile', () => {
 
 describe('.dockerignore', () => {
   it('keeps node_modules, .git, local state, test artifacts and local keys out of the build context', () => {
-    const patterns = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-    for (const pattern of ['node_modules', '**/node_modules', '.git', '.portal-gateway', '**/.portal-gateway', 'test-artifacts', 'test', 'bench', '**/service-key', '**/*.pem', '**/*.key', '**/.env']) {
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    for (const pattern of [
+      'node_modules',
+      '**/node_modules',
+      '.git',
+      '.portal-gateway',
+      '**/.portal-gateway',
+      'test-artifacts',
+      'test',
+      'bench',
+      '**/service-key',
+      '**/*.pem',
+      '**/*.key',
+      '**/.env',
+    ]) {
       expect(patterns).toContain(pattern);
     }
   });

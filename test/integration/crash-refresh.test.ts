@@ -68,7 +68,9 @@ async function openSessions(count: number): Promise<Chain[]> {
       accessTtlSec: 900,
       refreshTtlSec: 3600,
     });
-    const started = await Promise.all(Array.from({ length: count }, () => tokens.startSession(generateKeyPair().publicKey, [])));
+    const started = await Promise.all(
+      Array.from({ length: count }, () => tokens.startSession(generateKeyPair().publicKey, [])),
+    );
     return started.map((s) => ({ sessionId: s.session_id, received: [s.refresh_token] }));
   } finally {
     await stores.close();
@@ -107,12 +109,16 @@ function expectWorkedOnce(chain: Chain, { first, second, afterwards }: Audit): v
 /** The reuse ends the family: from then on every token of it, rotated or not, is refused as invalid. */
 function expectRefusedAfterReuse(reuse: JsonResponse, afterwards: JsonResponse[]): void {
   expect(reuse).toMatchObject({ status: 401, body: { error: 'ERR_REFRESH_TOKEN_REUSED' } });
-  for (const answer of afterwards) expect(answer).toMatchObject({ status: 401, body: { error: 'ERR_REFRESH_TOKEN_INVALID' } });
+  for (const answer of afterwards)
+    expect(answer).toMatchObject({ status: 401, body: { error: 'ERR_REFRESH_TOKEN_INVALID' } });
 }
 
 beforeAll(async () => {
   // No `store` key: the default SQLite file in the data directory. No rate limit in the way of the traffic.
-  gateway = await startGatewayProcess({ relays: [], rateLimit: { max: 1_000_000, windowSec: 60 }, routes: [] }, { PORTAL_SERVICE_KEY: service.secretKey });
+  gateway = await startGatewayProcess(
+    { relays: [], rateLimit: { max: 1_000_000, windowSec: 60 }, routes: [] },
+    { PORTAL_SERVICE_KEY: service.secretKey },
+  );
 });
 
 afterAll(async () => gateway?.stop());
@@ -124,7 +130,11 @@ describe('SIGKILL during refresh traffic', () => {
     await Promise.all(idle.map((chain) => drive(chain, IDLE_ROTATIONS)));
 
     const traffic = Promise.all(busy.map((chain) => drive(chain)));
-    await waitFor(() => busy.every((chain) => chain.received.length > BUSY_ROTATIONS_BEFORE_KILL), 'refresh traffic', 30_000);
+    await waitFor(
+      () => busy.every((chain) => chain.received.length > BUSY_ROTATIONS_BEFORE_KILL),
+      'refresh traffic',
+      30_000,
+    );
     await gateway.kill();
     await traffic;
     // Every busy client was cut off mid-chain: its last request never got an answer.

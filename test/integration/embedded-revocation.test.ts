@@ -46,7 +46,10 @@ interface EmbeddingApp {
 }
 
 async function startEmbeddingApp(store: StoreConfig): Promise<EmbeddingApp> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', APP, service.npub, JSON.stringify(store)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', APP, service.npub, JSON.stringify(store)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`embedding app not listening after 30 s:\n${output}`)), 30_000);
@@ -67,7 +70,11 @@ async function startEmbeddingApp(store: StoreConfig): Promise<EmbeddingApp> {
 }
 
 /** Both processes on one store; each test signs a new user in. */
-function sessionEndings(name: string, describeOn: (title: string, body: () => void) => void, storeFor: () => Promise<{ store: StoreConfig; cleanup?: () => Promise<void> }>) {
+function sessionEndings(
+  name: string,
+  describeOn: (title: string, body: () => void) => void,
+  storeFor: () => Promise<{ store: StoreConfig; cleanup?: () => Promise<void> }>,
+) {
   describeOn(`an embedding app on the gateway's ${name} store`, () => {
     let gateway: GatewayProcess;
     let app: EmbeddingApp;
@@ -78,7 +85,13 @@ function sessionEndings(name: string, describeOn: (title: string, body: () => vo
       cleanup = opened.cleanup;
       // The gateway's own endpoints are all these tests use; a route is required by the configuration.
       const routes = [{ prefix: '/unused', upstream: 'http://127.0.0.1:9', auth: 'public' }];
-      gateway = await startGatewayProcess({ serviceKey: service.secretKey, relays: [relay.url], store: opened.store, cookie: { secure: false }, routes });
+      gateway = await startGatewayProcess({
+        serviceKey: service.secretKey,
+        relays: [relay.url],
+        store: opened.store,
+        cookie: { secure: false },
+        routes,
+      });
       app = await startEmbeddingApp(opened.store);
       await waitForRelay(gateway.url);
     }, 90_000);
@@ -101,7 +114,11 @@ function sessionEndings(name: string, describeOn: (title: string, body: () => vo
     async function atGateway(method: string, path: string, token?: string, body?: unknown) {
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(gateway.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(gateway.url + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
     }
 
@@ -158,7 +175,9 @@ function sessionEndings(name: string, describeOn: (title: string, body: () => vo
 
     it('refuses the access token of a session ended by DELETE /auth/sessions/:id within 1 s', async () => {
       const session = await signedInAtApp();
-      expect((await atGateway('DELETE', `/auth/sessions/${session.session_id}`, session.access_token)).status).toBe(204);
+      expect((await atGateway('DELETE', `/auth/sessions/${session.session_id}`, session.access_token)).status).toBe(
+        204,
+      );
       expect(await refusedAfterMs(session.access_token)).toBeLessThan(REFUSED_WITHIN_MS);
     });
   });

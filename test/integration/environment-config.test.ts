@@ -44,8 +44,15 @@ afterAll(async () => {
 
 /** `serve` as a container runs it: no arguments, only `env`; resolves when it exits. */
 function serveOnce(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_'))), ...env };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const childEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_'))),
+    ...env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
@@ -71,10 +78,27 @@ describe('serve configured by the environment alone', () => {
 
   it('takes the file named by PORTAL_CONFIG, the environment beating it (check-config)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pg-env-config-')), 'gateway.json');
-    writeFileSync(file, JSON.stringify({ listen: { port: 1234 }, relays: [], store: { kind: 'memory' }, routes: [{ prefix: '/api', upstream: upstream.url }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: { port: 1234 },
+        relays: [],
+        store: { kind: 'memory' },
+        routes: [{ prefix: '/api', upstream: upstream.url }],
+      }),
+    );
     const check = (env: Record<string, string>) => {
-      const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_'))), PORTAL_CONFIG: file, ...env };
-      return spawnSync(process.execPath, ['--import', 'tsx', CLI, 'check-config'], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 30_000 });
+      const childEnv = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_'))),
+        PORTAL_CONFIG: file,
+        ...env,
+      };
+      return spawnSync(process.execPath, ['--import', 'tsx', CLI, 'check-config'], {
+        cwd: ROOT,
+        env: childEnv,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
     };
     const ok = check({ PORTAL_LISTEN_PORT: '4321' });
     expect(ok.status).toBe(0);
@@ -86,7 +110,12 @@ describe('serve configured by the environment alone', () => {
 
   it('exits non-zero naming the variable of a bad value', async () => {
     const routes = JSON.stringify([{ prefix: '/api', upstream: upstream.url }]);
-    const badPort = await serveOnce({ PORTAL_ROUTES: routes, PORTAL_RELAYS: '[]', PORTAL_STORE_KIND: 'memory', PORTAL_LISTEN_PORT: 'eighty' });
+    const badPort = await serveOnce({
+      PORTAL_ROUTES: routes,
+      PORTAL_RELAYS: '[]',
+      PORTAL_STORE_KIND: 'memory',
+      PORTAL_LISTEN_PORT: 'eighty',
+    });
     expect(badPort.code).toBe(1);
     expect(badPort.stderr).toContain('PORTAL_LISTEN_PORT: must be an integer from 0 to 65535');
 

@@ -14,7 +14,13 @@ import { generateKeyPair } from '../../src/index.js';
 import { startAssertionUpstream, type AssertionUpstream, type ReceivedRequest } from '../support/assertion-upstream.js';
 import { launchBrowser, saveScreenshot } from '../support/browser.js';
 import { closedPort } from '../support/echo-upstream.js';
-import { exampleFile, proxyTestsSkipped, startFrontProxy, type FrontProxy, type FrontProxyKind } from '../support/front-proxy.js';
+import {
+  exampleFile,
+  proxyTestsSkipped,
+  startFrontProxy,
+  type FrontProxy,
+  type FrontProxyKind,
+} from '../support/front-proxy.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { waitForRelay } from '../support/login-client.js';
@@ -28,7 +34,7 @@ const SPOOFED = {
   'X-Portal-Session-Id': 'spoofed-session',
   'X-Portal-Assertion': 'spoofed.assertion.value',
   'X-Portal-Anything': 'spoofed-anything',
-  'X_Portal_Npub': 'spoofed-underscore',
+  X_Portal_Npub: 'spoofed-underscore',
 };
 
 /** Every x-portal-* (or x_portal_*) header the upstream received. */
@@ -48,7 +54,9 @@ function expectNothingSpoofed(request: ReceivedRequest): void {
 function rawStatus(port: number, head: string): Promise<number> {
   return new Promise((resolve, reject) => {
     let answer = '';
-    const socket = connect(port, '127.0.0.1', () => socket.write(`${head}Host: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`${head}Host: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+    );
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('error', reject);
@@ -89,8 +97,15 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
       logLevel: 'warn',
     });
     await waitForRelay(gw.url);
-    const upstream = await startAssertionUpstream(`${gw.url}/.well-known/jwks.json`, { issuer: origin, audience: origin });
-    const proxy = await startFrontProxy(kind, { port, gatewayPort: Number(new URL(gw.url).port), appPort: Number(new URL(upstream.url).port) });
+    const upstream = await startAssertionUpstream(`${gw.url}/.well-known/jwks.json`, {
+      issuer: origin,
+      audience: origin,
+    });
+    const proxy = await startFrontProxy(kind, {
+      port,
+      gatewayPort: Number(new URL(gw.url).port),
+      appPort: Number(new URL(upstream.url).port),
+    });
     stack = { relay, gw, upstream, proxy, browser: await launchBrowser() };
     context = await stack.browser.newContext();
     wallet = new TestWallet();
@@ -108,7 +123,9 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
 
   it('signs a wallet user in through the proxy in Chromium; the upstream gets the identity and an assertion it verifies', async () => {
     const page = await context.newPage();
-    const started = page.waitForResponse((r: Response) => r.url() === `${origin}/auth/login` && r.request().method() === 'POST');
+    const started = page.waitForResponse(
+      (r: Response) => r.url() === `${origin}/auth/login` && r.request().method() === 'POST',
+    );
     await page.goto(`${origin}/app/profile?tab=keys`);
     expect(page.url()).toBe(`${origin}/auth/login?next=${encodeURIComponent('/app/profile?tab=keys')}`);
     const login = (await (await started).json()) as { portal_url: string };
@@ -119,7 +136,13 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
     expect(seen.url).toBe('/app/profile?tab=keys');
     expect(seen.assertionError).toBeUndefined();
     expect(seen.headers['x-portal-target-key']).toBe(wallet.mainKey);
-    expect(seen.assertion).toMatchObject({ iss: origin, aud: origin, sub: wallet.mainKey, npub: seen.headers['x-portal-npub'], flow: seen.headers['x-portal-auth-flow'] });
+    expect(seen.assertion).toMatchObject({
+      iss: origin,
+      aud: origin,
+      sub: wallet.mainKey,
+      npub: seen.headers['x-portal-npub'],
+      flow: seen.headers['x-portal-auth-flow'],
+    });
     expect(seen.assertion!.flow).toBe('login');
     expect(seen.assertion!.sid).toBe(seen.headers['x-portal-session-id']);
     expect(typeof seen.assertion!.sid).toBe('string');
@@ -128,7 +151,9 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
   }, 60_000);
 
   it('passes a Bearer API call with a verified assertion', async () => {
-    const response = await fetch(`${origin}/api/data?x=1`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+    const response = await fetch(`${origin}/api/data?x=1`, {
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    });
     expect(response.status).toBe(200);
     const seen = (await response.json()) as ReceivedRequest;
     expect(seen.url).toBe('/api/data?x=1');
@@ -149,7 +174,9 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
   });
 
   it('never lets client-sent x-portal-* headers, or placeholder text, reach the upstream', async () => {
-    const signedIn = await fetch(`${origin}/api/data`, { headers: { ...SPOOFED, authorization: `Bearer ${accessToken}` } });
+    const signedIn = await fetch(`${origin}/api/data`, {
+      headers: { ...SPOOFED, authorization: `Bearer ${accessToken}` },
+    });
     expect(signedIn.status).toBe(200);
     const seen = (await signedIn.json()) as ReceivedRequest;
     expectNothingSpoofed(seen);
@@ -166,10 +193,15 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
 
   it('judges the path the proxy serves: the client cannot choose the policy by headers, query or dot segments', async () => {
     const before = stack.upstream.received.length;
-    const forwarded = await fetch(`${origin}/api/data?auth=public`, { headers: { 'X-Forwarded-Uri': '/public/x', 'X-Forwarded-Method': 'GET', accept: 'application/json' } });
+    const forwarded = await fetch(`${origin}/api/data?auth=public`, {
+      headers: { 'X-Forwarded-Uri': '/public/x', 'X-Forwarded-Method': 'GET', accept: 'application/json' },
+    });
     expect(forwarded.status).toBe(401);
     for (const target of ['/public/../api/data', '/public/%2e%2e/api/data', '/public/..%2Fapi/data', '//api/data']) {
-      const status = await rawStatus(Number(new URL(origin).port), `GET ${target} HTTP/1.1\r\nAccept: application/json\r\n`);
+      const status = await rawStatus(
+        Number(new URL(origin).port),
+        `GET ${target} HTTP/1.1\r\nAccept: application/json\r\n`,
+      );
       expect(status, target).toBe(401);
     }
     expect(stack.upstream.received.length).toBe(before);
@@ -186,7 +218,10 @@ describe.each(['nginx', 'caddy'] as FrontProxyKind[])('the %s example', (kind) =
     expect(logout.status).toBeLessThan(300);
 
     const before = stack.upstream.received.length;
-    const afterCookie = await fetch(`${origin}/app/profile`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+    const afterCookie = await fetch(`${origin}/app/profile`, {
+      headers: { cookie, accept: 'text/html' },
+      redirect: 'manual',
+    });
     expect(afterCookie.status).toBe(302);
     const afterBearer = await fetch(`${origin}/api/data`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(afterBearer.status).toBe(401);

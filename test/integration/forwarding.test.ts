@@ -2,7 +2,13 @@
  * What the forward path does with the upstream's answer, seen by a client over a real socket: trailers,
  * HEAD, streamed chunked bodies, redirects under a rewritten path, and a client that goes away mid-answer.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
@@ -49,7 +55,9 @@ beforeAll(async () => {
   upstream = createServer(answer);
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  gateway = await startGateway({ routes: [{ prefix: '/api', upstream: `${upstreamUrl}/base`, rewritePrefix: '/', auth: 'public' }] });
+  gateway = await startGateway({
+    routes: [{ prefix: '/api', upstream: `${upstreamUrl}/base`, rewritePrefix: '/', auth: 'public' }],
+  });
 });
 
 afterAll(async () => {
@@ -99,7 +107,9 @@ describe('forwarding answers', () => {
   it('answers HEAD with the headers and no body', async () => {
     const answer = await get('/api/items', 'HEAD');
     expect(answer.status).toBe(200);
-    expect(answer.headers['content-length']).toBe(String(JSON.stringify({ method: 'HEAD', url: '/base/items' }).length));
+    expect(answer.headers['content-length']).toBe(
+      String(JSON.stringify({ method: 'HEAD', url: '/base/items' }).length),
+    );
     expect(answer.body).toBe('');
   });
 

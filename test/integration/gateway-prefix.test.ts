@@ -22,17 +22,21 @@ let app: ClientApp;
 let stack: SignInStack;
 
 // The app's functions (test/support/client-app.ts), called in the page.
-const callMany = async (page: Page, count: number) => (await page.evaluate(`window.app.callMany(${count})`)) as { status: number; user: string | null }[];
+const callMany = async (page: Page, count: number) =>
+  (await page.evaluate(`window.app.callMany(${count})`)) as { status: number; user: string | null }[];
 
 beforeAll(async () => {
   app = await startClientApp();
-  stack = await startSignInStack({ gatewayPrefix: PREFIX, tokens: { accessTtlSec: ACCESS_TTL_SEC, clockToleranceSec: 0 } }, (echoUrl) => [
-    { prefix: '/app', upstream: app.url, auth: 'required', loginRedirect: true },
-    { prefix: '/static', upstream: app.url, auth: 'public' },
-    { prefix: '/api', upstream: echoUrl, auth: 'required' },
-    // The paths the endpoints left are the upstream's now.
-    { prefix: '/auth', upstream: echoUrl, auth: 'public' },
-  ]);
+  stack = await startSignInStack(
+    { gatewayPrefix: PREFIX, tokens: { accessTtlSec: ACCESS_TTL_SEC, clockToleranceSec: 0 } },
+    (echoUrl) => [
+      { prefix: '/app', upstream: app.url, auth: 'required', loginRedirect: true },
+      { prefix: '/static', upstream: app.url, auth: 'public' },
+      { prefix: '/api', upstream: echoUrl, auth: 'required' },
+      // The paths the endpoints left are the upstream's now.
+      { prefix: '/auth', upstream: echoUrl, auth: 'public' },
+    ],
+  );
 });
 
 afterAll(async () => {
@@ -49,8 +53,15 @@ describe('the endpoints under the prefix', () => {
   });
 
   it('publishes the prefix in the discovery document, under the prefix and at the root', async () => {
-    const prefixed = (await (await fetch(`${stack.gw.url}${PREFIX}/.well-known/portal-gateway`)).json()) as Record<string, unknown>;
-    expect(prefixed).toMatchObject({ service_npub: stack.gw.gateway.serviceKey.npub, gateway_prefix: PREFIX, relays: [stack.relay.url] });
+    const prefixed = (await (await fetch(`${stack.gw.url}${PREFIX}/.well-known/portal-gateway`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(prefixed).toMatchObject({
+      service_npub: stack.gw.gateway.serviceKey.npub,
+      gateway_prefix: PREFIX,
+      relays: [stack.relay.url],
+    });
     expect(await (await fetch(`${stack.gw.url}/.well-known/portal-gateway`)).json()).toEqual(prefixed);
   });
 
@@ -62,7 +73,11 @@ describe('the endpoints under the prefix', () => {
     expect(((await start.json()) as EchoReply).method).toBe('POST');
     for (const path of ['/healthz', '/metrics', '/admin/tokens']) {
       const response = await fetch(`${stack.gw.url}${path}`);
-      expect([path, response.status, ((await response.json()) as { error: string }).error]).toEqual([path, 404, 'ERR_ROUTE_NOT_FOUND']);
+      expect([path, response.status, ((await response.json()) as { error: string }).error]).toEqual([
+        path,
+        404,
+        'ERR_ROUTE_NOT_FOUND',
+      ]);
     }
   });
 
@@ -72,7 +87,9 @@ describe('the endpoints under the prefix', () => {
     const body = (await response.json()) as { login_id: string; status_url: string; events_url: string };
     expect(body.status_url).toBe(`${PREFIX}/auth/login/${body.login_id}`);
     expect(body.events_url).toBe(`${PREFIX}/auth/login/${body.login_id}/events`);
-    expect(response.headers.get('set-cookie')).toMatch(new RegExp(`^portal_login=[^;]+;.*Path=${PREFIX.replace('.', '\\.')}/auth/login;`));
+    expect(response.headers.get('set-cookie')).toMatch(
+      new RegExp(`^portal_login=[^;]+;.*Path=${PREFIX.replace('.', '\\.')}/auth/login;`),
+    );
     expect((await fetch(`${stack.gw.url}${body.status_url}`)).status).toBe(200);
   });
 });
@@ -84,23 +101,35 @@ describe('a wallet sign-in through the sign-in page', () => {
     const problems = watchPageProblems(page);
     const wallet = new TestWallet();
     try {
-      const started = page.waitForResponse((r: PageResponse) => r.url() === `${stack.gw.url}${PREFIX}/auth/login` && r.request().method() === 'POST');
+      const started = page.waitForResponse(
+        (r: PageResponse) => r.url() === `${stack.gw.url}${PREFIX}/auth/login` && r.request().method() === 'POST',
+      );
       await page.goto(`${stack.gw.url}/app/index.html`);
       expect(page.url()).toBe(`${stack.gw.url}${PREFIX}/auth/login?next=${encodeURIComponent('/app/index.html')}`);
       expect((await started).status()).toBe(201);
       await page.waitForSelector('main[data-state="pending"]');
-      await wallet.login((await page.getAttribute('#open', 'href'))!, { approve: { grantedPermissions: [], sessionToken: 'prefixed-page' } });
+      await wallet.login((await page.getAttribute('#open', 'href'))!, {
+        approve: { grantedPermissions: [], sessionToken: 'prefixed-page' },
+      });
       await page.waitForURL(`${stack.gw.url}/app/index.html`);
       await page.waitForSelector('body[data-ready="true"]');
 
       const cookies = await context.cookies();
       expect(cookies.find((c) => c.name === 'portal_session')).toMatchObject({ httpOnly: true, path: '/' });
-      expect(cookies.find((c) => c.name === 'portal_session_refresh')).toMatchObject({ httpOnly: true, path: `${PREFIX}/auth` });
+      expect(cookies.find((c) => c.name === 'portal_session_refresh')).toMatchObject({
+        httpOnly: true,
+        path: `${PREFIX}/auth`,
+      });
       expect(cookies.find((c) => c.name === 'portal_login')).toBeUndefined();
       expect(await callMany(page, 3)).toEqual(Array(3).fill({ status: 200, user: wallet.mainKey }));
 
       // The client in the page found the prefix itself and refreshes through the cookie scoped to it.
-      await expect.poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), { timeout: (ACCESS_TTL_SEC + 5) * 1000, interval: 250 }).toBe(false);
+      await expect
+        .poll(async () => (await context.cookies()).some((c) => c.name === 'portal_session'), {
+          timeout: (ACCESS_TTL_SEC + 5) * 1000,
+          interval: 250,
+        })
+        .toBe(false);
       const requests: string[] = [];
       page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
       expect(await callMany(page, 5)).toEqual(Array(5).fill({ status: 200, user: wallet.mainKey }));
@@ -149,7 +178,11 @@ describe('a wallet sign-in through portal-gateway/client', () => {
   it('signs Node in, with the prefix discovered or given, and logs out', async () => {
     for (const options of [{}, { gatewayPrefix: PREFIX }]) {
       const asked: string[] = [];
-      const client = createPortalClient({ baseUrl: stack.gw.url, ...options, fetch: (input, init) => (asked.push(new URL(String(input)).pathname), fetch(input, init)) });
+      const client = createPortalClient({
+        baseUrl: stack.gw.url,
+        ...options,
+        fetch: (input, init) => (asked.push(new URL(String(input)).pathname), fetch(input, init)),
+      });
       const login = await client.startLogin();
       const wallet = new TestWallet();
       try {
@@ -163,7 +196,9 @@ describe('a wallet sign-in through portal-gateway/client', () => {
         await wallet.close();
       }
       expect(asked.filter((path) => path.startsWith('/.well-known'))).toHaveLength('gatewayPrefix' in options ? 0 : 1);
-      expect(asked).toEqual(expect.arrayContaining([`${PREFIX}/auth/login`, `${PREFIX}/auth/refresh`, `${PREFIX}/auth/logout`]));
+      expect(asked).toEqual(
+        expect.arrayContaining([`${PREFIX}/auth/login`, `${PREFIX}/auth/refresh`, `${PREFIX}/auth/logout`]),
+      );
       expect(asked.filter((path) => path.startsWith('/auth/'))).toEqual([]);
     }
   });
@@ -172,7 +207,10 @@ describe('a wallet sign-in through portal-gateway/client', () => {
 describe('portal-gateway login --url', () => {
   /** The built program signs in at `url`; resolves to the access token it prints. */
   async function terminalLogin(url: string): Promise<{ token: string; user: string }> {
-    const child = spawn(process.execPath, ['dist/cli.js', 'login', '--url', url, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli.js', 'login', '--url', url, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -17,14 +17,19 @@ const user = generateKeyPair();
 let upstream: EchoUpstream;
 let gw: RunningGateway;
 
-function token(options: { key?: string; target?: string; hours?: number; now?: number; claims?: Record<string, unknown> } = {}): string {
+function token(
+  options: { key?: string; target?: string; hours?: number; now?: number; claims?: Record<string, unknown> } = {},
+): string {
   return issueJwt(options.key ?? service.secretKey, options.target ?? user.publicKey, options.hours ?? 1, {
     now: options.now,
     extraClaims: options.claims,
   });
 }
 
-async function call(path: string, init: RequestInit & { token?: string } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function call(
+  path: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
   const response = await fetch(gw.url + path, { ...init, headers });
@@ -132,7 +137,7 @@ describe('identity headers', () => {
   const spoofed = {
     'X-Portal-Target-Key': 'f'.repeat(64),
     'x-portal-npub': 'npub1spoof',
-    'X_PORTAL_AUTH_FLOW': 'wallet',
+    X_PORTAL_AUTH_FLOW: 'wallet',
     'x-portal-anything': 'evil',
   };
 
@@ -158,7 +163,12 @@ describe('identity headers', () => {
     const names = Object.keys(headers).filter((name) => /portal/i.test(name));
     if (path === '/api/x') {
       expect(headers['x-portal-target-key']).toBe(user.publicKey);
-      expect(names.sort()).toEqual(['x-portal-assertion', 'x-portal-auth-flow', 'x-portal-npub', 'x-portal-target-key']);
+      expect(names.sort()).toEqual([
+        'x-portal-assertion',
+        'x-portal-auth-flow',
+        'x-portal-npub',
+        'x-portal-target-key',
+      ]);
     } else {
       expect(names).toEqual([]);
     }
@@ -203,10 +213,17 @@ describe('forwarding', () => {
     const chunk = Buffer.alloc(1024 * 1024, 7);
     const url = new URL('/api/upload', gw.url);
     const reply = new Promise<EchoReply>((resolve, reject) => {
-      const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-length': total } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(JSON.parse(text) as EchoReply));
-      });
+      const req = httpRequest(
+        url,
+        { method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-length': total } },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (d: string) => (text += d))
+            .on('end', () => resolve(JSON.parse(text) as EchoReply));
+        },
+      );
       req.on('error', reject);
       req.write(chunk);
       // The upstream must see the first megabyte before the client sends the rest.
@@ -252,17 +269,23 @@ describe('forwarding', () => {
   });
 
   it('rejects a declared body above the limit with 413 before reading it', async () => {
-    const response = await call('/public/x', { method: 'POST', headers: { 'content-length': String(200 * 1024 * 1024) }, body: 'x' }).catch(
-      (error: Error) => ({ status: 0, body: error.message, headers: new Headers() }),
-    );
+    const response = await call('/public/x', {
+      method: 'POST',
+      headers: { 'content-length': String(200 * 1024 * 1024) },
+      body: 'x',
+    }).catch((error: Error) => ({ status: 0, body: error.message, headers: new Headers() }));
     // fetch may refuse a mismatched content-length itself; in that case use a raw request.
     if (response.status !== 0) expect(response.status).toBe(413);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(new URL('/public/x', gw.url), { method: 'POST', headers: { 'content-length': 200 * 1024 * 1024 } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = httpRequest(
+        new URL('/public/x', gw.url),
+        { method: 'POST', headers: { 'content-length': 200 * 1024 * 1024 } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.write('x');
     });
@@ -280,10 +303,19 @@ describe('forwarding', () => {
     /** POST `chunks` of 64 KiB without a Content-Length (chunked transfer encoding). */
     const postChunked = (chunks: number) =>
       new Promise<{ status: number; body: any; connection: string | undefined }>((resolve, reject) => {
-        const req = httpRequest(new URL('/public/upload', small.url), { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), connection: res.headers.connection }));
-        });
+        const req = httpRequest(
+          new URL('/public/upload', small.url),
+          { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+          (res) => {
+            let text = '';
+            res
+              .setEncoding('utf8')
+              .on('data', (d: string) => (text += d))
+              .on('end', () =>
+                resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), connection: res.headers.connection }),
+              );
+          },
+        );
         // Once the gateway answers it stops reading: later writes may fail, the answer is what counts.
         req.on('error', (error) => (req.writableFinished ? undefined : reject(error)));
         const chunk = Buffer.alloc(64 * 1024, 1);
@@ -305,7 +337,10 @@ describe('forwarding', () => {
 
       const over = await postChunked(4 * (limit / (64 * 1024)));
       expect(over.status).toBe(413);
-      expect(over.body).toEqual({ error: 'ERR_PAYLOAD_TOO_LARGE', message: `request body exceeds the limit of ${limit} bytes` });
+      expect(over.body).toEqual({
+        error: 'ERR_PAYLOAD_TOO_LARGE',
+        message: `request body exceeds the limit of ${limit} bytes`,
+      });
       expect(over.connection).toBe('close');
       // The upstream never got more than the limit of it.
       expect(upstream.uploadProgress()).toBeLessThanOrEqual(limit);
@@ -316,7 +351,9 @@ describe('forwarding', () => {
 
   it('proxies WebSockets with authentication at the handshake', async () => {
     const wsUrl = gw.url.replace('http', 'ws') + '/ws/echo';
-    const socket = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token()}`, 'x-portal-target-key': 'f'.repeat(64) } });
+    const socket = new WebSocket(wsUrl, {
+      headers: { authorization: `Bearer ${token()}`, 'x-portal-target-key': 'f'.repeat(64) },
+    });
     const first = await new Promise<{ headers: Record<string, string> }>((resolve, reject) => {
       socket.once('message', (data) => resolve(JSON.parse(String(data))));
       socket.once('error', reject);
@@ -349,7 +386,9 @@ describe('forwarding', () => {
         socket.once('error', reject);
       });
     const maybeUrl = gw.url.replace('http', 'ws') + '/ws-maybe/echo';
-    expect((await hello(maybeUrl, { authorization: `Bearer ${token()}` })).headers['x-portal-target-key']).toBe(user.publicKey);
+    expect((await hello(maybeUrl, { authorization: `Bearer ${token()}` })).headers['x-portal-target-key']).toBe(
+      user.publicKey,
+    );
     const anonymous = await hello(maybeUrl, {});
     expect(Object.keys(anonymous.headers).filter((name) => name.startsWith('x-portal-'))).toEqual([]);
 
@@ -374,7 +413,9 @@ describe('operations', () => {
     expect(ready.body.upstreams[`http://127.0.0.1:${down}`]).toEqual({ ok: false, status: 'ECONNREFUSED' });
     const metrics = await call('/metrics');
     expect(metrics.body).toMatch(/^portal_gateway_requests_total\{route="\/api",method="get",status="200"\} [1-9]/m);
-    expect(metrics.body).toMatch(/^portal_gateway_request_duration_seconds_count\{route="\/api",status_class="2xx"\} [1-9]/m);
+    expect(metrics.body).toMatch(
+      /^portal_gateway_request_duration_seconds_count\{route="\/api",status_class="2xx"\} [1-9]/m,
+    );
     expect(metrics.body).toContain('portal_gateway_auth_outcomes_total{outcome="jwt_expired"}');
     expect(metrics.body).toMatch(/^portal_gateway_verify_cache_hits_total [1-9]/m);
     // Every token this file presented was verified once, on a cache miss, and timed.
@@ -384,7 +425,10 @@ describe('operations', () => {
   it('logs one line per request and never a token or cookie', async () => {
     const secretToken = token();
     const before = gw.logs.length;
-    await call('/api/logged?access_token=' + secretToken, { token: secretToken, headers: { cookie: `portal_session=${secretToken}` } });
+    await call('/api/logged?access_token=' + secretToken, {
+      token: secretToken,
+      headers: { cookie: `portal_session=${secretToken}` },
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const lines = gw.logs.slice(before).filter((line) => line.includes('/api/logged'));
     expect(lines).toHaveLength(1);
@@ -406,7 +450,12 @@ describe('CORS', () => {
       const preflight = (origin: string) =>
         fetch(`${withCors.url}/api/x`, {
           method: 'OPTIONS',
-          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization', 'x-portal-target-key': 'f'.repeat(64) },
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization',
+            'x-portal-target-key': 'f'.repeat(64),
+          },
         });
       const allowed = await preflight('https://app.example');
       expect(allowed.status).toBe(204);
@@ -414,7 +463,9 @@ describe('CORS', () => {
       expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
       const denied = await preflight('https://evil.example');
       expect(denied.headers.get('access-control-allow-origin')).toBeNull();
-      const actual = await fetch(`${withCors.url}/api/x`, { headers: { origin: 'https://app.example', authorization: `Bearer ${token()}` } });
+      const actual = await fetch(`${withCors.url}/api/x`, {
+        headers: { origin: 'https://app.example', authorization: `Bearer ${token()}` },
+      });
       expect(actual.status).toBe(200);
       expect(actual.headers.get('access-control-allow-origin')).toBe('https://app.example');
     } finally {

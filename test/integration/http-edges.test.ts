@@ -23,7 +23,8 @@ let gw: RunningGateway;
 let plain: RunningGateway;
 let host: string;
 
-const token = (claims?: Record<string, unknown>) => issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: claims });
+const token = (claims?: Record<string, unknown>) =>
+  issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: claims });
 
 /** A WebSocket handshake as a browser writes it, plus `extra` header lines. */
 function handshake(path: string, ...extra: string[]): string {
@@ -55,7 +56,11 @@ async function upstreamHello(connection: RawConnection): Promise<{ headers: Reco
 function documentedCodes(): Set<string> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const table = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## Configuration'));
-  return new Set([...table.matchAll(/^\| (.+?) \| \d{3} \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`(ERR_[A-Z_]+)`/g)].map((m) => m[1]!)));
+  return new Set(
+    [...table.matchAll(/^\| (.+?) \| \d{3} \|/gm)].flatMap((row) =>
+      [...row[1]!.matchAll(/`(ERR_[A-Z_]+)`/g)].map((m) => m[1]!),
+    ),
+  );
 }
 
 function expectGatewayError(response: RawResponse, status: number, code: string): void {
@@ -79,7 +84,10 @@ beforeAll(async () => {
     { prefix: '/api', upstream: upstream.url, auth: 'required' },
     { prefix: '/admin', upstream: upstream.url, auth: 'required', permissions: ['admin'] },
   ];
-  gw = await startGateway({ ...common, routes: [...routes, { prefix: '/ws', upstream: upstream.url, auth: 'required', websocket: true }] });
+  gw = await startGateway({
+    ...common,
+    routes: [...routes, { prefix: '/ws', upstream: upstream.url, auth: 'required', websocket: true }],
+  });
   plain = await startGateway({ ...common, routes });
   host = new URL(gw.url).host;
 });
@@ -93,18 +101,27 @@ afterAll(async () => {
 describe('WebSocket origin checks', () => {
   it('refuses a cookie-authenticated handshake from a foreign origin before it reaches the upstream', async () => {
     const before = upstream.webSocketConnections();
-    const { response, connection } = await rawRequest(gw.url, handshake('/ws/echo', `Cookie: portal_session=${token()}`, 'Origin: http://evil.example'));
+    const { response, connection } = await rawRequest(
+      gw.url,
+      handshake('/ws/echo', `Cookie: portal_session=${token()}`, 'Origin: http://evil.example'),
+    );
     expectGatewayError(response, 403, 'ERR_CSRF');
     await connection.untilClosed(1000);
     // Same rule without Origin when Fetch Metadata says cross-site.
-    const fetchMetadata = await rawRequest(gw.url, handshake('/ws/echo', `Cookie: portal_session=${token()}`, 'Sec-Fetch-Site: cross-site'));
+    const fetchMetadata = await rawRequest(
+      gw.url,
+      handshake('/ws/echo', `Cookie: portal_session=${token()}`, 'Sec-Fetch-Site: cross-site'),
+    );
     expectGatewayError(fetchMetadata.response, 403, 'ERR_CSRF');
     expect(upstream.webSocketConnections()).toBe(before);
   });
 
   it('accepts a cookie-authenticated handshake from the own or an allowed origin, and forwards Origin', async () => {
     for (const origin of [`http://${host}`, ALLOWED_ORIGIN]) {
-      const { response, connection } = await rawRequest(gw.url, handshake('/ws/echo', `Cookie: portal_session=${token()}`, `Origin: ${origin}`));
+      const { response, connection } = await rawRequest(
+        gw.url,
+        handshake('/ws/echo', `Cookie: portal_session=${token()}`, `Origin: ${origin}`),
+      );
       expect(response.status).toBe(101);
       const hello = await upstreamHello(connection);
       expect(hello.headers['x-portal-target-key']).toBe(user.publicKey);
@@ -114,7 +131,10 @@ describe('WebSocket origin checks', () => {
   });
 
   it('does not check the origin of a Bearer-authenticated handshake', async () => {
-    const { response, connection } = await rawRequest(gw.url, handshake('/ws/echo', `Authorization: Bearer ${token()}`, 'Origin: http://evil.example'));
+    const { response, connection } = await rawRequest(
+      gw.url,
+      handshake('/ws/echo', `Authorization: Bearer ${token()}`, 'Origin: http://evil.example'),
+    );
     expect(response.status).toBe(101);
     const hello = await upstreamHello(connection);
     expect(hello.headers['x-portal-target-key']).toBe(user.publicKey);
@@ -123,7 +143,10 @@ describe('WebSocket origin checks', () => {
   });
 
   it('forwards Origin on ordinary requests', async () => {
-    const { response } = await rawRequest(gw.url, get('/public/x', 'Origin: http://elsewhere.example', 'Connection: close'));
+    const { response } = await rawRequest(
+      gw.url,
+      get('/public/x', 'Origin: http://elsewhere.example', 'Connection: close'),
+    );
     expect((response.json as EchoReply).headers.origin).toBe('http://elsewhere.example');
   });
 });
@@ -176,7 +199,10 @@ describe('upgrade requests that are not proxied', () => {
       expectGatewayError(await connection.response(0), 400, 'ERR_BAD_REQUEST');
     }
     // Without credentials the policy answers first.
-    const { response } = await rawRequest(gw.url, `GET /ws/echo HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+    const { response } = await rawRequest(
+      gw.url,
+      `GET /ws/echo HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+    );
     expectGatewayError(response, 401, 'ERR_AUTH_REQUIRED');
   });
 });
@@ -244,14 +270,34 @@ describe('hop-by-hop headers', () => {
   it("does not forward the client's hop-by-hop headers (and forwards the request)", async () => {
     const { response } = await rawRequest(
       gw.url,
-      get('/public/x', 'Keep-Alive: timeout=300', 'TE: trailers', 'Proxy-Connection: keep-alive', 'Upgrade: h2c', 'Connection: close, X-Client-Private', 'X-Client-Private: 1'),
+      get(
+        '/public/x',
+        'Keep-Alive: timeout=300',
+        'TE: trailers',
+        'Proxy-Connection: keep-alive',
+        'Upgrade: h2c',
+        'Connection: close, X-Client-Private',
+        'X-Client-Private: 1',
+      ),
     );
     // The stray Upgrade (no `Connection: upgrade`) on a route without WebSockets is refused as an upgrade.
     expectGatewayError(response, 400, 'ERR_BAD_REQUEST');
-    const forwarded = await rawRequest(gw.url, get('/public/x', 'Keep-Alive: timeout=300', 'TE: trailers', 'Proxy-Connection: keep-alive', 'Trailer: x-sum', 'Connection: close, X-Client-Private', 'X-Client-Private: 1'));
+    const forwarded = await rawRequest(
+      gw.url,
+      get(
+        '/public/x',
+        'Keep-Alive: timeout=300',
+        'TE: trailers',
+        'Proxy-Connection: keep-alive',
+        'Trailer: x-sum',
+        'Connection: close, X-Client-Private',
+        'X-Client-Private: 1',
+      ),
+    );
     expect(forwarded.response.status).toBe(200);
     const seen = (forwarded.response.json as EchoReply).headers;
-    for (const name of ['keep-alive', 'te', 'proxy-connection', 'trailer', 'x-client-private']) expect(seen[name], name).toBeUndefined();
+    for (const name of ['keep-alive', 'te', 'proxy-connection', 'trailer', 'x-client-private'])
+      expect(seen[name], name).toBeUndefined();
   });
 });
 
@@ -273,7 +319,16 @@ describe('malformed framing', () => {
 
   it('answers a refused request that expects 100-continue without a 100 Continue first', async () => {
     const post = (path: string, ...extra: string[]) =>
-      [`POST ${path} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/octet-stream', 'Content-Length: 5', 'Expect: 100-continue', ...extra, '', ''].join('\r\n');
+      [
+        `POST ${path} HTTP/1.1`,
+        `Host: ${host}`,
+        'Content-Type: application/octet-stream',
+        'Content-Length: 5',
+        'Expect: 100-continue',
+        ...extra,
+        '',
+        '',
+      ].join('\r\n');
     for (const [request, status, code] of [
       [post('/api/upload'), 401, 'ERR_AUTH_REQUIRED'],
       [post('/admin/upload', `Authorization: Bearer ${token()}`), 403, 'ERR_PERMISSION_DENIED'],
@@ -291,7 +346,15 @@ describe('malformed framing', () => {
   it('sends 100 Continue to an authorized request once it forwards the body', async () => {
     const connection = await RawConnection.open(gw.url);
     connection.write(
-      [`POST /api/upload HTTP/1.1`, `Host: ${host}`, `Authorization: Bearer ${token()}`, 'Content-Length: 5', 'Expect: 100-continue', '', ''].join('\r\n'),
+      [
+        `POST /api/upload HTTP/1.1`,
+        `Host: ${host}`,
+        `Authorization: Bearer ${token()}`,
+        'Content-Length: 5',
+        'Expect: 100-continue',
+        '',
+        '',
+      ].join('\r\n'),
     );
     await connection.until((received) => received.includes('\r\n\r\n'), 2000);
     expect(connection.received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
@@ -308,14 +371,37 @@ describe('one error shape', () => {
   const hostile: [string, () => string, number][] = [
     ['malformed URL on a proxied route', () => get('/public/%zz'), 400],
     ['malformed URL on an own endpoint', () => get('/auth/sessions/%zz'), 400],
-    ['invalid JSON body', () => `POST /auth/refresh HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{x}`, 400],
-    ['unsupported media type', () => `POST /auth/refresh HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/xml\r\nContent-Length: 3\r\n\r\n<a>`, 415],
+    [
+      'invalid JSON body',
+      () =>
+        `POST /auth/refresh HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{x}`,
+      400,
+    ],
+    [
+      'unsupported media type',
+      () => `POST /auth/refresh HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/xml\r\nContent-Length: 3\r\n\r\n<a>`,
+      415,
+    ],
     ['header block too large', () => get('/public/x', `X-Big: ${'a'.repeat(20_000)}`), 431],
     ['garbage request line', () => 'NOT HTTP AT ALL\r\n\r\n', 400],
     ['invalid header name', () => get('/public/x', 'Bad Header: 1'), 400],
-    ['bad chunk size', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`, 400],
-    ['chunk extensions too large', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n5;${'a'.repeat(20_000)}\r\nhello\r\n0\r\n\r\n`, 413],
-    ['Content-Length and Transfer-Encoding', () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+    [
+      'bad chunk size',
+      () => `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+      400,
+    ],
+    [
+      'chunk extensions too large',
+      () =>
+        `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n5;${'a'.repeat(20_000)}\r\nhello\r\n0\r\n\r\n`,
+      413,
+    ],
+    [
+      'Content-Length and Transfer-Encoding',
+      () =>
+        `POST /public/x HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+    ],
     ['CONNECT', () => 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
     ['unknown expectation', () => `GET /nowhere HTTP/1.1\r\nHost: ${host}\r\nExpect: teapot\r\n\r\n`, 404],
   ];
@@ -332,6 +418,12 @@ describe('one error shape', () => {
 
   it('documents every code the gateway adds for these answers', () => {
     const codes = documentedCodes();
-    for (const code of ['ERR_HEADERS_TOO_LARGE', 'ERR_UNSUPPORTED_MEDIA_TYPE', 'ERR_REQUEST_TIMEOUT', 'ERR_BAD_REQUEST']) expect(codes.has(code), code).toBe(true);
+    for (const code of [
+      'ERR_HEADERS_TOO_LARGE',
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      'ERR_REQUEST_TIMEOUT',
+      'ERR_BAD_REQUEST',
+    ])
+      expect(codes.has(code), code).toBe(true);
   });
 });

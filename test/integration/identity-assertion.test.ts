@@ -54,12 +54,25 @@ async function echo(url: string, headers: Record<string, string>): Promise<EchoR
 describe('x-portal-assertion on proxied requests', () => {
   it('is signed for the upstream origin and verifies against the published JWKS', async () => {
     const token = issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: { permissions: ['read'] } });
-    const seen = await echo(`${gw.url}/api/x`, { ...bearer(token), 'x-portal-assertion': 'forged', 'X-Portal-Npub': 'npub1forged' });
+    const seen = await echo(`${gw.url}/api/x`, {
+      ...bearer(token),
+      'x-portal-assertion': 'forged',
+      'X-Portal-Npub': 'npub1forged',
+    });
     const assertion = seen.headers['x-portal-assertion'] as string;
     expect(assertion).not.toBe('forged');
     const jwks = createRemoteJWKSet(new URL(`${gw.url}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(assertion, jwks, { issuer: gw.url, audience: upstream.url, algorithms: ['ES256'] });
-    expect(payload).toMatchObject({ sub: user.publicKey, npub: seen.headers['x-portal-npub'], flow: 'service', permissions: ['read'] });
+    const { payload, protectedHeader } = await jwtVerify(assertion, jwks, {
+      issuer: gw.url,
+      audience: upstream.url,
+      algorithms: ['ES256'],
+    });
+    expect(payload).toMatchObject({
+      sub: user.publicKey,
+      npub: seen.headers['x-portal-npub'],
+      flow: 'service',
+      permissions: ['read'],
+    });
     expect(payload.exp! - payload.iat!).toBe(60);
     expect(protectedHeader.alg).toBe('ES256');
   });
@@ -67,7 +80,9 @@ describe('x-portal-assertion on proxied requests', () => {
   it('publishes an RFC 7517 key set whose kids are RFC 7638 thumbprints', async () => {
     const response = await fetch(`${gw.url}/.well-known/jwks.json`);
     expect(response.headers.get('content-type')).toMatch(/json/);
-    const { keys } = (await response.json()) as { keys: { kty: string; crv: string; x: string; y: string; kid: string; d?: string }[] };
+    const { keys } = (await response.json()) as {
+      keys: { kty: string; crv: string; x: string; y: string; kid: string; d?: string }[];
+    };
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(keys[0]!.kid).toBe(jwkThumbprint(keys[0]!));
@@ -114,10 +129,15 @@ describe('under gatewayPrefix', () => {
     try {
       expect((await fetch(`${prefixed.url}/.well-known/jwks.json`)).status).toBe(404);
       const jwks = createRemoteJWKSet(new URL(`${prefixed.url}/.portal/.well-known/jwks.json`));
-      const allowed = await fetch(`${prefixed.url}/.portal/auth/verify`, { headers: { ...bearer(issueJwt(service.secretKey, user.publicKey, 1)), 'x-forwarded-uri': '/app/x' } });
+      const allowed = await fetch(`${prefixed.url}/.portal/auth/verify`, {
+        headers: { ...bearer(issueJwt(service.secretKey, user.publicKey, 1)), 'x-forwarded-uri': '/app/x' },
+      });
       expect(allowed.status).toBe(200);
       await jwtVerify(allowed.headers.get('x-portal-assertion')!, jwks, { issuer: prefixed.url });
-      const page = await fetch(`${prefixed.url}/.portal/auth/verify`, { headers: { accept: 'text/html', 'x-forwarded-uri': '/app/x' }, redirect: 'manual' });
+      const page = await fetch(`${prefixed.url}/.portal/auth/verify`, {
+        headers: { accept: 'text/html', 'x-forwarded-uri': '/app/x' },
+        redirect: 'manual',
+      });
       expect(page.status).toBe(302);
       expect(page.headers.get('location')).toBe(`/.portal/auth/login?next=${encodeURIComponent('/app/x')}`);
     } finally {
@@ -128,7 +148,13 @@ describe('under gatewayPrefix', () => {
 
 describe('assertion settings', () => {
   it('assertion.enabled: false sends no assertion and publishes no key set', async () => {
-    const off = await startGateway({ serviceKey: service.secretKey, store: { kind: 'memory' }, logLevel: 'warn', assertion: { enabled: false }, routes: [{ prefix: '/api', upstream: upstream.url }] });
+    const off = await startGateway({
+      serviceKey: service.secretKey,
+      store: { kind: 'memory' },
+      logLevel: 'warn',
+      assertion: { enabled: false },
+      routes: [{ prefix: '/api', upstream: upstream.url }],
+    });
     try {
       const seen = await echo(`${off.url}/api/x`, bearer(issueJwt(service.secretKey, user.publicKey, 1)));
       expect(seen.headers['x-portal-target-key']).toBe(user.publicKey);
@@ -146,7 +172,13 @@ describe('assertion settings', () => {
     writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
     const kid = jwkThumbprint(privateKey.export({ format: 'jwk' }) as { crv: string; x: string; y: string });
     const child = await startGatewayProcess(
-      { serviceKey: service.secretKey, store: { kind: 'memory' }, assertion: { alg: 'ES256K' }, publicUrl: 'https://gateway.example', routes: [{ prefix: '/api', upstream: upstream.url }] },
+      {
+        serviceKey: service.secretKey,
+        store: { kind: 'memory' },
+        assertion: { alg: 'ES256K' },
+        publicUrl: 'https://gateway.example',
+        routes: [{ prefix: '/api', upstream: upstream.url }],
+      },
       { PORTAL_ASSERTION_KEY_FILE: keyFile },
     );
     try {
@@ -154,7 +186,11 @@ describe('assertion settings', () => {
       const assertion = seen.headers['x-portal-assertion'] as string;
       expect(decodeProtectedHeader(assertion)).toMatchObject({ alg: 'ES256K', kid });
       const jwks = createRemoteJWKSet(new URL(`${child.url}/.well-known/jwks.json`));
-      const { payload } = await jwtVerify(assertion, jwks, { issuer: 'https://gateway.example', audience: upstream.url, algorithms: ['ES256K'] });
+      const { payload } = await jwtVerify(assertion, jwks, {
+        issuer: 'https://gateway.example',
+        audience: upstream.url,
+        algorithms: ['ES256K'],
+      });
       expect(payload.sub).toBe(user.publicKey);
     } finally {
       await child.stop();
@@ -162,20 +198,30 @@ describe('assertion settings', () => {
   }, 60_000);
 
   it('portal-gateway assertion-key rotate: a running gateway signs with the new key, and both stay published', async () => {
-    const child = await startGatewayProcess({ serviceKey: service.secretKey, store: { kind: 'memory' }, routes: [{ prefix: '/api', upstream: upstream.url }] });
+    const child = await startGatewayProcess({
+      serviceKey: service.secretKey,
+      store: { kind: 'memory' },
+      routes: [{ prefix: '/api', upstream: upstream.url }],
+    });
     try {
       const token = issueJwt(service.secretKey, user.publicKey, 1);
-      const kidOf = async () => decodeProtectedHeader((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string).kid;
+      const kidOf = async () =>
+        decodeProtectedHeader((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string)
+          .kid;
       const oldKid = await kidOf();
       const rotated = await runProgram(['assertion-key', 'rotate'], { env: { PORTAL_DATA_DIR: child.dataDir } });
       expect(rotated.code, rotated.stderr).toBe(0);
       expect(rotated.stdout).toContain(`previous key ${oldKid} stays published`);
       await expect.poll(kidOf, { timeout: 10_000, interval: 200 }).not.toBe(oldKid);
       const newKid = await kidOf();
-      const { keys } = (await (await fetch(`${child.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      const { keys } = (await (await fetch(`${child.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
       expect(keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
       const jwks = createRemoteJWKSet(new URL(`${child.url}/.well-known/jwks.json`));
-      await jwtVerify((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string, jwks, { audience: upstream.url });
+      await jwtVerify((await echo(`${child.url}/api/x`, bearer(token))).headers['x-portal-assertion'] as string, jwks, {
+        audience: upstream.url,
+      });
     } finally {
       await child.stop();
     }

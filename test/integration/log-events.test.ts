@@ -76,7 +76,11 @@ afterAll(async () => {
 
 describeWithRedis('the log of a gateway process', () => {
   it('has one JSON line per lifecycle event, with a stable name, and never a token or secret', async () => {
-    expect((await written('relay_connected'))[0]).toMatchObject({ url: relay.url, attempt: expect.any(Number), level: 30 });
+    expect((await written('relay_connected'))[0]).toMatchObject({
+      url: relay.url,
+      attempt: expect.any(Number),
+      level: 30,
+    });
 
     // A login nobody answers: it expires after login.timeoutSec (checked at the end).
     const abandoned = (await startLogin(gw.url)).body;
@@ -88,7 +92,9 @@ describeWithRedis('the log of a gateway process', () => {
     const npub = (await requestJson('GET', `${gw.url}/auth/me`, { token: first.access_token })).body.npub as string;
     const approved = (await written('login_approved')).at(-1)!;
     expect(approved).toMatchObject({ login_id: expect.any(String), npub, session_id: first.session_id });
-    expect(events('login_started').map((e) => e.login_id)).toEqual(expect.arrayContaining([abandoned.login_id, approved.login_id]));
+    expect(events('login_started').map((e) => e.login_id)).toEqual(
+      expect.arrayContaining([abandoned.login_id, approved.login_id]),
+    );
     expect(events('login_handshake').find((e) => e.login_id === approved.login_id)).toMatchObject({ npub });
     const rotated = await refresh(gw.url, first.refresh_token);
     expect(rotated.status).toBe(200);
@@ -102,7 +108,11 @@ describeWithRedis('the log of a gateway process', () => {
     secrets.push(declinedLogin.login_secret);
     await wallet.login(declinedLogin.portal_url, { decline: { reason: 'not today' } });
     await waitForLogin(gw.url, declinedLogin, 'declined');
-    expect((await written('login_declined'))[0]).toMatchObject({ login_id: declinedLogin.login_id, npub, reason: 'not today' });
+    expect((await written('login_declined'))[0]).toMatchObject({
+      login_id: declinedLogin.login_id,
+      npub,
+      reason: 'not today',
+    });
 
     // Logout, and logout everywhere.
     const second = await signIn(wallet);
@@ -115,10 +125,17 @@ describeWithRedis('the log of a gateway process', () => {
 
     // An admin token.
     const target = generateKeyPair();
-    const issued = await requestJson('POST', `${gw.url}/admin/tokens`, { token: ADMIN_SECRET, body: { target_key: target.npub, duration_hours: 1, permissions: ['reports'] } });
+    const issued = await requestJson('POST', `${gw.url}/admin/tokens`, {
+      token: ADMIN_SECRET,
+      body: { target_key: target.npub, duration_hours: 1, permissions: ['reports'] },
+    });
     expect(issued.status).toBe(200);
     secrets.push(issued.body.token);
-    expect((await written('admin_token_issued'))[0]).toMatchObject({ target: target.npub, jti: issued.body.jti, permissions: ['reports'] });
+    expect((await written('admin_token_issued'))[0]).toMatchObject({
+      target: target.npub,
+      jti: issued.body.jti,
+      permissions: ['reports'],
+    });
 
     // Request lines of 401 and 403 answers carry the error code; probes are not logged.
     expect((await requestJson('GET', `${gw.url}/api/nobody`)).status).toBe(401);
@@ -126,22 +143,38 @@ describeWithRedis('the log of a gateway process', () => {
     secrets.push(withoutPermission);
     expect((await requestJson('GET', `${gw.url}/reports/denied`, { token: withoutPermission })).status).toBe(403);
     for (const probe of ['/healthz', '/readyz', '/metrics']) expect((await fetch(gw.url + probe)).status).toBe(200);
-    await expect.poll(() => lines().find((l) => l.msg === 'request' && l.url === '/reports/denied')).toMatchObject({ status: 403, code: 'ERR_PERMISSION_DENIED' });
-    expect(lines().find((l) => l.msg === 'request' && l.url === '/api/nobody')).toMatchObject({ status: 401, code: 'ERR_AUTH_REQUIRED' });
+    await expect
+      .poll(() => lines().find((l) => l.msg === 'request' && l.url === '/reports/denied'))
+      .toMatchObject({ status: 403, code: 'ERR_PERMISSION_DENIED' });
+    expect(lines().find((l) => l.msg === 'request' && l.url === '/api/nobody')).toMatchObject({
+      status: 401,
+      code: 'ERR_AUTH_REQUIRED',
+    });
     expect(lines().filter((l) => l.msg === 'request' && /^\/(healthz|readyz|metrics)/.test(l.url))).toEqual([]);
 
     // The relay drops and comes back; the relay list is reloaded.
     await relay.kill();
-    expect((await written('relay_disconnected'))[0]).toMatchObject({ url: relay.url, level: 40, reason: expect.any(String) });
+    expect((await written('relay_disconnected'))[0]).toMatchObject({
+      url: relay.url,
+      level: 40,
+      reason: expect.any(String),
+    });
     await relay.restart();
     // The relay process takes a moment to start; the gateway's backoff then takes up to a few seconds.
-    expect((await written('relay_reconnected', 40_000))[0]).toMatchObject({ url: relay.url, attempt: expect.any(Number) });
+    expect((await written('relay_reconnected', 40_000))[0]).toMatchObject({
+      url: relay.url,
+      attempt: expect.any(Number),
+    });
     process.kill(gw.pid!, 'SIGHUP');
     expect((await written('relays_reloaded'))[0]).toMatchObject({ added: [], removed: [] });
 
     // The store goes away and comes back.
     await redis.kill();
-    expect((await written('store_unavailable'))[0]).toMatchObject({ level: 50, store: 'redis', reason: expect.any(String) });
+    expect((await written('store_unavailable'))[0]).toMatchObject({
+      level: 50,
+      store: 'redis',
+      reason: expect.any(String),
+    });
     await redis.restart();
     expect((await written('store_recovered'))[0]).toMatchObject({ level: 30, store: 'redis' });
 

@@ -16,7 +16,12 @@ describe('log.format "pretty"', () => {
     try {
       expect((await requestJson('GET', `${gw.url}/api/nobody`)).status).toBe(401);
       await expect.poll(() => gw.output()).toMatch(/\] INFO: request\n(?:.*\n)*? +code: "ERR_AUTH_REQUIRED"/);
-      expect(gw.output().split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+      expect(
+        gw
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{')),
+      ).toEqual([]);
     } finally {
       await gw.stop();
     }

@@ -34,14 +34,17 @@ afterAll(async () => {
 });
 
 async function waitFor(done: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5000; !done(); ) {
+  for (const deadline = Date.now() + 5000; !done();) {
     if (Date.now() > deadline) throw new Error('log line not written within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 async function get(target: string, headers = ''): Promise<RawResponse> {
-  const { response, connection } = await rawRequest(gw.url, `GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n${headers}Connection: close\r\n\r\n`);
+  const { response, connection } = await rawRequest(
+    gw.url,
+    `GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n${headers}Connection: close\r\n\r\n`,
+  );
   connection.destroy();
   return response;
 }
@@ -81,7 +84,10 @@ describe('request logs', () => {
         badPercent: await get(`/public/%zz${spell(secret())}`),
         absoluteForm: await get(`http://user:${secret()}@gateway.test/public/echo${spell(secret())}`),
         malformedHeader: await get(`/public/echo${spell(secret())}`, 'Bad Header: x\r\n'),
-        websocket: await get(`/ws/socket${spell(secret())}`, 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'),
+        websocket: await get(
+          `/ws/socket${spell(secret())}`,
+          'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+        ),
       };
       expect(answers.proxied.status, name).toBe(200);
       expect(answers.refused.status, name).toBe(401);

@@ -9,7 +9,13 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
 import type { RelayProcess } from '../support/relay-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { TestWallet } from '../support/wallet.js';
-import { loginStatus, startLogin as startLoginAt, waitForLogin, waitForRelay, type StartedLogin as Started } from '../support/login-client.js';
+import {
+  loginStatus,
+  startLogin as startLoginAt,
+  waitForLogin,
+  waitForRelay,
+  type StartedLogin as Started,
+} from '../support/login-client.js';
 
 const service = generateKeyPair();
 let relay: RelayProcess;
@@ -19,7 +25,8 @@ let stack: Stack<RunningGateway>;
 
 const startLogin = async (base = gw.url) => startLoginAt(base);
 const status = (started: Started, headers: Record<string, string> = {}) => loginStatus(gw.url, started, headers);
-const waitForStatus = (started: Started, wanted: string, headers: Record<string, string> = {}) => waitForLogin(gw.url, started, wanted, headers);
+const waitForStatus = (started: Started, wanted: string, headers: Record<string, string> = {}) =>
+  waitForLogin(gw.url, started, wanted, headers);
 
 beforeAll(async () => {
   stack = await startStack(({ relay, upstream }) => ({
@@ -38,7 +45,11 @@ describe('POST /auth/login', () => {
   it('returns a portal:// URL naming the service key and the relays, a QR code and a secret', async () => {
     const { body, cookie } = await startLogin();
     expect(body.status).toBe('pending');
-    expect(body.portal_url).toMatch(new RegExp(`^portal://${service.npub}\\?relays=${encodeURIComponent(relay.url).replace(/[.]/g, '\\.')}&token=[A-Za-z0-9_~.-]+$`));
+    expect(body.portal_url).toMatch(
+      new RegExp(
+        `^portal://${service.npub}\\?relays=${encodeURIComponent(relay.url).replace(/[.]/g, '\\.')}&token=[A-Za-z0-9_~.-]+$`,
+      ),
+    );
     expect(body.qr_svg).toMatch(/^<svg[^>]*>/);
     expect(body.login_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(cookie).toBe(`portal_login=${body.login_secret}`);
@@ -59,7 +70,9 @@ describe('approve', () => {
   it('hands the tokens once, to the holder of the secret, and they pass through the proxy', async () => {
     const { body: started } = await startLogin();
     const wallet = new TestWallet();
-    const walletDone = wallet.login(started.portal_url, { approve: { grantedPermissions: ['read', 'admin'], sessionToken: 'opaque-123' } });
+    const walletDone = wallet.login(started.portal_url, {
+      approve: { grantedPermissions: ['read', 'admin'], sessionToken: 'opaque-123' },
+    });
     const stranger = await waitForStatus(started, 'approved');
     expect(stranger.body).toMatchObject({ status: 'approved', user: { target_key: wallet.mainKey }, claimed: false });
     expect(stranger.body.access_token).toBeUndefined();
@@ -123,7 +136,9 @@ describe('login secret in the query', () => {
     const wallet = new TestWallet();
     const walletDone = wallet.login(started.portal_url, { approve: { grantedPermissions: [], sessionToken: 'q' } });
     const text = await response.text();
-    const approved = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>).pop()!;
+    const approved = [...text.matchAll(/^data: (.*)$/gm)]
+      .map((m) => JSON.parse(m[1]!) as Record<string, unknown>)
+      .pop()!;
     expect(approved.status).toBe('approved');
     expect(verifyJwt(service.publicKey, approved.access_token as string).target_key).toBe(wallet.mainKey);
     await walletDone;
@@ -155,7 +170,10 @@ describe('without relays', () => {
     try {
       const response = await fetch(`${down.url}/auth/login`, { method: 'POST' });
       expect(response.status).toBe(503);
-      expect(await response.json()).toEqual({ error: 'ERR_RELAYS_UNAVAILABLE', message: expect.stringContaining('no Nostr relay is connected') });
+      expect(await response.json()).toEqual({
+        error: 'ERR_RELAYS_UNAVAILABLE',
+        message: expect.stringContaining('no Nostr relay is connected'),
+      });
       const token = issueJwt(service.secretKey, generateKeyPair().publicKey, 1);
       expect((await fetch(`${down.url}/api/x`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {

@@ -32,7 +32,9 @@ function parse(text: string): { types: Map<string, string>; samples: Sample[] } 
     .map((line) => {
       const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match) throw new Error(`not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]),
+      );
       return { name: match[1]!, labels, value: Number(match[3]) };
     });
   return { types, samples };
@@ -103,15 +105,29 @@ describe('a scrape after a wallet login and proxied requests', () => {
 
     expect(value(samples, 'portal_gateway_requests_total', { route: '/api', method: 'get', status: '200' })).toBe(1);
     expect(value(samples, 'portal_gateway_requests_total', { route: '/api', method: 'get', status: '401' })).toBe(2);
-    expect(value(samples, 'portal_gateway_requests_total', { route: 'gateway', method: 'post', status: '201' })).toBe(1); // POST /auth/login
-    expect(value(samples, 'portal_gateway_request_duration_seconds_count', { route: '/api', status_class: '2xx' })).toBe(1);
-    expect(value(samples, 'portal_gateway_request_duration_seconds_count', { route: '/api', status_class: '4xx' })).toBe(2);
-    expect(value(samples, 'portal_gateway_request_duration_seconds_bucket', { route: '/api', status_class: '4xx', le: '+Inf' })).toBe(2);
+    expect(value(samples, 'portal_gateway_requests_total', { route: 'gateway', method: 'post', status: '201' })).toBe(
+      1,
+    ); // POST /auth/login
+    expect(
+      value(samples, 'portal_gateway_request_duration_seconds_count', { route: '/api', status_class: '2xx' }),
+    ).toBe(1);
+    expect(
+      value(samples, 'portal_gateway_request_duration_seconds_count', { route: '/api', status_class: '4xx' }),
+    ).toBe(2);
+    expect(
+      value(samples, 'portal_gateway_request_duration_seconds_bucket', {
+        route: '/api',
+        status_class: '4xx',
+        le: '+Inf',
+      }),
+    ).toBe(2);
     expect(value(samples, 'portal_gateway_logins_total', { outcome: 'approved' })).toBe(1);
     expect(value(samples, 'portal_gateway_logins_started_total')).toBe(1);
     expect(value(samples, 'portal_gateway_relay_connected', { relay: relay.url })).toBe(1);
     // The wallet's handshake and answer came in through the relay.
-    expect(value(samples, 'portal_gateway_relay_events_total', { relay: relay.url, result: 'accepted' })).toBeGreaterThanOrEqual(2);
+    expect(
+      value(samples, 'portal_gateway_relay_events_total', { relay: relay.url, result: 'accepted' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(value(samples, 'portal_gateway_auth_outcomes_total', { outcome: 'auth_required' })).toBe(1);
     expect(value(samples, 'portal_gateway_auth_outcomes_total', { outcome: 'jwt_malformed' })).toBe(1);
     expect(value(samples, 'portal_gateway_verify_cache_misses_total')).toBeGreaterThanOrEqual(1);

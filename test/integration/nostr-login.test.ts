@@ -4,7 +4,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/keys/nostr-keys.js';
-import { PortalConversation, type HandshakeInfo, type PortalConversationOptions } from '../../src/nostr/portal-conversation.js';
+import {
+  PortalConversation,
+  type HandshakeInfo,
+  type PortalConversationOptions,
+} from '../../src/nostr/portal-conversation.js';
 import { RelayPool } from '../../src/nostr/relay-pool.js';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process.js';
 import { startScriptedRelay } from '../support/relay-scripted.js';
@@ -29,7 +33,10 @@ afterEach(async () => {
 async function gateway(relays: string[], options: Partial<PortalConversationOptions> = {}, liveOn = relays) {
   const pool = new RelayPool({ relays, backoffInitialMs: 100, backoffMaxMs: 500, publishTimeoutMs: 3000 });
   const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays, ...options });
-  cleanups.push(() => pool.close(), () => auth.close());
+  cleanups.push(
+    () => pool.close(),
+    () => auth.close(),
+  );
   await waitForLive(pool, 2, liveOn);
   return { pool, auth };
 }
@@ -62,9 +69,17 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
       sessionToken: 'opaque-session',
     });
     expect(handshakes).toEqual([
-      { walletKey: user.mainKey, preferredRelays: ['wss://wallet-reads-here.example'], clientInfo: { name: 'rust-nostr test wallet', version: '0.43.0' } },
+      {
+        walletKey: user.mainKey,
+        preferredRelays: ['wss://wallet-reads-here.example'],
+        clientInfo: { name: 'rust-nostr test wallet', version: '0.43.0' },
+      },
     ]);
-    expect(seenByWallet).toMatchObject({ serviceKey: service.publicKey, expiresAtSec: Math.floor(login.expiresAtMs / 1000), requiredPermissions: [] });
+    expect(seenByWallet).toMatchObject({
+      serviceKey: service.publicKey,
+      expiresAtSec: Math.floor(login.expiresAtMs / 1000),
+      requiredPermissions: [],
+    });
     expect(auth.stats()).toMatchObject({ pendingLogins: 0, handshakes: 1, approved: 1 });
   });
 
@@ -73,25 +88,43 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     const user = wallet();
     const login = auth.startLogin();
     await user.login(login.url, { decline: { reason: 'I did not start this' } });
-    await expect(login.outcome).resolves.toEqual({ status: 'declined', userKey: user.mainKey, walletKey: user.mainKey, reason: 'I did not start this' });
+    await expect(login.outcome).resolves.toEqual({
+      status: 'declined',
+      userKey: user.mainKey,
+      walletKey: user.mainKey,
+      reason: 'I did not start this',
+    });
   });
 
   it('takes the main key as the identity when the wallet runs on a subkey with a proof', async () => {
     const { auth } = await gateway([relay.url]);
     const nowSec = Math.floor(Date.now() / 1000);
-    const subkey = { name: 'phone', nonceHex: '33'.repeat(32), validFromSec: nowSec - 60, expiresAtSec: nowSec + 3600, permissions: ['auth' as const], version: 1 };
+    const subkey = {
+      name: 'phone',
+      nonceHex: '33'.repeat(32),
+      validFromSec: nowSec - 60,
+      expiresAtSec: nowSec + 3600,
+      permissions: ['auth' as const],
+      version: 1,
+    };
     const user = wallet({ subkey });
     expect(user.signingKey).not.toBe(user.mainKey);
     const login = auth.startLogin();
     await user.login(login.url, APPROVE);
-    await expect(login.outcome).resolves.toMatchObject({ status: 'approved', userKey: user.mainKey, walletKey: user.signingKey });
+    await expect(login.outcome).resolves.toMatchObject({
+      status: 'approved',
+      userKey: user.mainKey,
+      walletKey: user.signingKey,
+    });
   });
 
   it('ignores a handshake with the wrong token, answers to none of the hostile responses, and still completes', async () => {
     const { auth } = await gateway([relay.url]);
     const login = auth.startLogin();
     const short = { timeoutMs: 2000 };
-    await expect(wallet().login(login.url, APPROVE, { ...short, hostile: { handshakeToken: 'not-the-token' } })).rejects.toThrow('no challenge');
+    await expect(
+      wallet().login(login.url, APPROVE, { ...short, hostile: { handshakeToken: 'not-the-token' } }),
+    ).rejects.toThrow('no challenge');
     expect(auth.stats().ignored.unknownToken).toBe(1);
 
     const hostile = [
@@ -103,7 +136,11 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     const logins = hostile.map(() => auth.startLogin());
     await Promise.all(hostile.map((knobs, i) => wallet().login(logins[i]!.url, APPROVE, { hostile: knobs })));
     await waitFor(() => auth.stats().ignored.undecryptable === 2, 'the hostile responses');
-    expect(auth.stats()).toMatchObject({ pendingLogins: 5, approved: 0, ignored: { unknownChallenge: 1, wrongAuthor: 1, undecryptable: 2 } });
+    expect(auth.stats()).toMatchObject({
+      pendingLogins: 5,
+      approved: 0,
+      ignored: { unknownChallenge: 1, wrongAuthor: 1, undecryptable: 2 },
+    });
 
     const user = wallet();
     await user.login(login.url, APPROVE);
@@ -122,9 +159,14 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     const liar = await startScriptedRelay();
     cleanups.push(() => liar.close());
     const { pool, auth } = await gateway([relay.url, liar.url], { relays: [relay.url] });
-    const responseSubscription = String(liar.received.find((m) => m[0] === 'REQ' && JSON.stringify(m[2]).includes('27001'))![1]);
+    const responseSubscription = String(
+      liar.received.find((m) => m[0] === 'REQ' && JSON.stringify(m[2]).includes('27001'))![1],
+    );
     const attacker = wallet();
-    const sealed = attacker.encrypt('{"challenge":"C","status":{"reason":null,"status":"declined"}}', service.publicKey);
+    const sealed = attacker.encrypt(
+      '{"challenge":"C","status":{"reason":null,"status":"declined"}}',
+      service.publicKey,
+    );
     const p = [['p', service.publicKey]];
     const valid = attacker.signedEvent(27001, p, sealed);
     const hostile = [
@@ -140,7 +182,10 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     liar.injectRaw('["EVENT"]');
     await waitFor(() => auth.stats().ignored.oversized === 1, 'the 1 MB event');
     expect(auth.stats().ignored).toMatchObject({ relayChecks: 4, undecryptable: 1, oversized: 1, unknownChallenge: 0 });
-    expect(pool.status().find((s) => s.url === liar.url)).toMatchObject({ state: 'open', counters: { eventsReceived: 7, eventsRejected: 5 } }); // the bare ["EVENT"] too
+    expect(pool.status().find((s) => s.url === liar.url)).toMatchObject({
+      state: 'open',
+      counters: { eventsReceived: 7, eventsRejected: 5 },
+    }); // the bare ["EVENT"] too
 
     const user = wallet();
     const login = auth.startLogin();
@@ -175,7 +220,10 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     expect(login.url).toContain(encodeURIComponent(dead.url));
     await user.login(login.url, APPROVE);
     await expect(login.outcome).resolves.toMatchObject({ status: 'approved', userKey: user.mainKey });
-    expect(pool.status().find((s) => s.url === dead.url)).toMatchObject({ state: expect.stringMatching(/backoff|connecting/), lastError: expect.stringMatching(/ECONNREFUSED/) });
+    expect(pool.status().find((s) => s.url === dead.url)).toMatchObject({
+      state: expect.stringMatching(/backoff|connecting/),
+      lastError: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('starts with no relay reachable and logs in once the relay comes up', async () => {
@@ -195,11 +243,23 @@ describe('Portal login over real relays with the rust-nostr wallet', () => {
     const users = Array.from({ length: 100 }, () => wallet());
     const logins = users.map(() => auth.startLogin());
     await Promise.all(
-      users.map((user, i) => user.login(logins[i]!.url, { approve: { grantedPermissions: [`p${i}`], sessionToken: `session-${i}` } }, { timeoutMs: 30_000 })),
+      users.map((user, i) =>
+        user.login(
+          logins[i]!.url,
+          { approve: { grantedPermissions: [`p${i}`], sessionToken: `session-${i}` } },
+          { timeoutMs: 30_000 },
+        ),
+      ),
     );
     const outcomes = await Promise.all(logins.map((login) => login.outcome));
     outcomes.forEach((outcome, i) => {
-      expect(outcome).toEqual({ status: 'approved', userKey: users[i]!.mainKey, walletKey: users[i]!.mainKey, grantedPermissions: [`p${i}`], sessionToken: `session-${i}` });
+      expect(outcome).toEqual({
+        status: 'approved',
+        userKey: users[i]!.mainKey,
+        walletKey: users[i]!.mainKey,
+        grantedPermissions: [`p${i}`],
+        sessionToken: `session-${i}`,
+      });
     });
     expect(auth.stats()).toMatchObject({ pendingLogins: 0, handshakes: 100, approved: 100 });
     expect(pool.status()[0]!.liveSubscriptions).toBe(2);

@@ -38,7 +38,10 @@ async function call(method: string, path: string, headers: Record<string, string
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, error: text.startsWith('{') ? (JSON.parse(text) as { error?: string }).error : undefined };
+  return {
+    status: response.status,
+    error: text.startsWith('{') ? (JSON.parse(text) as { error?: string }).error : undefined,
+  };
 }
 
 describe("the gateway's own endpoints under its default policy", () => {
@@ -77,11 +80,21 @@ describe("the gateway's own endpoints under its default policy", () => {
 
   it('that check a credential of their own are not asked for an access token by the plugin', async () => {
     const admin = { authorization: `Bearer ${ADMIN_SECRET}` };
-    expect((await call('POST', ENDPOINT_PATHS.adminTokens, admin, { target_key: generateKeyPair().npub, duration_hours: 1 })).status).toBe(200);
+    expect(
+      (await call('POST', ENDPOINT_PATHS.adminTokens, admin, { target_key: generateKeyPair().npub, duration_hours: 1 }))
+        .status,
+    ).toBe(200);
     expect((await call('GET', ENDPOINT_PATHS.adminRelays, admin)).status).toBe(200);
     const session = await gw.gateway.auth.tokens.startSession(generateKeyPair().publicKey, []);
     expect((await call('POST', ENDPOINT_PATHS.refresh, {}, { refresh_token: session.refresh_token })).status).toBe(200);
     // Forward-auth decides about the request the proxy describes: a public route needs no token.
-    expect((await call('GET', ENDPOINT_PATHS.forwardAuth, { 'x-forwarded-uri': '/public/page', 'x-forwarded-host': 'app.example' })).status).toBe(200);
+    expect(
+      (
+        await call('GET', ENDPOINT_PATHS.forwardAuth, {
+          'x-forwarded-uri': '/public/page',
+          'x-forwarded-host': 'app.example',
+        })
+      ).status,
+    ).toBe(200);
   });
 });

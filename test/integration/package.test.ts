@@ -28,7 +28,9 @@ let upstream: EchoUpstream;
 
 /** The environment of a user's shell: nothing of the test runner's PORTAL_* settings. */
 const userEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_') && !name.startsWith('npm_'))),
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_') && !name.startsWith('npm_')),
+  ),
   ...extra,
 });
 
@@ -39,16 +41,28 @@ const npx = (args: string[], env: Record<string, string> = {}) =>
 function localPrebuilds(): string {
   const dir = join(work, 'prebuilds');
   mkdirSync(dir);
-  const version = (JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }
+  ).version;
   const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  execFileSync('tar', ['-czf', join(dir, name), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node']);
+  execFileSync('tar', [
+    '-czf',
+    join(dir, name),
+    '-C',
+    join(ROOT, 'node_modules/better-sqlite3'),
+    'build/Release/better_sqlite3.node',
+  ]);
   return dir;
 }
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();
   // --ignore-scripts: the build of this test run is packed (prepack would rebuild dist/ under the other tests).
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, env: userEnv(), encoding: 'utf8' });
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    env: userEnv(),
+    encoding: 'utf8',
+  });
   tarball = join(work, (JSON.parse(packed) as { filename: string }[])[0]!.filename);
   mkdirSync(app);
   const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
@@ -57,7 +71,8 @@ beforeAll(async () => {
     encoding: 'utf8',
     timeout: INSTALL_TIMEOUT_MS,
   });
-  if (install.status !== 0) throw new Error(`npm install of the tarball failed (${install.status ?? install.signal}):\n${install.stderr}`);
+  if (install.status !== 0)
+    throw new Error(`npm install of the tarball failed (${install.status ?? install.signal}):\n${install.stderr}`);
 }, INSTALL_TIMEOUT_MS + 60_000);
 
 afterAll(async () => upstream?.close());
@@ -68,7 +83,9 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/README.md');
-    expect(files.filter((file) => /^package\/(test|bench|src)\/|\.test\.|(^|\/)\.portal-gateway\//.test(file))).toEqual([]);
+    expect(files.filter((file) => /^package\/(test|bench|src)\/|\.test\.|(^|\/)\.portal-gateway\//.test(file))).toEqual(
+      [],
+    );
   });
 
   it('installs into an empty directory and runs --help, keygen and check-config through npx', () => {
@@ -91,14 +108,24 @@ describe('the packed tarball', () => {
     const key = JSON.parse(npx(['keygen', '--json']).stdout) as { secretKey: string; publicKey: string };
     writeFileSync(
       join(app, 'gateway.json'),
-      JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir: 'data', relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }),
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        dataDir: 'data',
+        relays: [],
+        routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
+      }),
     );
     const check = npx(['check-config', '--config', 'gateway.json'], { PORTAL_SERVICE_KEY: key.secretKey });
     expect(check.status).toBe(0);
     expect(check.stdout).toContain('OK — 1 route');
 
     // Its own process group: npx runs the program in a child, and the whole group gets the SIGTERM.
-    const serve = spawn('npx', ['portal-gateway', 'serve', '--config', 'gateway.json'], { cwd: app, env: userEnv({ PORTAL_SERVICE_KEY: key.secretKey }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const serve = spawn('npx', ['portal-gateway', 'serve', '--config', 'gateway.json'], {
+      cwd: app,
+      env: userEnv({ PORTAL_SERVICE_KEY: key.secretKey }),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     serve.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // 'close': the pipes are shared with the program npx started, so they close when it has exited too.
@@ -116,9 +143,13 @@ describe('the packed tarball', () => {
         });
       });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      const response = await fetch(`${url}/api/items`, { headers: { authorization: `Bearer ${issueJwt(key.secretKey, key.publicKey, 1)}` } });
+      const response = await fetch(`${url}/api/items`, {
+        headers: { authorization: `Bearer ${issueJwt(key.secretKey, key.publicKey, 1)}` },
+      });
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { headers: Record<string, string> }).headers['x-portal-target-key']).toBe(key.publicKey);
+      expect(((await response.json()) as { headers: Record<string, string> }).headers['x-portal-target-key']).toBe(
+        key.publicKey,
+      );
       expect((await fetch(`${url}/api/items`)).status).toBe(401);
     } finally {
       process.kill(-serve.pid!, 'SIGTERM');

@@ -31,7 +31,11 @@ async function call(method: string, path: string, options: { body?: unknown; aut
   const headers: Record<string, string> = {};
   if (options.auth !== null) headers.authorization = options.auth ?? `Bearer ${ADMIN_SECRET}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(gw.url + path, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+  const response = await fetch(gw.url + path, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
@@ -82,15 +86,29 @@ describe('GET /admin/relays', () => {
       url: first.url,
       state: 'open',
       liveSubscriptions: 2,
-      counters: { eventsReceived: expect.any(Number), eventsAccepted: expect.any(Number), eventsRejected: 0, reconnects: 0, publishesOk: expect.any(Number), publishesFailed: 0 },
+      counters: {
+        eventsReceived: expect.any(Number),
+        eventsAccepted: expect.any(Number),
+        eventsRejected: 0,
+        reconnects: 0,
+        publishesOk: expect.any(Number),
+        publishesFailed: 0,
+      },
     });
     expect(relay!.lastError).toBeUndefined();
   });
 
   it('needs the admin credential: 401 without one, 403 with a wrong one, JSON either way', async () => {
-    for (const [method, body] of [['GET', undefined], ['POST', { url: second.url }], ['DELETE', { url: first.url }]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['POST', { url: second.url }],
+      ['DELETE', { url: first.url }],
+    ] as const) {
       const anonymous = await call(method, '/admin/relays', { auth: null, body });
-      expect(anonymous).toEqual({ status: 401, body: { error: 'ERR_AUTH_REQUIRED', message: expect.stringContaining('admin credential required') } });
+      expect(anonymous).toEqual({
+        status: 401,
+        body: { error: 'ERR_AUTH_REQUIRED', message: expect.stringContaining('admin credential required') },
+      });
       const wrong = await call(method, '/admin/relays', { auth: 'Bearer not-the-admin-secret', body });
       expect(wrong.status).toBe(403);
       expect(wrong.body.error).toBe('ERR_PERMISSION_DENIED');
@@ -111,7 +129,9 @@ describe('POST and DELETE /admin/relays', () => {
     // Take the first relay away: whatever the wallet does now must go through the added one.
     const removed = await call('DELETE', `/admin/relays?url=${encodeURIComponent(first.url)}`);
     expect(removed).toEqual({ status: 200, body: { removed: first.url, relays: [second.url] } });
-    expect((await (await fetch(`${gw.url}/.well-known/portal-gateway`)).json()) as Record<string, unknown>).toMatchObject({ relays: [second.url] });
+    expect(
+      (await (await fetch(`${gw.url}/.well-known/portal-gateway`)).json()) as Record<string, unknown>,
+    ).toMatchObject({ relays: [second.url] });
 
     const { body: started } = await startLogin(gw.url);
     expect(parseHandshakeUrl(started.portal_url).relays).toEqual([second.url]);
@@ -146,42 +166,78 @@ describe('POST and DELETE /admin/relays', () => {
   });
 
   it('rejects bad URLs with 400 JSON that does not echo them, and an unknown relay with 404', async () => {
-    const cases: unknown[] = ['https://relay.example', 'not a url', '', 42, 'wss://user:hunter2@relay.example', ['wss://relay.example']];
+    const cases: unknown[] = [
+      'https://relay.example',
+      'not a url',
+      '',
+      42,
+      'wss://user:hunter2@relay.example',
+      ['wss://relay.example'],
+    ];
     for (const url of cases) {
       const answer = await call('POST', '/admin/relays', { body: { url } });
       expect(answer.status, JSON.stringify(url)).toBe(400);
       expect(answer.body).toEqual({ error: 'ERR_BAD_REQUEST', message: expect.stringMatching(/^url must/) });
       expect(answer.body.message).not.toContain('hunter2');
     }
-    expect((await call('POST', '/admin/relays', { body: {} })).body).toEqual({ error: 'ERR_BAD_REQUEST', message: expect.stringContaining('url is required') });
+    expect((await call('POST', '/admin/relays', { body: {} })).body).toEqual({
+      error: 'ERR_BAD_REQUEST',
+      message: expect.stringContaining('url is required'),
+    });
     expect((await call('DELETE', '/admin/relays?url=ftp%3A%2F%2Fx')).status).toBe(400);
-    const mixed = await call('DELETE', `/admin/relays?url=${encodeURIComponent(first.url)}`, { body: { url: second.url } });
+    const mixed = await call('DELETE', `/admin/relays?url=${encodeURIComponent(first.url)}`, {
+      body: { url: second.url },
+    });
     expect(mixed.status).toBe(400);
     const unknown = await call('DELETE', '/admin/relays', { body: { url: 'wss://relay.example' } });
-    expect(unknown).toEqual({ status: 404, body: { error: 'ERR_RELAY_NOT_FOUND', message: 'wss://relay.example is not one of the gateway\'s relays' } });
+    expect(unknown).toEqual({
+      status: 404,
+      body: { error: 'ERR_RELAY_NOT_FOUND', message: "wss://relay.example is not one of the gateway's relays" },
+    });
     expect((await relays()).map((r) => r.url)).toEqual([first.url]);
   });
 
   it('accepts a request signed by an admin key (NIP-98), once', async () => {
     const url = `${gw.url}/admin/relays`;
     const body = { url: second.url };
-    const header = await getToken(url, 'POST', (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')), true, body);
+    const header = await getToken(
+      url,
+      'POST',
+      (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')),
+      true,
+      body,
+    );
     expect((await call('POST', '/admin/relays', { body, auth: header })).status).toBe(201);
     expect((await call('POST', '/admin/relays', { body, auth: header })).status).toBe(403);
     const removeUrl = `${url}?url=${encodeURIComponent(second.url)}`;
-    const removeHeader = await getToken(removeUrl, 'DELETE', (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')), true);
-    expect((await call('DELETE', `/admin/relays?url=${encodeURIComponent(second.url)}`, { auth: removeHeader })).status).toBe(200);
+    const removeHeader = await getToken(
+      removeUrl,
+      'DELETE',
+      (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')),
+      true,
+    );
+    expect(
+      (await call('DELETE', `/admin/relays?url=${encodeURIComponent(second.url)}`, { auth: removeHeader })).status,
+    ).toBe(200);
     expect((await relays()).map((r) => r.url)).toEqual([first.url]);
   });
 });
 
 describe('rate limit', () => {
   it('applies the /admin rate limit to the relay endpoints', async () => {
-    const limited = await startGateway({ serviceKey: service.secretKey, relays: [], admin: { secret: ADMIN_SECRET }, rateLimit: { max: 2, windowSec: 60 }, routes: [] });
+    const limited = await startGateway({
+      serviceKey: service.secretKey,
+      relays: [],
+      admin: { secret: ADMIN_SECRET },
+      rateLimit: { max: 2, windowSec: 60 },
+      routes: [],
+    });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
-        statuses.push((await fetch(`${limited.url}/admin/relays`, { headers: { authorization: `Bearer ${ADMIN_SECRET}` } })).status);
+        statuses.push(
+          (await fetch(`${limited.url}/admin/relays`, { headers: { authorization: `Bearer ${ADMIN_SECRET}` } })).status,
+        );
       }
       expect(statuses).toEqual([200, 200, 429]);
     } finally {

@@ -37,10 +37,19 @@ async function begin(on: GatewayProcess): Promise<StartedLogin> {
 const withSecret = (login: StartedLogin) => ({ 'x-login-secret': login.login_secret });
 
 /** A real sign-in: started on one replica, approved by the wallet over the relay, tokens collected from another. */
-async function signIn(wallet: TestWallet, startOn: GatewayProcess, collectFrom: GatewayProcess): Promise<TokenResponse> {
+async function signIn(
+  wallet: TestWallet,
+  startOn: GatewayProcess,
+  collectFrom: GatewayProcess,
+): Promise<TokenResponse> {
   const login = await begin(startOn);
   const approved = wallet.login(login.portal_url, { approve: { grantedPermissions: [], sessionToken: 'replicas' } });
-  const { body } = await waitForLogin(collectFrom.url, login, (view) => typeof view.access_token === 'string' || view.status === 'declined' || view.status === 'expired', withSecret(login));
+  const { body } = await waitForLogin(
+    collectFrom.url,
+    login,
+    (view) => typeof view.access_token === 'string' || view.status === 'declined' || view.status === 'expired',
+    withSecret(login),
+  );
   await approved;
   expect(body.access_token).toEqual(expect.any(String));
   handedOut.push(body.access_token, body.refresh_token);
@@ -55,7 +64,8 @@ async function msUntilRevoked(replica: GatewayProcess, token: string, since: num
     const { status, body } = await api(replica, token);
     if (status === 401 && body.error === 'ERR_TOKEN_REVOKED') return performance.now() - since;
     expect(status).toBe(200); // still valid until the revocation arrives, never anything else
-    if (performance.now() - since > 5 * PROPAGATION_LIMIT_MS) throw new Error('the revocation never reached the other replica');
+    if (performance.now() - since > 5 * PROPAGATION_LIMIT_MS)
+      throw new Error('the revocation never reached the other replica');
   }
 }
 
@@ -96,7 +106,11 @@ describeWithRedis('a login started on one replica', () => {
     const login = await begin(a);
     await wallet.login(login.portal_url, { approve: { grantedPermissions: [], sessionToken: 'race' } });
     await waitForLogin(b.url, login, 'approved');
-    const claims = await Promise.all(Array.from({ length: 16 }, (_, i) => requestJson('GET', (i % 2 ? a : b).url + login.status_url, { headers: withSecret(login) })));
+    const claims = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        requestJson('GET', (i % 2 ? a : b).url + login.status_url, { headers: withSecret(login) }),
+      ),
+    );
     const winners = claims.filter((claim) => typeof claim.body.access_token === 'string');
     expect(winners).toHaveLength(1);
     handedOut.push(winners[0]!.body.access_token, winners[0]!.body.refresh_token);
@@ -137,7 +151,8 @@ describeWithRedis('a logout on one replica', () => {
     const second = await signIn(wallet, b, b);
     const stranger = new TestWallet();
     const other = await signIn(stranger, b, a);
-    for (const token of [first.access_token, second.access_token, other.access_token]) expect((await api(b, token)).status).toBe(200);
+    for (const token of [first.access_token, second.access_token, other.access_token])
+      expect((await api(b, token)).status).toBe(200);
 
     const since = performance.now();
     const out = requestJson('POST', `${a.url}/auth/logout-all`, { token: first.access_token });
@@ -163,7 +178,10 @@ describeWithRedis('refresh rotation across replicas', () => {
     const r2 = await refresh(b.url, r1.body.refresh_token);
     expect(r2.status).toBe(200);
     handedOut.push(r1.body.refresh_token, r1.body.access_token, r2.body.refresh_token, r2.body.access_token);
-    expect(verifyJwt(service.publicKey, r2.body.access_token)).toMatchObject({ target_key: wallet.mainKey, sid: r0.session_id });
+    expect(verifyJwt(service.publicKey, r2.body.access_token)).toMatchObject({
+      target_key: wallet.mainKey,
+      sid: r0.session_id,
+    });
 
     // r0 was rotated on A; presented to B it is a reuse, which ends the whole family on both replicas.
     const reused = await refresh(b.url, r0.refresh_token);

@@ -20,9 +20,7 @@ const UPWARD_PATH = /(?<![\w.])(?:\.\.\/)+[\w.@-]*/g;
 
 function trackedTextFiles(): string[] {
   const listing = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' });
-  return listing
-    .split('\0')
-    .filter((path) => path !== '' && !/\.(png|jpe?g|gif|ico|woff2?)$/i.test(path));
+  return listing.split('\0').filter((path) => path !== '' && !/\.(png|jpe?g|gif|ico|woff2?)$/i.test(path));
 }
 
 function outsideReferences(path: string, text: string): string[] {

@@ -37,21 +37,45 @@ describe('the serve banner', () => {
     const url = /portal-gateway listening on (http:\/\/\S+)/.exec(text)![1]!;
     expect(text).toContain(`  node dist/cli.js login --url ${url}  `);
     expect(text).not.toContain('curl -X POST');
-    expect(text).toMatch(new RegExp(`service key: npub1\\w+ \\(new, kept in ${join(dataDir, 'service-key').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`));
+    expect(text).toMatch(
+      new RegExp(
+        `service key: npub1\\w+ \\(new, kept in ${join(dataDir, 'service-key').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`,
+      ),
+    );
   });
 
   it('names the variable or the key file a configured key came from', async () => {
     const service = generateKeyPair();
     const config = join(dir, 'gateway.json');
-    writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'data'), logLevel: 'warn', relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'public' }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dataDir: join(dir, 'data'),
+        logLevel: 'warn',
+        relays: [],
+        routes: [{ prefix: '/api', upstream: upstream.url, auth: 'public' }],
+      }),
+    );
     const keyFile = join(dir, 'service-key');
     writeFileSync(keyFile, `${service.secretKey}\n`, { mode: 0o600 });
 
-    expect(await banner(['--config', config], { PORTAL_SERVICE_KEY: service.secretKey })).toContain(`service key: ${service.npub} (from PORTAL_SERVICE_KEY)`);
+    expect(await banner(['--config', config], { PORTAL_SERVICE_KEY: service.secretKey })).toContain(
+      `service key: ${service.npub} (from PORTAL_SERVICE_KEY)`,
+    );
     expect(await banner(['--config', config], { PORTAL_SERVICE_KEY_FILE: keyFile })).toContain(
       `service key: ${service.npub} (from the key file ${keyFile} named by PORTAL_SERVICE_KEY_FILE)`,
     );
-    writeFileSync(config, JSON.stringify({ serviceKey: service.nsec, logLevel: 'warn', relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'public' }] }));
-    expect(await banner(['--config', config], {})).toContain(`service key: ${service.npub} (from the configuration file)`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        serviceKey: service.nsec,
+        logLevel: 'warn',
+        relays: [],
+        routes: [{ prefix: '/api', upstream: upstream.url, auth: 'public' }],
+      }),
+    );
+    expect(await banner(['--config', config], {})).toContain(
+      `service key: ${service.npub} (from the configuration file)`,
+    );
   });
 });

@@ -63,32 +63,48 @@ afterAll(async () => {
 
 describe('serve exits at once when it cannot start', () => {
   it('a busy port, named with the three ways to choose another', async () => {
-    const line = expectFailedFast(await runCli(['serve', '--config', configFile('busy.json', { listen: { host: '127.0.0.1', port: busyPort } })]));
+    const line = expectFailedFast(
+      await runCli(['serve', '--config', configFile('busy.json', { listen: { host: '127.0.0.1', port: busyPort } })]),
+    );
     expect(line).toMatch(/^ERR_LISTEN: 127\.0\.0\.1:\d+ is already in use/);
     for (const way of ['listen.port', 'PORTAL_GATEWAY_PORT', '--port']) expect(line).toContain(way);
   });
 
   it('a busy port on embedded defaults (no --config), from the environment or --port', async () => {
-    const fromEnv = expectFailedFast(await runCli(['serve'], { env: { PORTAL_GATEWAY_PORT: String(busyPort), PORTAL_DATA_DIR: join(dir, 'embedded') } }));
+    const fromEnv = expectFailedFast(
+      await runCli(['serve'], {
+        env: { PORTAL_GATEWAY_PORT: String(busyPort), PORTAL_DATA_DIR: join(dir, 'embedded') },
+      }),
+    );
     expect(fromEnv).toContain(`127.0.0.1:${busyPort} is already in use`);
-    const fromFlag = expectFailedFast(await runCli(['serve', '--port', String(busyPort)], { env: { PORTAL_DATA_DIR: join(dir, 'embedded') } }));
+    const fromFlag = expectFailedFast(
+      await runCli(['serve', '--port', String(busyPort)], { env: { PORTAL_DATA_DIR: join(dir, 'embedded') } }),
+    );
     expect(fromFlag).toContain(`127.0.0.1:${busyPort} is already in use`);
   });
 
   it('an unreadable key file', async () => {
     const config = configFile('keyfile.json', { listen: { host: '127.0.0.1', port: 0 } });
-    const line = expectFailedFast(await runCli(['serve', '--config', config], { env: { PORTAL_SERVICE_KEY_FILE: join(dir, 'no-such-key') } }));
+    const line = expectFailedFast(
+      await runCli(['serve', '--config', config], { env: { PORTAL_SERVICE_KEY_FILE: join(dir, 'no-such-key') } }),
+    );
     expect(line).toMatch(/^ERR_CONFIG_INVALID: .*PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/);
   });
 
   it('an unreachable Redis', async () => {
-    const config = configFile('redis.json', { listen: { host: '127.0.0.1', port: 0 }, store: { kind: 'redis', url: `redis://127.0.0.1:${await closedPort()}/0` } });
+    const config = configFile('redis.json', {
+      listen: { host: '127.0.0.1', port: 0 },
+      store: { kind: 'redis', url: `redis://127.0.0.1:${await closedPort()}/0` },
+    });
     const line = expectFailedFast(await runCli(['serve', '--config', config]));
     expect(line).toMatch(/^ERR_STORE_UNAVAILABLE: .*ECONNREFUSED.*: start Redis or correct store\.url$/);
   });
 
   it('an invalid config, every problem on the one line', async () => {
-    const config = configFile('invalid.json', { listen: { port: 'eighty' }, routes: [{ prefix: '/api', upstream: 'http://user:pw@127.0.0.1:1/base', auth: 'maybe' }] });
+    const config = configFile('invalid.json', {
+      listen: { port: 'eighty' },
+      routes: [{ prefix: '/api', upstream: 'http://user:pw@127.0.0.1:1/base', auth: 'maybe' }],
+    });
     const line = expectFailedFast(await runCli(['serve', '--config', config]));
     expect(line).toMatch(/^ERR_CONFIG_INVALID: invalid configuration: /);
     expect(line).toContain('listen.port: must be an integer');
@@ -110,9 +126,13 @@ describe('--host and --port', () => {
   it('win over the config file and the environment', async () => {
     const free = await closedPort();
     const config = configFile('override.json', { listen: { host: '10.255.255.1', port: busyPort } });
-    const gateway = await startCli(['serve', '--config', config, '--host', '127.0.0.1', '--port', String(free)], LISTENING, {
-      env: { PORTAL_GATEWAY_HOST: '10.255.255.2', PORTAL_GATEWAY_PORT: String(busyPort) },
-    });
+    const gateway = await startCli(
+      ['serve', '--config', config, '--host', '127.0.0.1', '--port', String(free)],
+      LISTENING,
+      {
+        env: { PORTAL_GATEWAY_HOST: '10.255.255.2', PORTAL_GATEWAY_PORT: String(busyPort) },
+      },
+    );
     try {
       expect(gateway.match[1]).toBe(`http://127.0.0.1:${free}`);
       const response = await fetch(`http://127.0.0.1:${free}/api/hello`);

@@ -17,7 +17,11 @@ async function post(path: string, init: { token?: string; body?: unknown; header
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(gw.url + path, { method: 'POST', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const response = await fetch(gw.url + path, {
+    method: 'POST',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -27,7 +31,8 @@ async function get(path: string, token?: string) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-const signIn = (userKey: string) => gw.gateway.auth.tokens.startSession(userKey, [], { userAgent: 'test-agent', clientIp: '127.0.0.1' });
+const signIn = (userKey: string) =>
+  gw.gateway.auth.tokens.startSession(userKey, [], { userAgent: 'test-agent', clientIp: '127.0.0.1' });
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();
@@ -51,7 +56,12 @@ describe('refresh', () => {
     const first = await signIn(user.publicKey);
     const second = await post('/auth/refresh', { body: { refresh_token: first.refresh_token } });
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, refresh_token: expect.any(String), access_token: expect.any(String) });
+    expect(second.body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.any(String),
+      access_token: expect.any(String),
+    });
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
     expect(verifyJwt(service.publicKey, second.body.access_token).target_key).toBe(user.publicKey);
 
@@ -68,7 +78,9 @@ describe('refresh', () => {
 
   it('lets exactly one of many concurrent refreshes of one token win', async () => {
     const session = await signIn(generateKeyPair().publicKey);
-    const results = await Promise.all(Array.from({ length: 12 }, () => post('/auth/refresh', { body: { refresh_token: session.refresh_token } })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => post('/auth/refresh', { body: { refresh_token: session.refresh_token } })),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 401)).toHaveLength(11);
   });
@@ -76,21 +88,33 @@ describe('refresh', () => {
   it('rejects missing, malformed and unknown refresh tokens with 401/400 JSON', async () => {
     expect((await post('/auth/refresh', { body: {} })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
     expect((await post('/auth/refresh', { body: { refresh_token: 42 } })).status).toBe(400);
-    expect((await post('/auth/refresh', { body: { refresh_token: 'nope' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
-    const broken = await fetch(`${gw.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refresh_token":' });
+    expect((await post('/auth/refresh', { body: { refresh_token: 'nope' } })).body.error).toBe(
+      'ERR_REFRESH_TOKEN_INVALID',
+    );
+    const broken = await fetch(`${gw.url}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"refresh_token":',
+    });
     expect(broken.status).toBe(400);
   });
 
   it('rotates through the refresh cookie and re-sets both cookies', async () => {
     const session = await signIn(generateKeyPair().publicKey);
-    const response = await fetch(`${gw.url}/auth/refresh`, { method: 'POST', headers: { cookie: `portal_session_refresh=${session.refresh_token}` } });
+    const response = await fetch(`${gw.url}/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: `portal_session_refresh=${session.refresh_token}` },
+    });
     expect(response.status).toBe(200);
     const cookies = response.headers.getSetCookie();
     expect(cookies.some((c) => c.startsWith('portal_session=') && /HttpOnly/i.test(c))).toBe(true);
     expect(cookies.some((c) => c.startsWith('portal_session_refresh=') && /Path=\/auth/.test(c))).toBe(true);
     const foreign = await fetch(`${gw.url}/auth/refresh`, {
       method: 'POST',
-      headers: { cookie: `portal_session_refresh=${((await response.json()) as TokenResponse).refresh_token}`, origin: 'https://evil.example' },
+      headers: {
+        cookie: `portal_session_refresh=${((await response.json()) as TokenResponse).refresh_token}`,
+        origin: 'https://evil.example',
+      },
     });
     expect(foreign.status).toBe(403);
     expect(((await foreign.json()) as { error: string }).error).toBe('ERR_CSRF');
@@ -133,11 +157,15 @@ describe('logout', () => {
 
   it('refuses a cookie-authenticated logout from a foreign origin', async () => {
     const session = await signIn(generateKeyPair().publicKey);
-    const foreign = await post('/auth/logout', { headers: { cookie: `portal_session=${session.access_token}`, origin: 'https://evil.example' } });
+    const foreign = await post('/auth/logout', {
+      headers: { cookie: `portal_session=${session.access_token}`, origin: 'https://evil.example' },
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.body.error).toBe('ERR_CSRF');
     expect((await get('/api/x', session.access_token)).status).toBe(200);
-    const own = await post('/auth/logout', { headers: { cookie: `portal_session=${session.access_token}`, origin: gw.url } });
+    const own = await post('/auth/logout', {
+      headers: { cookie: `portal_session=${session.access_token}`, origin: gw.url },
+    });
     expect(own.status).toBe(200);
   });
 });
@@ -148,15 +176,26 @@ describe('me and sessions', () => {
     const a = await signIn(user.publicKey);
     const b = await signIn(user.publicKey);
     const me = await get('/auth/me', a.access_token);
-    expect(me.body).toMatchObject({ target_key: user.publicKey, npub: user.npub, auth_flow: 'login', session: { id: a.session_id, current: true } });
+    expect(me.body).toMatchObject({
+      target_key: user.publicKey,
+      npub: user.npub,
+      auth_flow: 'login',
+      session: { id: a.session_id, current: true },
+    });
     const list = await get('/auth/sessions', a.access_token);
     expect(list.body.sessions.map((s: { id: string }) => s.id).sort()).toEqual([a.session_id, b.session_id].sort());
     expect(list.body.sessions[0]).toMatchObject({ user_agent: 'test-agent', client_ip: '127.0.0.1' });
 
     const stranger = await signIn(generateKeyPair().publicKey);
-    const denied = await fetch(`${gw.url}/auth/sessions/${a.session_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stranger.access_token}` } });
+    const denied = await fetch(`${gw.url}/auth/sessions/${a.session_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stranger.access_token}` },
+    });
     expect(denied.status).toBe(404);
-    const ended = await fetch(`${gw.url}/auth/sessions/${b.session_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${a.access_token}` } });
+    const ended = await fetch(`${gw.url}/auth/sessions/${b.session_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${a.access_token}` },
+    });
     expect(ended.status).toBe(204);
     expect((await get('/api/x', b.access_token)).body.error).toBe('ERR_TOKEN_REVOKED');
     expect((await get('/api/x', a.access_token)).status).toBe(200);
@@ -172,7 +211,10 @@ describe('service tokens', () => {
   it('needs an admin credential', async () => {
     const none = await post('/admin/tokens', { body: { target_key: target.npub, duration_hours: 1 } });
     expect(none.status).toBe(401);
-    const wrong = await post('/admin/tokens', { body: { target_key: target.npub, duration_hours: 1 }, headers: { authorization: 'Bearer wrong secret value!!' } });
+    const wrong = await post('/admin/tokens', {
+      body: { target_key: target.npub, duration_hours: 1 },
+      headers: { authorization: 'Bearer wrong secret value!!' },
+    });
     expect(wrong.status).toBe(403);
   });
 
@@ -196,20 +238,43 @@ describe('service tokens', () => {
   it('accepts a NIP-98 request signed by an admin key, once', async () => {
     const url = `${gw.url}/admin/tokens`;
     const body = { target_key: target.publicKey, duration_hours: 1 };
-    const header = await getToken(url, 'POST', (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')), true, body);
+    const header = await getToken(
+      url,
+      'POST',
+      (e) => finalizeEvent(e, Buffer.from(adminKey.secretKey, 'hex')),
+      true,
+      body,
+    );
     const signed = await post('/admin/tokens', { body, headers: { authorization: header } });
     expect(signed.status).toBe(200);
     const replay = await post('/admin/tokens', { body, headers: { authorization: header } });
     expect(replay.status).toBe(403);
-    const strangerHeader = await getToken(url, 'POST', (e) => finalizeEvent(e, Buffer.from(generateKeyPair().secretKey, 'hex')), true, body);
+    const strangerHeader = await getToken(
+      url,
+      'POST',
+      (e) => finalizeEvent(e, Buffer.from(generateKeyPair().secretKey, 'hex')),
+      true,
+      body,
+    );
     expect((await post('/admin/tokens', { body, headers: { authorization: strangerHeader } })).status).toBe(403);
   });
 
   it('validates the request body', async () => {
     const headers = { authorization: `Bearer ${ADMIN_SECRET}` };
-    expect((await post('/admin/tokens', { body: { target_key: 'zz', duration_hours: 1 }, headers })).body.error).toBe('ERR_KEY_INVALID');
-    expect((await post('/admin/tokens', { body: { target_key: target.npub, duration_hours: -1 }, headers })).body.error).toBe('ERR_BAD_REQUEST');
-    expect((await post('/admin/tokens', { body: { target_key: target.npub, duration_hours: 1, permissions: 'admin' }, headers })).status).toBe(400);
+    expect((await post('/admin/tokens', { body: { target_key: 'zz', duration_hours: 1 }, headers })).body.error).toBe(
+      'ERR_KEY_INVALID',
+    );
+    expect(
+      (await post('/admin/tokens', { body: { target_key: target.npub, duration_hours: -1 }, headers })).body.error,
+    ).toBe('ERR_BAD_REQUEST');
+    expect(
+      (
+        await post('/admin/tokens', {
+          body: { target_key: target.npub, duration_hours: 1, permissions: 'admin' },
+          headers,
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('publishes the service key in /.well-known/portal-gateway', async () => {
@@ -226,17 +291,29 @@ describe('service tokens', () => {
 
 describe('rate limits', () => {
   it('answers 429 JSON with Retry-After past the limit', async () => {
-    const limited = await startGateway({ serviceKey: service.secretKey, relays: [], rateLimit: { max: 3, windowSec: 60 }, routes: [] });
+    const limited = await startGateway({
+      serviceKey: service.secretKey,
+      relays: [],
+      rateLimit: { max: 3, windowSec: 60 },
+      routes: [],
+    });
     try {
       const statuses: number[] = [];
       let last: Response | undefined;
       for (let i = 0; i < 4; i++) {
-        last = await fetch(`${limited.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refresh_token":"x"}' });
+        last = await fetch(`${limited.url}/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"refresh_token":"x"}',
+        });
         statuses.push(last.status);
       }
       expect(statuses).toEqual([401, 401, 401, 429]);
       expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await last!.json()).toEqual({ error: 'ERR_RATE_LIMITED', message: expect.stringContaining('too many requests') });
+      expect(await last!.json()).toEqual({
+        error: 'ERR_RATE_LIMITED',
+        message: expect.stringContaining('too many requests'),
+      });
     } finally {
       await limited.close();
     }

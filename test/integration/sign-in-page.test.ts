@@ -35,7 +35,8 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(gw.url + path, { headers, redirect: 'manual' });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(gw.url + path, { headers, redirect: 'manual' });
 
 describe('GET /auth/login', () => {
   it('serves a self-contained page whose only script and style are allowed by hash', async () => {
@@ -62,7 +63,9 @@ describe('GET /auth/login', () => {
   });
 
   it('tells the page whether a refresh cookie came along, without revealing it', async () => {
-    const withCookie = await (await get('/auth/login', { cookie: 'portal_session_refresh=secret-refresh-value' })).text();
+    const withCookie = await (
+      await get('/auth/login', { cookie: 'portal_session_refresh=secret-refresh-value' })
+    ).text();
     expect(withCookie).toContain('&#34;hasRefreshCookie&#34;:true');
     expect(withCookie).not.toContain('secret-refresh-value');
     expect(await (await get('/auth/login')).text()).toContain('&#34;hasRefreshCookie&#34;:false');
@@ -83,12 +86,16 @@ describe('loginRedirect', () => {
   it('sends a browser without a session to the sign-in page, with the original path and query', async () => {
     const response = await get('/app/orders?page=2&sort=date', { accept: BROWSER_ACCEPT });
     expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe(`/auth/login?next=${encodeURIComponent('/app/orders?page=2&sort=date')}`);
+    expect(response.headers.get('location')).toBe(
+      `/auth/login?next=${encodeURIComponent('/app/orders?page=2&sort=date')}`,
+    );
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
   it('does the same for an invalid or expired session cookie', async () => {
-    const expired = issueJwt(service.secretKey, generateKeyPair().publicKey, 1, { now: Math.floor(Date.now() / 1000) - 7200 });
+    const expired = issueJwt(service.secretKey, generateKeyPair().publicKey, 1, {
+      now: Math.floor(Date.now() / 1000) - 7200,
+    });
     for (const token of ['not-a-token', expired]) {
       const response = await get('/app/x', { accept: BROWSER_ACCEPT, cookie: `portal_session=${token}` });
       expect(response.status).toBe(302);
@@ -118,9 +125,17 @@ describe('loginRedirect', () => {
   });
 
   it('never builds a next that reads as another host', () => {
-    const request = { method: 'GET', headers: { accept: 'text/html' }, url: '//evil.com/x?y=1' } as unknown as FastifyRequest;
-    expect(signInRedirect(request, new AuthRequired(), '/auth/login')).toBe(`/auth/login?next=${encodeURIComponent('/evil.com/x?y=1')}`);
+    const request = {
+      method: 'GET',
+      headers: { accept: 'text/html' },
+      url: '//evil.com/x?y=1',
+    } as unknown as FastifyRequest;
+    expect(signInRedirect(request, new AuthRequired(), '/auth/login')).toBe(
+      `/auth/login?next=${encodeURIComponent('/evil.com/x?y=1')}`,
+    );
     const backslashes = { ...request, url: '/\\\\evil.com' } as unknown as FastifyRequest;
-    expect(signInRedirect(backslashes, new AuthRequired(), '/auth/login')).toBe(`/auth/login?next=${encodeURIComponent('/evil.com')}`);
+    expect(signInRedirect(backslashes, new AuthRequired(), '/auth/login')).toBe(
+      `/auth/login?next=${encodeURIComponent('/evil.com')}`,
+    );
   });
 });

@@ -24,14 +24,22 @@ let deadUpstream: string;
 let gw: GatewayProcess;
 
 /** One request, with how long it took to answer. */
-async function timed(method: 'GET' | 'POST', path: string, init: Parameters<typeof requestJson>[2] = {}): Promise<JsonResponse & { ms: number }> {
+async function timed(
+  method: 'GET' | 'POST',
+  path: string,
+  init: Parameters<typeof requestJson>[2] = {},
+): Promise<JsonResponse & { ms: number }> {
   const started = performance.now();
   const response = await requestJson(method, gw.url + path, init);
   return { ...response, ms: performance.now() - started };
 }
 
 /** Polls `probe` until `done`, for at most `timeoutMs`; every answer on the way must be fast. */
-async function until(probe: () => Promise<JsonResponse & { ms: number }>, done: (r: JsonResponse) => boolean, timeoutMs: number) {
+async function until(
+  probe: () => Promise<JsonResponse & { ms: number }>,
+  done: (r: JsonResponse) => boolean,
+  timeoutMs: number,
+) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const response = await probe();
@@ -100,38 +108,70 @@ describeWithRedis('a Redis outage', () => {
   it('fails what needs the store fast, keeps tokens working, and recovers by itself', async () => {
     const token = issueJwt(service.secretKey, user.publicKey, 1);
     expect((await timed('GET', '/api/before', { token })).status).toBe(200);
-    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
+    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe(
+      'ERR_REFRESH_TOKEN_INVALID',
+    );
 
     await redis.kill();
     // Readiness may answer from its cache for about a second, then says 503; always within a second.
-    await until(() => timed('GET', '/readyz'), (r) => r.status === 503, 3000);
+    await until(
+      () => timed('GET', '/readyz'),
+      (r) => r.status === 503,
+      3000,
+    );
     expectStoreUnavailable(await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } }));
     expectStoreUnavailable(await timed('POST', '/auth/login'));
     // A token (seen before or not) on a proxied route needs no store: verification and the revocation
     // list are in memory.
     expect((await timed('GET', '/api/during', { token })).status).toBe(200);
-    expect((await timed('GET', '/api/during', { token: issueJwt(service.secretKey, user.publicKey, 2) })).status).toBe(200);
+    expect((await timed('GET', '/api/during', { token: issueJwt(service.secretKey, user.publicKey, 2) })).status).toBe(
+      200,
+    );
     expect((await timed('GET', '/healthz')).status).toBe(200);
-    await expect.poll(() => events().find((e) => e.event === 'store_unavailable')).toMatchObject({ level: 50, reason: expect.any(String) });
+    await expect
+      .poll(() => events().find((e) => e.event === 'store_unavailable'))
+      .toMatchObject({ level: 50, reason: expect.any(String) });
 
     await redis.restart();
-    await until(() => timed('GET', '/readyz'), (r) => r.status === 200, 5000);
-    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
+    await until(
+      () => timed('GET', '/readyz'),
+      (r) => r.status === 200,
+      5000,
+    );
+    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe(
+      'ERR_REFRESH_TOKEN_INVALID',
+    );
     expect((await timed('POST', '/auth/login')).status).toBe(201);
     expect(events().some((e) => e.event === 'store_recovered')).toBe(true);
   }, 60_000);
 
   it('fails fast as well when Redis keeps the connection open but stops answering', async () => {
-    await until(() => timed('GET', '/readyz'), (r) => r.status === 200, 5000);
+    await until(
+      () => timed('GET', '/readyz'),
+      (r) => r.status === 200,
+      5000,
+    );
     redis.pause();
     try {
       expectStoreUnavailable(await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } }));
-      await until(() => timed('GET', '/readyz'), (r) => r.status === 503, 3000);
-      expect((await timed('GET', '/api/frozen', { token: issueJwt(service.secretKey, user.publicKey, 1) })).status).toBe(200);
+      await until(
+        () => timed('GET', '/readyz'),
+        (r) => r.status === 503,
+        3000,
+      );
+      expect(
+        (await timed('GET', '/api/frozen', { token: issueJwt(service.secretKey, user.publicKey, 1) })).status,
+      ).toBe(200);
     } finally {
       redis.resume();
     }
-    await until(() => timed('GET', '/readyz'), (r) => r.status === 200, 5000);
-    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe('ERR_REFRESH_TOKEN_INVALID');
+    await until(
+      () => timed('GET', '/readyz'),
+      (r) => r.status === 200,
+      5000,
+    );
+    expect((await timed('POST', '/auth/refresh', { body: { refresh_token: 'not-a-real-one' } })).body.error).toBe(
+      'ERR_REFRESH_TOKEN_INVALID',
+    );
   }, 60_000);
 });

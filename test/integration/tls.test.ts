@@ -41,7 +41,8 @@ async function servedCertificate(wanted: string, ca: string[]): Promise<string> 
 /** Whether the gateway's output shows `text` within a few seconds (log lines arrive through a pipe). */
 async function logged(text: string): Promise<boolean> {
   const deadline = Date.now() + 5000;
-  while (!gateway.output().includes(text) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  while (!gateway.output().includes(text) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 25));
   return gateway.output().includes(text);
 }
 
@@ -51,7 +52,13 @@ beforeAll(async () => {
   install(first);
   upstream = await startEchoUpstream();
   gateway = await startGatewayProcess(
-    { listen: { host: '127.0.0.1', port: 0, tls: live }, logLevel: 'info', relays: [], store: { kind: 'memory' }, routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] },
+    {
+      listen: { host: '127.0.0.1', port: 0, tls: live },
+      logLevel: 'info',
+      relays: [],
+      store: { kind: 'memory' },
+      routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
+    },
     { PORTAL_SERVICE_KEY: service.secretKey },
   );
 });
@@ -65,7 +72,9 @@ describeWithOpenssl('listen.tls', () => {
   it('serves HTTPS directly, proxying authenticated requests', async () => {
     expect(gateway.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const user = generateKeyPair();
-    const answer = await httpsGet(`${gateway.url}/api/items`, first.pem, { authorization: `Bearer ${issueJwt(service.secretKey, user.publicKey, 1)}` });
+    const answer = await httpsGet(`${gateway.url}/api/items`, first.pem, {
+      authorization: `Bearer ${issueJwt(service.secretKey, user.publicKey, 1)}`,
+    });
     expect(answer.status).toBe(200);
     expect(answer.fingerprint256).toBe(first.fingerprint256);
     const echoed = JSON.parse(answer.body);
@@ -90,8 +99,15 @@ describeWithOpenssl('listen.tls', () => {
   it('stops serve at start-up with the key named when a file is missing or not a key, as check-config does', () => {
     const run = (command: string, tls: object) => {
       const config = join(dir, `bad-${Math.random()}.json`);
-      writeFileSync(config, JSON.stringify({ listen: { port: 0, tls }, relays: [], store: { kind: 'memory' }, routes: [] }));
-      return spawnSync(process.execPath, ['--import', 'tsx', CLI, command, '--config', config], { encoding: 'utf8', env: { ...process.env, PORTAL_SERVICE_KEY: service.secretKey }, timeout: 30_000 });
+      writeFileSync(
+        config,
+        JSON.stringify({ listen: { port: 0, tls }, relays: [], store: { kind: 'memory' }, routes: [] }),
+      );
+      return spawnSync(process.execPath, ['--import', 'tsx', CLI, command, '--config', config], {
+        encoding: 'utf8',
+        env: { ...process.env, PORTAL_SERVICE_KEY: service.secretKey },
+        timeout: 30_000,
+      });
     };
     const serve = (tls: object) => run('serve', tls);
     const checked = run('check-config', { certFile: first.certFile, keyFile: second.keyFile });

@@ -13,7 +13,8 @@ import { runCli, startCli, type RunningCli } from '../support/built-cli.js';
 import { closedPort, startEchoUpstream, type EchoReply, type EchoUpstream } from '../support/echo-upstream.js';
 import { refresh, requestJson } from '../support/http-json.js';
 
-const LISTENING = /portal-gateway listening on (http:\/\/\S+)[\s\S]*\(--dev: [^\n]*local relay runs at (ws:\/\/127\.0\.0\.1:\d+)/;
+const LISTENING =
+  /portal-gateway listening on (http:\/\/\S+)[\s\S]*\(--dev: [^\n]*local relay runs at (ws:\/\/127\.0\.0\.1:\d+)/;
 
 let upstream: EchoUpstream;
 let gateway: RunningCli;
@@ -53,7 +54,9 @@ async function startLogin(): Promise<{ login_id: string; portal_url: string; log
 }
 
 function loginStatus(login: { login_id: string; login_secret: string }) {
-  return requestJson('GET', `${base}/auth/login/${login.login_id}`, { headers: { 'x-login-secret': login.login_secret } });
+  return requestJson('GET', `${base}/auth/login/${login.login_id}`, {
+    headers: { 'x-login-secret': login.login_secret },
+  });
 }
 
 describe('serve --dev', () => {
@@ -65,7 +68,11 @@ describe('serve --dev', () => {
 
   it('never without --dev: the same config has wallet sign-in off', async () => {
     // Started where no relays.config.json is, so that the config alone decides.
-    const plain = await startCli(['serve', '--config', configPath, '--port', '0'], /portal-gateway listening on (http:\/\/\S+)/, { cwd: dir });
+    const plain = await startCli(
+      ['serve', '--config', configPath, '--port', '0'],
+      /portal-gateway listening on (http:\/\/\S+)/,
+      { cwd: dir },
+    );
     try {
       expect(plain.output().stderr).toContain('relays: none configured');
       expect(plain.output().stderr).not.toContain('--dev');
@@ -98,14 +105,19 @@ describe('portal-gateway wallet approve', () => {
     const status = await loginStatus(login);
     expect(status.body.status).toBe('approved');
     expect(status.body.user.npub).toBe(npub);
-    const profile = await fetch(`${base}/api/profile`, { headers: { authorization: `Bearer ${status.body.access_token}` } });
+    const profile = await fetch(`${base}/api/profile`, {
+      headers: { authorization: `Bearer ${status.body.access_token}` },
+    });
     expect(profile.status).toBe(200);
     expect(((await profile.json()) as EchoReply).headers['x-portal-npub']).toBe(npub);
     expect((await fetch(`${base}/api/profile`)).status).toBe(401);
 
     const renewed = await refresh(base, status.body.refresh_token);
     expect(renewed.status).toBe(200);
-    expect((await fetch(`${base}/api/profile`, { headers: { authorization: `Bearer ${renewed.body.access_token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${base}/api/profile`, { headers: { authorization: `Bearer ${renewed.body.access_token}` } }))
+        .status,
+    ).toBe(200);
   });
 
   it('declines a login with a given key (--decline --key-file), exits 0 and says so', async () => {
@@ -139,27 +151,57 @@ describe('portal-gateway wallet approve', () => {
   });
 
   it('one line and exit 1 for a bad URL, an unreachable relay and a timeout', async () => {
-    const oneLine = (stderr: string) => stderr.split('\n').filter((line) => line !== '' && !line.startsWith('  ') && !line.startsWith('no --key') && !line.startsWith('wallet  '));
+    const oneLine = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter(
+          (line) =>
+            line !== '' && !line.startsWith('  ') && !line.startsWith('no --key') && !line.startsWith('wallet  '),
+        );
     const service = generateKeyPair();
 
-    const bad = await runCli(['wallet', 'approve', 'https://example.com/not-portal', '--key', generateKeyPair().secretKey]);
+    const bad = await runCli([
+      'wallet',
+      'approve',
+      'https://example.com/not-portal',
+      '--key',
+      generateKeyPair().secretKey,
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^ERR_HANDSHAKE_URL: a handshake URL must start with portal:\/\/\n$/);
 
-    const unreachable = buildHandshakeUrl({ mainKey: service.publicKey, relays: [`ws://127.0.0.1:${await closedPort()}`], token: randomHandshakeToken() });
+    const unreachable = buildHandshakeUrl({
+      mainKey: service.publicKey,
+      relays: [`ws://127.0.0.1:${await closedPort()}`],
+      token: randomHandshakeToken(),
+    });
     const down = await runCli(['wallet', 'approve', unreachable, '--key', generateKeyPair().secretKey]);
     expect(down.code).toBe(1);
-    expect(oneLine(down.stderr)).toEqual([expect.stringMatching(/^ERR_RELAY_UNREACHABLE: cannot reach any relay of the login \(ws:\/\/127\.0\.0\.1:\d+\)/)]);
+    expect(oneLine(down.stderr)).toEqual([
+      expect.stringMatching(/^ERR_RELAY_UNREACHABLE: cannot reach any relay of the login \(ws:\/\/127\.0\.0\.1:\d+\)/),
+    ]);
 
     // A relay that works, but no gateway waits for this token: no challenge ever comes.
-    const unknown = buildHandshakeUrl({ mainKey: service.publicKey, relays: [devRelayUrl], token: randomHandshakeToken() });
+    const unknown = buildHandshakeUrl({
+      mainKey: service.publicKey,
+      relays: [devRelayUrl],
+      token: randomHandshakeToken(),
+    });
     const waited = await runCli(['wallet', 'approve', unknown, '--timeout', '1', '--key', generateKeyPair().secretKey]);
     expect(waited.code).toBe(1);
-    expect(oneLine(waited.stderr)).toEqual([expect.stringMatching(/^ERR_WALLET_TIMEOUT: no AUTH_CHALLENGE from the gateway within 1 s/)]);
+    expect(oneLine(waited.stderr)).toEqual([
+      expect.stringMatching(/^ERR_WALLET_TIMEOUT: no AUTH_CHALLENGE from the gateway within 1 s/),
+    ]);
   });
 
   it('usage errors exit 2', async () => {
-    for (const args of [['wallet'], ['wallet', 'approve'], ['wallet', 'reject', 'portal://x'], ['wallet', 'approve', 'portal://x', '--timeout', '0'], ['wallet', 'approve', 'portal://x', '--key', 'a', '--key-file', 'b']]) {
+    for (const args of [
+      ['wallet'],
+      ['wallet', 'approve'],
+      ['wallet', 'reject', 'portal://x'],
+      ['wallet', 'approve', 'portal://x', '--timeout', '0'],
+      ['wallet', 'approve', 'portal://x', '--key', 'a', '--key-file', 'b'],
+    ]) {
       const result = await runCli(args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stdout).toBe('');

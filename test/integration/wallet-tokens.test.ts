@@ -34,7 +34,9 @@ async function signInWithWallet(user: KeyPair): Promise<string> {
 /** The same kind of token, signed by jose@5 (OpenSSL) with the user's key instead of our issuer. */
 async function joseWalletToken(user: KeyPair, iat = nowSec()): Promise<string> {
   const key = await importJWK(privateJwk(user.secretKey) as JWK, 'ES256K');
-  return new SignJWT({ exp: iat + 3600, nbf: iat, iat, target_key: service.publicKey }).setProtectedHeader({ alg: 'ES256K' }).sign(key);
+  return new SignJWT({ exp: iat + 3600, nbf: iat, iat, target_key: service.publicKey })
+    .setProtectedHeader({ alg: 'ES256K' })
+    .sign(key);
 }
 
 async function callApi(token: string, path = '/api/orders') {
@@ -88,7 +90,12 @@ describe('wallet-issued tokens', () => {
       expectWalletIdentity(result.body, user);
     }
     const me = await fetch(`${gw.url}/auth/me`, { headers: { authorization: `Bearer ${jose}` } });
-    expect(await me.json()).toMatchObject({ target_key: user.publicKey, npub: user.npub, auth_flow: 'wallet', permissions: [] });
+    expect(await me.json()).toMatchObject({
+      target_key: user.publicKey,
+      npub: user.npub,
+      auth_flow: 'wallet',
+      permissions: [],
+    });
   });
 
   it('are accepted from a key listed in walletUsers without any login', async () => {
@@ -103,7 +110,7 @@ describe('wallet-issued tokens', () => {
     expectRejected(await callApi(await joseWalletToken(stranger)), 'ERR_JWT_SIGNATURE');
   });
 
-  it('are refused when target_key is not the gateway\'s key, even from a known user', async () => {
+  it("are refused when target_key is not the gateway's key, even from a known user", async () => {
     for (const target of [generateKeyPair().publicKey, listed.publicKey]) {
       expectRejected(await callApi(issueJwt(listed.secretKey, target, 1)), 'ERR_JWT_SIGNATURE');
     }
@@ -120,7 +127,10 @@ describe('wallet-issued tokens', () => {
     const before = [issueJwt(user.secretKey, service.publicKey, 1), await joseWalletToken(user)];
     for (const token of before) expect((await callApi(token)).status).toBe(200);
 
-    const out = await fetch(`${gw.url}/auth/logout-all`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } });
+    const out = await fetch(`${gw.url}/auth/logout-all`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect(out.status).toBe(200);
     const { not_before: notBefore } = (await out.json()) as { not_before: number };
     for (const token of [...before, accessToken]) expectRejected(await callApi(token), 'ERR_TOKEN_REVOKED');

@@ -22,7 +22,7 @@ function handshake(path: string): string {
 }
 
 async function waitFor(done: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !done(); ) {
+  for (const deadline = Date.now() + timeoutMs; !done();) {
     if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -124,7 +124,10 @@ describe('once the upstream has answered', () => {
   });
 
   it('a gateway process asked to stop (SIGTERM) ends its open tunnels and exits promptly', async () => {
-    const proc = await startGatewayProcess({ relays: [], routes: [{ prefix: '/ws', upstream: upstream.url, auth: 'public', websocket: true }] });
+    const proc = await startGatewayProcess({
+      relays: [],
+      routes: [{ prefix: '/ws', upstream: upstream.url, auth: 'public', websocket: true }],
+    });
     try {
       const connection = await RawConnection.open(proc.url);
       connection.write(handshake('/ws/chat'));

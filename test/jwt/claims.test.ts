@@ -21,7 +21,9 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
   /** validateClaims over payload JSON text, as the verifier parses it. */
   const validate = (json: string) => codeOf(() => m.claims.validateClaims(JSON.parse(json) as Record<string, unknown>));
   const withTime = (name: string, literal: string) =>
-    name === 'exp' ? `{"exp":${literal},"target_key":"${TARGET}"}` : `{"exp":${NOW},"${name}":${literal},"target_key":"${TARGET}"}`;
+    name === 'exp'
+      ? `{"exp":${literal},"target_key":"${TARGET}"}`
+      : `{"exp":${NOW},"${name}":${literal},"target_key":"${TARGET}"}`;
 
   describe('integer rules for exp, nbf and iat', () => {
     it.each(['exp', 'nbf', 'iat'])('%s accepts integers in [0, 253402300799], however spelt', (name) => {
@@ -54,15 +56,28 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
         offCurveX(TARGET),
         ` ${TARGET}`,
       ];
-      for (const value of bad) expect(validate(`{"exp":${NOW},"target_key":${JSON.stringify(value)}}`), value).toBe('ERR_JWT_CLAIMS');
-      for (const literal of ['1', 'null', '["x"]']) expect(validate(`{"exp":${NOW},"target_key":${literal}}`)).toBe('ERR_JWT_CLAIMS');
+      for (const value of bad)
+        expect(validate(`{"exp":${NOW},"target_key":${JSON.stringify(value)}}`), value).toBe('ERR_JWT_CLAIMS');
+      for (const literal of ['1', 'null', '["x"]'])
+        expect(validate(`{"exp":${NOW},"target_key":${literal}}`)).toBe('ERR_JWT_CLAIMS');
       expect(validate(`{"exp":${NOW}}`)).toBe('ERR_JWT_CLAIMS');
     });
 
     it('permissions, when present, must be an array of strings (a string is not read as "none")', () => {
       const withPermissions = (literal: string) => `{"exp":${NOW},"target_key":"${TARGET}","permissions":${literal}}`;
-      for (const literal of ['[]', '["read"]', '["read","admin"]']) expect(validate(withPermissions(literal)), literal).toBe('valid');
-      for (const literal of ['"admin"', '"read,admin"', 'null', '{}', '1', 'true', '[1]', '["read",null]', '[["admin"]]']) {
+      for (const literal of ['[]', '["read"]', '["read","admin"]'])
+        expect(validate(withPermissions(literal)), literal).toBe('valid');
+      for (const literal of [
+        '"admin"',
+        '"read,admin"',
+        'null',
+        '{}',
+        '1',
+        'true',
+        '[1]',
+        '["read",null]',
+        '[["admin"]]',
+      ]) {
         expect(validate(withPermissions(literal)), literal).toBe('ERR_JWT_CLAIMS');
       }
     });
@@ -108,7 +123,11 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
     });
 
     it('says when the token expired without printing the token', () => {
-      const token = opensslSignedToken(ISSUER_SECRET, '{"alg":"ES256K"}', `{"exp":${NOW - 60},"target_key":"${TARGET}"}`);
+      const token = opensslSignedToken(
+        ISSUER_SECRET,
+        '{"alg":"ES256K"}',
+        `{"exp":${NOW - 60},"target_key":"${TARGET}"}`,
+      );
       try {
         m.api.verifyJwt(ISSUER, token, { now: NOW });
         expect.unreachable('expired token verified');
@@ -135,9 +154,15 @@ describe.each(BACKEND_NAMES)('claims with the %s backend', (backendName) => {
     });
 
     it('reports bad claims before any time check', () => {
-      expect(verifyPayload(`{"exp":${NOW - 9999},"target_key":"${TARGET.toUpperCase()}"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
-      expect(verifyPayload(`{"exp":${NOW + 10},"target_key":"${TARGET}","permissions":"admin"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
-      expect(verifyPayload(`{"exp":${NOW + 10},"iat":1.5,"target_key":"${TARGET}"}`, { now: NOW })).toBe('ERR_JWT_CLAIMS');
+      expect(verifyPayload(`{"exp":${NOW - 9999},"target_key":"${TARGET.toUpperCase()}"}`, { now: NOW })).toBe(
+        'ERR_JWT_CLAIMS',
+      );
+      expect(verifyPayload(`{"exp":${NOW + 10},"target_key":"${TARGET}","permissions":"admin"}`, { now: NOW })).toBe(
+        'ERR_JWT_CLAIMS',
+      );
+      expect(verifyPayload(`{"exp":${NOW + 10},"iat":1.5,"target_key":"${TARGET}"}`, { now: NOW })).toBe(
+        'ERR_JWT_CLAIMS',
+      );
     });
 
     it('returns the parsed payload, extra claims included', () => {

@@ -57,7 +57,13 @@ describe('tokens we issue verify with jose@5 and node:crypto', () => {
         const jose = await joseVerify(token, issuer, now);
         expect(jose.protectedHeader).toEqual({ alg: 'ES256K' });
         expect(jose.payload).toEqual(ours);
-        expect(jose.payload).toEqual({ exp: now + Math.max(1, Math.round(hours * 3600)), nbf: now, iat: now, target_key: target, ...extraClaims });
+        expect(jose.payload).toEqual({
+          exp: now + Math.max(1, Math.round(hours * 3600)),
+          nbf: now,
+          iat: now,
+          target_key: target,
+          ...extraClaims,
+        });
       }
     }
     // Both halves of the negation rule were exercised.
@@ -88,7 +94,8 @@ describe('every valid shared vector verifies with jose@5 and node:crypto', () =>
     expect(opensslVerifyToken(vector.token, vector.verify_with_pubkey_hex)).toBe(true);
     const jose = await joseVerify(vector.token, vector.verify_with_pubkey_hex, vector.now, vector.leeway_seconds);
     expect(jose.payload).toEqual(vector.claims);
-    for (const m of modules) expect(m.api.verifyJwt(vector.verify_with_pubkey_hex, vector.token, { now: vector.now })).toEqual(vector.claims);
+    for (const m of modules)
+      expect(m.api.verifyJwt(vector.verify_with_pubkey_hex, vector.token, { now: vector.now })).toEqual(vector.claims);
   });
 });
 

@@ -49,9 +49,22 @@ function buildBaseTokens(prng: Prng): BaseToken[] {
   const base = (secret: string, token: string): BaseToken => ({ token, secret, issuer: xOnlyOf(secret) });
   return [
     base(even, issueJwt(even, target, 24, { now: NOW })),
-    base(odd, issueJwt(odd, target, 1, { now: NOW, extraClaims: { jti: 'j-1', permissions: ['a', 'b'], meta: { s: 'é😀', n: [1, null] } } })),
+    base(
+      odd,
+      issueJwt(odd, target, 1, {
+        now: NOW,
+        extraClaims: { jti: 'j-1', permissions: ['a', 'b'], meta: { s: 'é😀', n: [1, null] } },
+      }),
+    ),
     // OpenSSL signs with a random nonce: a high-S original half of the time, with a typ header.
-    base(even, opensslSignedToken(even, '{"alg":"ES256K","typ":"JWT"}', `{"target_key":"${target}","exp":${NOW + 60},"iat":${NOW}}`)),
+    base(
+      even,
+      opensslSignedToken(
+        even,
+        '{"alg":"ES256K","typ":"JWT"}',
+        `{"target_key":"${target}","exp":${NOW + 60},"iat":${NOW}}`,
+      ),
+    ),
   ];
 }
 
@@ -69,7 +82,8 @@ function replaceAt(text: string, at: number, piece: string): string {
 
 function randomString(prng: Prng, length: number, alphabet: string | undefined): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += alphabet ? alphabet[prng.int(alphabet.length)] : String.fromCharCode(prng.int(0x10000));
+  for (let i = 0; i < length; i++)
+    out += alphabet ? alphabet[prng.int(alphabet.length)] : String.fromCharCode(prng.int(0x10000));
   return out;
 }
 
@@ -98,9 +112,19 @@ function mutate(prng: Prng, token: string, others: readonly string[]): { kind: s
       return { kind: `byte bit flip in segment ${seg}`, input: mutated.join('.') };
     }
     case 3: {
-      const orders = [[1, 0, 2], [0, 2, 1], [2, 1, 0], [1, 2, 0], [2, 0, 1], [0, 0, 2], [1, 1, 2], [0, 1, 1]];
+      const orders = [
+        [1, 0, 2],
+        [0, 2, 1],
+        [2, 1, 0],
+        [1, 2, 0],
+        [2, 0, 1],
+        [0, 0, 2],
+        [1, 1, 2],
+        [0, 1, 1],
+      ];
       const order = prng.pick(orders);
-      if (prng.int(2) === 0) return { kind: `segment order ${order.join('')}`, input: order.map((i) => segments[i]).join('.') };
+      if (prng.int(2) === 0)
+        return { kind: `segment order ${order.join('')}`, input: order.map((i) => segments[i]).join('.') };
       const other = prng.pick(others).split('.');
       const mutated = [...segments];
       mutated[seg] = other[seg]!;
@@ -133,7 +157,10 @@ function mutate(prng: Prng, token: string, others: readonly string[]): { kind: s
       const mutated = [...segments];
       const s = mutated[seg]!;
       const at = prng.int(s.length + 1);
-      mutated[seg] = prng.int(2) === 0 ? s.slice(0, at) + s.slice(at + 1 + prng.int(4)) : insertAt(s, at, randomString(prng, 1 + prng.int(4), URL_ALPHABET));
+      mutated[seg] =
+        prng.int(2) === 0
+          ? s.slice(0, at) + s.slice(at + 1 + prng.int(4))
+          : insertAt(s, at, randomString(prng, 1 + prng.int(4), URL_ALPHABET));
       return { kind: `base64url chars removed or added in segment ${seg}`, input: mutated.join('.') };
     }
     case 10: {
@@ -143,9 +170,16 @@ function mutate(prng: Prng, token: string, others: readonly string[]): { kind: s
         const unusedMask = [0, 0, 0b1111, 0b11][segments[seg]!.length % 4]!;
         if (unusedMask === 0) return { kind: `segment ${seg} without unused bits`, input: token };
         const value = URL_ALPHABET.indexOf(segments[seg]![last]!) ^ (1 + prng.int(unusedMask));
-        return { kind: `non-canonical last character of segment ${seg}`, input: replaceAt(token, segStart + last, URL_ALPHABET[value]!) };
+        return {
+          kind: `non-canonical last character of segment ${seg}`,
+          input: replaceAt(token, segStart + last, URL_ALPHABET[value]!),
+        };
       }
-      const alphabet = prng.pick([`${URL_ALPHABET}.`, undefined, ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~']);
+      const alphabet = prng.pick([
+        `${URL_ALPHABET}.`,
+        undefined,
+        ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~',
+      ]);
       return { kind: 'random text', input: randomString(prng, prng.int(400), alphabet) };
     }
     default: {
@@ -159,7 +193,8 @@ function buildCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
   const cases: Case[] = [];
   const tokens = bases.map((b) => b.token);
   for (const base of bases) {
-    for (let length = 0; length < base.token.length; length++) cases.push({ kind: `prefix of length ${length}`, input: base.token.slice(0, length), base });
+    for (let length = 0; length < base.token.length; length++)
+      cases.push({ kind: `prefix of length ${length}`, input: base.token.slice(0, length), base });
     cases.push({ kind: 'the high-S twin', input: highSTwin(base.token), base });
     cases.push({ kind: 'trailing newline', input: `${base.token}\n`, base });
     cases.push({ kind: 'quoted', input: JSON.stringify(base.token), base });
@@ -178,7 +213,14 @@ function buildCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
     ['1 MB of random text', randomString(prng, 1 << 20, undefined)],
     ['4097 characters', base.token + 'A'.repeat(4097 - base.token.length)],
     // Correctly signed, valid claims, only too long: nothing but the length limit rejects it.
-    ['a validly signed 3 MB token', opensslSignedToken(base.secret, '{"alg":"ES256K"}', `{"exp":${NOW + 60},"target_key":"${base.issuer}","pad":"${'x'.repeat(3 << 20)}"}`)],
+    [
+      'a validly signed 3 MB token',
+      opensslSignedToken(
+        base.secret,
+        '{"alg":"ES256K"}',
+        `{"exp":${NOW + 60},"target_key":"${base.issuer}","pad":"${'x'.repeat(3 << 20)}"}`,
+      ),
+    ],
   ];
   for (const [kind, input] of huge) cases.push({ kind, input, base });
   const nonStrings: [string, unknown][] = [
@@ -194,8 +236,28 @@ function buildCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
     ['Buffer of the token', Buffer.from(base.token)],
     ['String object', new String(base.token)],
     ['object with toString', { toString: () => base.token }],
-    ['object with a throwing getter', Object.defineProperty({}, 'length', { get: () => { throw new Error('boom'); } })],
-    ['proxy that throws on every access', new Proxy({}, { get: () => { throw new Error('trap'); }, has: () => { throw new Error('trap'); } })],
+    [
+      'object with a throwing getter',
+      Object.defineProperty({}, 'length', {
+        get: () => {
+          throw new Error('boom');
+        },
+      }),
+    ],
+    [
+      'proxy that throws on every access',
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          has: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
   ];
   for (const [kind, input] of nonStrings) cases.push({ kind: `non-string: ${kind}`, input, base });
   return cases;
@@ -220,7 +282,9 @@ function buildResignedCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
       }
       case 1: {
         const at = prng.int(bytes.length + 1);
-        const piece = Buffer.from(prng.pick([' ', '1', '-', '.5', 'e9', '"', ',', '{', '}', '\\u0041', '\u00e9', '\ufeff']));
+        const piece = Buffer.from(
+          prng.pick([' ', '1', '-', '.5', 'e9', '"', ',', '{', '}', '\\u0041', '\u00e9', '\ufeff']),
+        );
         kind = 'payload insertion';
         mutated = Buffer.concat([bytes.subarray(0, at), piece, bytes.subarray(at)]);
         break;
@@ -250,7 +314,12 @@ function buildResignedCases(prng: Prng, bases: readonly BaseToken[]): Case[] {
 function claimsAreAcceptable(payloadText: string): boolean {
   const claims = JSON.parse(payloadText) as Record<string, unknown>;
   const isTime = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 253402300799;
-  if (!isTime(claims.exp) || (claims.nbf !== undefined && !isTime(claims.nbf)) || (claims.iat !== undefined && !isTime(claims.iat))) return false;
+  if (
+    !isTime(claims.exp) ||
+    (claims.nbf !== undefined && !isTime(claims.nbf)) ||
+    (claims.iat !== undefined && !isTime(claims.iat))
+  )
+    return false;
   const target = claims.target_key;
   if (typeof target !== 'string' || !/^[0-9a-f]{64}$/.test(target) || evenY(target) === undefined) return false;
   if (!(NOW < (claims.exp as number) + 60)) return false;
@@ -293,7 +362,9 @@ describe.each(BACKEND_NAMES)(`verification fuzz (seed ${SEED}) with the %s backe
 
   it(`${CASES.length} mutations: only typed errors, and only the unchanged token or its high-S twin verifies`, () => {
     const failures: string[] = [];
-    const verifiers = new Map(BASES.map((b) => [b.issuer, new m.api.TokenVerifier({ issuers: [b.issuer], cacheSize: 256 })]));
+    const verifiers = new Map(
+      BASES.map((b) => [b.issuer, new m.api.TokenVerifier({ issuers: [b.issuer], cacheSize: 256 })]),
+    );
     const kinds = new Map<string, number>();
     let twinsAccepted = 0;
     CASES.forEach((c, index) => {
@@ -301,7 +372,11 @@ describe.each(BACKEND_NAMES)(`verification fuzz (seed ${SEED}) with the %s backe
       const direct = outcome(() => m.api.verifyJwt(c.base.issuer, c.input as string, { now: NOW }));
       const cached = outcome(() => verifiers.get(c.base.issuer)!.verify(c.input as string, NOW));
       const decoded = outcome(() => m.api.decodeJwtWithoutVerifying(c.input as string));
-      for (const [what, result] of [['verifyJwt', direct], ['TokenVerifier', cached], ['decode', decoded]]) {
+      for (const [what, result] of [
+        ['verifyJwt', direct],
+        ['TokenVerifier', cached],
+        ['decode', decoded],
+      ]) {
         if (result!.startsWith('UNTYPED')) failures.push(`${where}: ${what} threw ${result}`);
       }
       if (direct !== cached) failures.push(`${where}: verifyJwt said ${direct}, TokenVerifier said ${cached}`);
@@ -313,7 +388,8 @@ describe.each(BACKEND_NAMES)(`verification fuzz (seed ${SEED}) with the %s backe
     report(failures);
     expect(twinsAccepted).toBeGreaterThanOrEqual(BASES.length);
     // The mutations reached every stage of the profile, not just the first checks.
-    for (const code of ['ERR_JWT_MALFORMED', 'ERR_JWT_ALG', 'ERR_JWT_SIGNATURE']) expect(kinds.get(code), code).toBeGreaterThan(10);
+    for (const code of ['ERR_JWT_MALFORMED', 'ERR_JWT_ALG', 'ERR_JWT_SIGNATURE'])
+      expect(kinds.get(code), code).toBeGreaterThan(10);
   });
 
   it(`${RESIGNED.length} re-signed payload mutations: typed errors, and a pass only for claims that meet the strict rules`, () => {
@@ -325,12 +401,19 @@ describe.each(BACKEND_NAMES)(`verification fuzz (seed ${SEED}) with the %s backe
       const result = outcome(() => m.api.verifyJwt(c.base.issuer, token, { now: NOW }));
       kinds.set(result, (kinds.get(result) ?? 0) + 1);
       if (result.startsWith('UNTYPED')) failures.push(`${where}: ${result}`);
-      else if (c.kind.includes('(a duplicate)') && result !== 'ERR_JWT_MALFORMED') failures.push(`${where}: duplicate member gave ${result}`);
-      else if (result === 'valid' && !claimsAreAcceptable(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))) {
-        failures.push(`${where}: verified claims that break the strict rules: ${Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')}`);
+      else if (c.kind.includes('(a duplicate)') && result !== 'ERR_JWT_MALFORMED')
+        failures.push(`${where}: duplicate member gave ${result}`);
+      else if (
+        result === 'valid' &&
+        !claimsAreAcceptable(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+      ) {
+        failures.push(
+          `${where}: verified claims that break the strict rules: ${Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')}`,
+        );
       }
     });
     report(failures);
-    for (const code of ['valid', 'ERR_JWT_MALFORMED', 'ERR_JWT_CLAIMS']) expect(kinds.get(code), code).toBeGreaterThan(5);
+    for (const code of ['valid', 'ERR_JWT_MALFORMED', 'ERR_JWT_CLAIMS'])
+      expect(kinds.get(code), code).toBeGreaterThan(5);
   });
 });

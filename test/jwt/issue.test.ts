@@ -92,7 +92,13 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
   });
 
   it('appends extra claims after the four Portal claims, in insertion order', () => {
-    const extraClaims = { jti: 'id-1', permissions: ['read', 'write'], zeta: { b: 1, a: [null, true] }, alpha: 1.5, 'quote"d': 'é' };
+    const extraClaims = {
+      jti: 'id-1',
+      permissions: ['read', 'write'],
+      zeta: { b: 1, a: [null, true] },
+      alpha: 1.5,
+      'quote"d': 'é',
+    };
     const token = m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW, extraClaims });
     expect(payloadText(token)).toBe(
       `{"exp":${NOW + 3600},"nbf":${NOW},"iat":${NOW},"target_key":"${TARGET}",` +
@@ -108,33 +114,54 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
   });
 
   it('gives an empty extraClaims object the plain Portal token', () => {
-    expect(m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW, extraClaims: {} })).toBe(m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW }));
+    expect(m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW, extraClaims: {} })).toBe(
+      m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW }),
+    );
   });
 
   it.each(['exp', 'nbf', 'iat', 'target_key'])('refuses an extra claim that would override "%s"', (name) => {
-    expect(invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW, extraClaims: { jti: 'x', [name]: 1 } }))).toContain(
-      `"${name}"`,
-    );
+    expect(
+      invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: NOW, extraClaims: { jti: 'x', [name]: 1 } })),
+    ).toContain(`"${name}"`);
   });
 
   it('refuses extra claims that are not JSON, with a typed error', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    const values = [undefined, () => 1, Symbol('s'), 10n, circular, { toJSON: () => { throw new Error('boom'); } }];
+    const values = [
+      undefined,
+      () => 1,
+      Symbol('s'),
+      10n,
+      circular,
+      {
+        toJSON: () => {
+          throw new Error('boom');
+        },
+      },
+    ];
     for (const value of values) {
-      expect(invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { extraClaims: { bad: value } }))).toContain('"bad"');
+      expect(invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { extraClaims: { bad: value } }))).toContain(
+        '"bad"',
+      );
     }
     for (const extraClaims of [null, 'text', 5, ['a']]) {
-      invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { extraClaims: extraClaims as unknown as Record<string, unknown> }));
+      invalidArgument(() =>
+        m.api.issueJwt(EVEN_SECRET, TARGET, 1, { extraClaims: extraClaims as unknown as Record<string, unknown> }),
+      );
     }
   });
 
-  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', undefined, null])('refuses the duration %s hours', (hours) => {
-    invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, hours as number, { now: NOW }));
-  });
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', undefined, null])(
+    'refuses the duration %s hours',
+    (hours) => {
+      invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, hours as number, { now: NOW }));
+    },
+  );
 
   it('refuses a now or an exp outside [0, 253402300799]', () => {
-    for (const now of [-1, Number.NaN, Number.POSITIVE_INFINITY, MAX + 1]) invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now }));
+    for (const now of [-1, Number.NaN, Number.POSITIVE_INFINITY, MAX + 1])
+      invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now }));
     expect(payloadText(m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: MAX - 3600 }))).toContain(`"exp":${MAX},`);
     invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1, { now: MAX - 3599 }));
     invalidArgument(() => m.api.issueJwt(EVEN_SECRET, TARGET, 1e12, { now: NOW }));
@@ -161,13 +188,23 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
       expect(m.api.verifyJwt(xOnly, token, { now: NOW }).target_key).toBe(TARGET);
       // The secret's own (odd-y) point does not verify: the token was signed with n - d.
       const oddPoint = createPublicKey({
-        key: Buffer.concat([Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex'), compressedPointOf(ODD_SECRET)]),
+        key: Buffer.concat([
+          Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex'),
+          compressedPointOf(ODD_SECRET),
+        ]),
         format: 'der',
         type: 'spki',
       });
       const lastDot = token.lastIndexOf('.');
       const signature = Buffer.from(token.slice(lastDot + 1), 'base64url');
-      expect(opensslVerify('sha256', Buffer.from(token.slice(0, lastDot)), { key: oddPoint, dsaEncoding: 'ieee-p1363' }, signature)).toBe(false);
+      expect(
+        opensslVerify(
+          'sha256',
+          Buffer.from(token.slice(0, lastDot)),
+          { key: oddPoint, dsaEncoding: 'ieee-p1363' },
+          signature,
+        ),
+      ).toBe(false);
     });
 
     it('always emits low-S signatures, for keys of both parities', () => {
@@ -188,7 +225,9 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
     it('issues what issueJwt issues, and reports its public key', () => {
       const issuer = m.api.createJwtIssuer(ODD_SECRET);
       expect(issuer.publicKey).toBe(xOnlyOf(ODD_SECRET));
-      expect(issuer.issue(TARGET, { ttlSec: 7200, now: NOW })).toBe(m.api.issueJwt(ODD_SECRET, TARGET, 2, { now: NOW }));
+      expect(issuer.issue(TARGET, { ttlSec: 7200, now: NOW })).toBe(
+        m.api.issueJwt(ODD_SECRET, TARGET, 2, { now: NOW }),
+      );
       expect(issuer.issue(TARGET, { ttlSec: 90, now: NOW, extraClaims: { jti: 'a' } })).toBe(
         m.api.issueJwt(ODD_SECRET, TARGET, 90 / 3600, { now: NOW, extraClaims: { jti: 'a' } }),
       );
@@ -198,11 +237,18 @@ describe.each(BACKEND_NAMES)('issueJwt with the %s backend', (backendName) => {
       const bytes = Buffer.from(EVEN_SECRET, 'hex');
       const issuer = m.api.createJwtIssuer(bytes);
       bytes.fill(0);
-      expect(issuer.issue(TARGET, { ttlSec: 60, now: NOW })).toBe(m.api.issueJwt(EVEN_SECRET, TARGET, 60 / 3600, { now: NOW }));
+      expect(issuer.issue(TARGET, { ttlSec: 60, now: NOW })).toBe(
+        m.api.issueJwt(EVEN_SECRET, TARGET, 60 / 3600, { now: NOW }),
+      );
     });
 
     it('refuses secret bytes that are not a valid scalar with KeyInvalid', () => {
-      for (const bytes of [new Uint8Array(32), new Uint8Array(31).fill(1), new Uint8Array(33).fill(1), Buffer.from((N + 1n).toString(16), 'hex')]) {
+      for (const bytes of [
+        new Uint8Array(32),
+        new Uint8Array(31).fill(1),
+        new Uint8Array(33).fill(1),
+        Buffer.from((N + 1n).toString(16), 'hex'),
+      ]) {
         expect(() => m.api.createJwtIssuer(bytes)).toThrow(m.api.KeyInvalid);
         expect(() => m.api.getPublicKey(bytes)).toThrow(m.api.KeyInvalid);
       }
@@ -228,7 +274,10 @@ describe('both backends issue byte for byte the same tokens', () => {
       parities.add(parityOf(secret));
       const target = xOnlyOf(randomSecretHex(prng.bytes));
       const hours = 1 + prng.int(24 * 365);
-      const options = { now: NOW + prng.int(1_000_000), extraClaims: i % 3 === 0 ? { jti: prng.bytes(8).toString('hex') } : undefined };
+      const options = {
+        now: NOW + prng.int(1_000_000),
+        extraClaims: i % 3 === 0 ? { jti: prng.bytes(8).toString('hex') } : undefined,
+      };
       const tokens = modules.map((m) => m.api.issueJwt(secret, target, hours, options));
       expect(new Set(tokens).size).toBe(1);
     }

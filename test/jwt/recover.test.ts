@@ -36,7 +36,10 @@ async function joseAccepts(token: string, xOnlyHex: string, nowSec: number): Pro
 
 function signingInputAndSignature(token: string) {
   const lastDot = token.lastIndexOf('.');
-  return { signingInput: Buffer.from(token.slice(0, lastDot), 'latin1'), signature: Buffer.from(token.slice(lastDot + 1), 'base64url') };
+  return {
+    signingInput: Buffer.from(token.slice(0, lastDot), 'latin1'),
+    signature: Buffer.from(token.slice(lastDot + 1), 'base64url'),
+  };
 }
 
 function withSignature(token: string, signature: Uint8Array): string {
@@ -81,7 +84,9 @@ describe.each(BACKEND_NAMES)('signer recovery with the %s backend', (backendName
       seen[parityOf(secret)]++;
       const iat = BASE_NOW + prng.int(1_000_000);
       const claims = { exp: iat + 3600, nbf: iat, iat, target_key: xOnlyOf(randomSecretHex(prng.bytes)) };
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256K' }).sign(await importJWK(privateJwk(secret) as JWK, 'ES256K'));
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256K' })
+        .sign(await importJWK(privateJwk(secret) as JWK, 'ES256K'));
       seen[isHighSToken(token) ? 'highS' : 'lowS']++;
       const recovered = m.recover.recoverJwtSigners(token);
       expect(recovered).toContain(xOnlyOf(secret));
@@ -98,7 +103,9 @@ describe.each(BACKEND_NAMES)('signer recovery with the %s backend', (backendName
 
   it('recovers the same keys from a high-S twin as from the original', () => {
     for (let i = 0; i < 8; i++) {
-      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, { now: BASE_NOW });
+      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, {
+        now: BASE_NOW,
+      });
       const twin = highSTwin(token);
       expect(isHighSToken(twin)).toBe(true);
       expect([...m.recover.recoverJwtSigners(twin)].sort()).toEqual([...m.recover.recoverJwtSigners(token)].sort());
@@ -108,7 +115,9 @@ describe.each(BACKEND_NAMES)('signer recovery with the %s backend', (backendName
   it('the backend recovers both points, odd y included, each verifying with OpenSSL; recoverSigners keeps the even-y ones', () => {
     let oddDropped = 0;
     for (let i = 0; i < 16; i++) {
-      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, { now: BASE_NOW });
+      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, {
+        now: BASE_NOW,
+      });
       const { signingInput, signature } = signingInputAndSignature(token);
       const points = m.es256k.recoverEs256k(signingInput, signature);
       expect(points).toHaveLength(2);
@@ -125,7 +134,9 @@ describe.each(BACKEND_NAMES)('signer recovery with the %s backend', (backendName
   });
 
   it('recovers no key from signatures that cannot be recovered', () => {
-    const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, { now: BASE_NOW });
+    const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, {
+      now: BASE_NOW,
+    });
     const { signature } = signingInputAndSignature(token);
     const r = signature.subarray(0, 32);
     const s = signature.subarray(32);
@@ -154,9 +165,11 @@ describe.each(BACKEND_NAMES)('signer recovery with the %s backend', (backendName
     expect(recovered).not.toContain(xOnlyOf(secret));
   });
 
-  it('throws the strict profile\'s typed errors for tokens that are not well-formed', () => {
+  it("throws the strict profile's typed errors for tokens that are not well-formed", () => {
     expect(() => m.recover.recoverJwtSigners('not-a-token')).toThrow(m.api.JwtMalformed);
-    expect(() => m.recover.recoverJwtSigners(`${b64u('{"alg":"HS256"}')}.${b64u('{}')}.${b64u('x')}`)).toThrow(m.api.JwtAlgorithmNotAllowed);
+    expect(() => m.recover.recoverJwtSigners(`${b64u('{"alg":"HS256"}')}.${b64u('{}')}.${b64u('x')}`)).toThrow(
+      m.api.JwtAlgorithmNotAllowed,
+    );
   });
 });
 
@@ -165,9 +178,12 @@ describe('the two backends recover the same points', () => {
     const m = await loadJwtModules('native');
     const [native, portable] = m.es256k.availableBackends as [Es256kBackend, Es256kBackend];
     for (let i = 0; i < 32; i++) {
-      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, { now: BASE_NOW });
+      const token = m.api.issueJwt(randomSecretHex(prng.bytes), xOnlyOf(randomSecretHex(prng.bytes)), 1, {
+        now: BASE_NOW,
+      });
       const { signingInput, signature } = signingInputAndSignature(token);
-      const hexes = (backend: Es256kBackend) => m.es256k.recoverEs256k(signingInput, signature, backend).map((p) => Buffer.from(p).toString('hex'));
+      const hexes = (backend: Es256kBackend) =>
+        m.es256k.recoverEs256k(signingInput, signature, backend).map((p) => Buffer.from(p).toString('hex'));
       expect(hexes(portable)).toEqual(hexes(native));
       expect(hexes(native)).toHaveLength(2);
     }

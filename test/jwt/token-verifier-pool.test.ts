@@ -12,7 +12,11 @@ import { createPrng } from '../support/prng.js';
 import { b64u, highSTwin, opensslSignedToken, randomSecretHex, xOnlyOf } from '../support/secp256k1-reference.js';
 
 const prng = createPrng(71);
-const [SECRET_A, SECRET_B, SECRET_STRANGER] = Array.from({ length: 3 }, () => randomSecretHex(prng.bytes)) as [string, string, string];
+const [SECRET_A, SECRET_B, SECRET_STRANGER] = Array.from({ length: 3 }, () => randomSecretHex(prng.bytes)) as [
+  string,
+  string,
+  string,
+];
 const TARGET = xOnlyOf(randomSecretHex(prng.bytes));
 const NOW = 1_750_000_000;
 const issuers = [xOnlyOf(SECRET_A), xOnlyOf(SECRET_B)];
@@ -59,7 +63,11 @@ describe('TokenVerifier.verifyPooled', () => {
       'payload changed after signing': tamperedPayload(validA),
       expired: issue(SECRET_A, 1, NOW - 10 * 3600),
       'not yet valid': issue(SECRET_A, 1, NOW + 3600),
-      'claims invalid (target_key not a key)': opensslSignedToken(SECRET_A, '{"alg":"ES256K"}', JSON.stringify({ exp: NOW + 60, nbf: NOW, iat: NOW, target_key: 'x' })),
+      'claims invalid (target_key not a key)': opensslSignedToken(
+        SECRET_A,
+        '{"alg":"ES256K"}',
+        JSON.stringify({ exp: NOW + 60, nbf: NOW, iat: NOW, target_key: 'x' }),
+      ),
       'signature too short': validA.slice(0, validA.lastIndexOf('.') + 20),
       'signature r = 0': `${validA.slice(0, validA.lastIndexOf('.'))}.${b64u(new Uint8Array(64))}`,
       'not a JWT': 'hello',
@@ -71,7 +79,9 @@ describe('TokenVerifier.verifyPooled', () => {
       expect(await pooledOutcome(new TokenVerifier({ issuers, pool }), token), name).toEqual(expected);
     }
     expect(outcomeOf(() => new TokenVerifier({ issuers }).verify(validA, NOW))).toMatchObject({ issuer: issuers[0] });
-    expect(outcomeOf(() => new TokenVerifier({ issuers }).verify(highSTwin(validA), NOW))).toMatchObject({ issuer: issuers[0] });
+    expect(outcomeOf(() => new TokenVerifier({ issuers }).verify(highSTwin(validA), NOW))).toMatchObject({
+      issuer: issuers[0],
+    });
   });
 
   it('throws structural errors synchronously and answers cache hits synchronously', async () => {
@@ -84,7 +94,9 @@ describe('TokenVerifier.verifyPooled', () => {
     const again = verifier.verifyPooled(token, NOW);
     expect(again).toBe(verified);
     // A cached token still expires on time.
-    expect(() => verifier.verifyPooled(token, NOW + 2 * 3600)).toThrow(expect.objectContaining({ code: 'ERR_JWT_EXPIRED' }));
+    expect(() => verifier.verifyPooled(token, NOW + 2 * 3600)).toThrow(
+      expect.objectContaining({ code: 'ERR_JWT_EXPIRED' }),
+    );
     expect(verifier.stats()).toEqual({ hits: 2, misses: 2, size: 1 }); // misses: 'a.b' and the first call
   });
 
@@ -97,9 +109,13 @@ describe('TokenVerifier.verifyPooled', () => {
     expect(timings).toHaveLength(1);
     expect(timings[0]).toBeGreaterThan(0);
     // Different tokens in one turn are all verified, each with its own answer.
-    const tokens = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? issue(SECRET_STRANGER, 1, NOW + i - 300) : issue(SECRET_A, 1, NOW + i - 300)));
+    const tokens = Array.from({ length: 200 }, (_, i) =>
+      i % 3 === 0 ? issue(SECRET_STRANGER, 1, NOW + i - 300) : issue(SECRET_A, 1, NOW + i - 300),
+    );
     const outcomes = await Promise.all(tokens.map((t) => pooledOutcome(verifier, t)));
-    outcomes.forEach((outcome, i) => expect('code' in outcome ? outcome.code : 'valid').toBe(i % 3 === 0 ? 'ERR_JWT_SIGNATURE' : 'valid'));
+    outcomes.forEach((outcome, i) =>
+      expect('code' in outcome ? outcome.code : 'valid').toBe(i % 3 === 0 ? 'ERR_JWT_SIGNATURE' : 'valid'),
+    );
   });
 
   it('verifies inline, synchronously, while the pool is saturated', async () => {

@@ -2,17 +2,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { npubEncode } from 'nostr-tools/nip19';
 import { BACKEND_NAMES, loadJwtModules, type JwtModules } from '../support/jwt-backends.js';
 import { createPrng } from '../support/prng.js';
-import { highSTwin, isHighSToken, offCurveX, opensslSignedToken, randomSecretHex, xOnlyOf } from '../support/secp256k1-reference.js';
+import {
+  highSTwin,
+  isHighSToken,
+  offCurveX,
+  opensslSignedToken,
+  randomSecretHex,
+  xOnlyOf,
+} from '../support/secp256k1-reference.js';
 import { codeOf } from '../support/error-code.js';
 
 const prng = createPrng(53);
 const NOW = 1_750_000_000;
-const [SECRET_A, SECRET_B, SECRET_C, SECRET_STRANGER] = Array.from({ length: 4 }, () => randomSecretHex(prng.bytes)) as [
-  string,
-  string,
-  string,
-  string,
-];
+const [SECRET_A, SECRET_B, SECRET_C, SECRET_STRANGER] = Array.from({ length: 4 }, () =>
+  randomSecretHex(prng.bytes),
+) as [string, string, string, string];
 const TARGET = xOnlyOf(randomSecretHex(prng.bytes));
 
 describe.each(BACKEND_NAMES)('TokenVerifier with the %s backend', (backendName) => {
@@ -22,7 +26,10 @@ describe.each(BACKEND_NAMES)('TokenVerifier with the %s backend', (backendName) 
   });
 
   const issue = (secret: string, options: { now?: number; hours?: number; jti?: string } = {}) =>
-    m.api.issueJwt(secret, TARGET, options.hours ?? 1, { now: options.now ?? NOW, extraClaims: options.jti ? { jti: options.jti } : undefined });
+    m.api.issueJwt(secret, TARGET, options.hours ?? 1, {
+      now: options.now ?? NOW,
+      extraClaims: options.jti ? { jti: options.jti } : undefined,
+    });
 
   describe('several issuers', () => {
     it('accepts tokens of every trusted issuer and says which one signed', () => {
@@ -44,7 +51,11 @@ describe.each(BACKEND_NAMES)('TokenVerifier with the %s backend', (backendName) 
 
     it('reports the first non-signature problem instead of trying further keys', () => {
       const verifier = new m.api.TokenVerifier({ issuers: [xOnlyOf(SECRET_A), xOnlyOf(SECRET_B)] });
-      const badClaimsFromB = opensslSignedToken(SECRET_B, '{"alg":"ES256K"}', `{"exp":${NOW + 60},"target_key":"${TARGET.toUpperCase()}"}`);
+      const badClaimsFromB = opensslSignedToken(
+        SECRET_B,
+        '{"alg":"ES256K"}',
+        `{"exp":${NOW + 60},"target_key":"${TARGET.toUpperCase()}"}`,
+      );
       expect(codeOf(() => verifier.verify(badClaimsFromB, NOW))).toBe('ERR_JWT_CLAIMS');
       expect(codeOf(() => verifier.verify('not.a.token', NOW))).toBe('ERR_JWT_MALFORMED');
       expect(codeOf(() => verifier.verify(42 as unknown as string, NOW))).toBe('ERR_JWT_MALFORMED');
@@ -53,7 +64,9 @@ describe.each(BACKEND_NAMES)('TokenVerifier with the %s backend', (backendName) 
     });
 
     it('refuses a bad issuer key at construction, naming its position', () => {
-      expect(() => new m.api.TokenVerifier({ issuers: [xOnlyOf(SECRET_A), offCurveX(TARGET)] })).toThrow(/trusted issuer 1/);
+      expect(() => new m.api.TokenVerifier({ issuers: [xOnlyOf(SECRET_A), offCurveX(TARGET)] })).toThrow(
+        /trusted issuer 1/,
+      );
       expect(() => new m.api.TokenVerifier({ issuers: ['nope'] })).toThrow(m.api.KeyInvalid);
     });
 

@@ -23,7 +23,10 @@ describe('Portal JWT vectors', () => {
   describe.each(jwtVectors)('$name', (vector) => {
     it(`verifyJwt answers ${vector.expect}`, () => {
       const result = outcome(() =>
-        verifyJwt(vector.verify_with_pubkey_hex, vector.token, { now: vector.now, clockToleranceSec: vector.leeway_seconds }),
+        verifyJwt(vector.verify_with_pubkey_hex, vector.token, {
+          now: vector.now,
+          clockToleranceSec: vector.leeway_seconds,
+        }),
       );
       expect(result).toBe(vector.expect);
     });
@@ -61,7 +64,9 @@ describe('Portal JWT vectors', () => {
 
   it.each(reissuable)('re-issues $name byte for byte', (vector) => {
     const claims = vector.claims!;
-    const token = issueJwt(vector.issuer_secret_hex, claims.target_key, (claims.exp - claims.iat!) / 3600, { now: claims.iat });
+    const token = issueJwt(vector.issuer_secret_hex, claims.target_key, (claims.exp - claims.iat!) / 3600, {
+      now: claims.iat,
+    });
     expect(token).toBe(vector.token);
   });
 });

@@ -68,7 +68,11 @@ function nobleVerify({ signingInput, signature, key }: Case): boolean {
 }
 
 /** The project's inline path; it throws on r or s >= n (its callers check the range first). */
-function inlineVerify(signingInput: Uint8Array, signature: Uint8Array, key: NonNullable<ReturnType<typeof liftXOnly>>): boolean {
+function inlineVerify(
+  signingInput: Uint8Array,
+  signature: Uint8Array,
+  key: NonNullable<ReturnType<typeof liftXOnly>>,
+): boolean {
   try {
     return defaultBackend.verify(signingInput, signature, key);
   } catch {
@@ -297,4 +301,3 @@ describe('VerifyPool', () => {
     expect(posted.mock.calls.map(([message]) => (message as { count: number }).count)).toEqual([256, 256, 256, 256, 3]);
   });
 });
-

@@ -2,7 +2,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { npubEncode } from 'nostr-tools/nip19';
 import { BACKEND_NAMES, loadJwtModules, type JwtModules } from '../support/jwt-backends.js';
 import { createPrng } from '../support/prng.js';
-import { N, b64u, highSTwin, isHighSToken, offCurveX, opensslSignedToken, randomSecretHex, toHex32, xOnlyOf } from '../support/secp256k1-reference.js';
+import {
+  N,
+  b64u,
+  highSTwin,
+  isHighSToken,
+  offCurveX,
+  opensslSignedToken,
+  randomSecretHex,
+  toHex32,
+  xOnlyOf,
+} from '../support/secp256k1-reference.js';
 
 const prng = createPrng(61);
 const NOW = 1_750_000_000;
@@ -13,7 +23,8 @@ const TARGET = xOnlyOf(randomSecretHex(prng.bytes));
 const HEADER = '{"alg":"ES256K"}';
 const PAYLOAD = `{"exp":${NOW + 3600},"nbf":${NOW},"iat":${NOW},"target_key":"${TARGET}"}`;
 
-const signed = (header: string | Uint8Array, payload: string | Uint8Array = PAYLOAD) => opensslSignedToken(SECRET, header, payload);
+const signed = (header: string | Uint8Array, payload: string | Uint8Array = PAYLOAD) =>
+  opensslSignedToken(SECRET, header, payload);
 const withSignature = (token: string, signature: Uint8Array | string) =>
   `${token.slice(0, token.lastIndexOf('.'))}.${typeof signature === 'string' ? signature : b64u(signature)}`;
 const rs = (r: bigint, s: bigint) => Buffer.from(toHex32(r) + toHex32(s), 'hex');
@@ -70,7 +81,19 @@ describe.each(BACKEND_NAMES)('verifyJwt strict profile with the %s backend', (ba
   it('step 3: exactly three canonical base64url segments, header and payload non-empty', () => {
     const token = signed(HEADER);
     const [h, p, s] = token.split('.') as [string, string, string];
-    for (const bad of [`${h}.${p}`, `${token}.`, `${token}.${s}`, `.${p}.${s}`, `${h}..${s}`, `${h}.${p}.${s}=`, `${h}=.${p}.${s}`, `${h}.${p} .${s}`, '', '..', token.replace(/-/g, '+')]) {
+    for (const bad of [
+      `${h}.${p}`,
+      `${token}.`,
+      `${token}.${s}`,
+      `.${p}.${s}`,
+      `${h}..${s}`,
+      `${h}.${p}.${s}=`,
+      `${h}=.${p}.${s}`,
+      `${h}.${p} .${s}`,
+      '',
+      '..',
+      token.replace(/-/g, '+'),
+    ]) {
       if (bad === token) continue;
       expect(check(bad), bad.slice(0, 40)).toBe('ERR_JWT_MALFORMED');
     }
@@ -78,22 +101,48 @@ describe.each(BACKEND_NAMES)('verifyJwt strict profile with the %s backend', (ba
 
   it('step 4: the header must be strict JSON', () => {
     const bom = Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from(HEADER)]);
-    for (const header of [bom, Buffer.from('{"alg":"ES256K"'), Buffer.from('["ES256K"]'), Buffer.from('{"alg":"ES256K","alg":"ES256K"}'), Buffer.of(0x7b, 0xff, 0x7d)]) {
+    for (const header of [
+      bom,
+      Buffer.from('{"alg":"ES256K"'),
+      Buffer.from('["ES256K"]'),
+      Buffer.from('{"alg":"ES256K","alg":"ES256K"}'),
+      Buffer.of(0x7b, 0xff, 0x7d),
+    ]) {
       expect(check(signed(header))).toBe('ERR_JWT_MALFORMED');
     }
   });
 
   it('step 5: alg must be exactly "ES256K"', () => {
-    for (const header of ['{"alg":"none"}', '{"alg":"HS256"}', '{"alg":"ES256"}', '{"alg":"es256k"}', '{"alg":"ES256K "}', '{}', '{"alg":null}', '{"alg":["ES256K"]}', '{"typ":"JWT"}']) {
+    for (const header of [
+      '{"alg":"none"}',
+      '{"alg":"HS256"}',
+      '{"alg":"ES256"}',
+      '{"alg":"es256k"}',
+      '{"alg":"ES256K "}',
+      '{}',
+      '{"alg":null}',
+      '{"alg":["ES256K"]}',
+      '{"typ":"JWT"}',
+    ]) {
       expect(check(signed(header)), header).toBe('ERR_JWT_ALG');
     }
   });
 
   it('step 6: no crit, no cty, and typ/kid must be strings; other members are ignored', () => {
-    for (const header of ['{"alg":"ES256K","crit":["exp"]}', '{"alg":"ES256K","cty":"json"}', '{"alg":"ES256K","typ":1}', '{"alg":"ES256K","kid":{}}', '{"alg":"ES256K","kid":null}']) {
+    for (const header of [
+      '{"alg":"ES256K","crit":["exp"]}',
+      '{"alg":"ES256K","cty":"json"}',
+      '{"alg":"ES256K","typ":1}',
+      '{"alg":"ES256K","kid":{}}',
+      '{"alg":"ES256K","kid":null}',
+    ]) {
       expect(check(signed(header)), header).toBe('ERR_JWT_HEADER');
     }
-    for (const header of ['{"alg":"ES256K","typ":"JWT"}', '{"kid":"k1","alg":"ES256K"}', '{"alg":"ES256K","x-custom":[1,2]}']) {
+    for (const header of [
+      '{"alg":"ES256K","typ":"JWT"}',
+      '{"kid":"k1","alg":"ES256K"}',
+      '{"alg":"ES256K","x-custom":[1,2]}',
+    ]) {
       expect(check(signed(header)), header).toBe('valid');
     }
   });
@@ -136,13 +185,22 @@ describe.each(BACKEND_NAMES)('verifyJwt strict profile with the %s backend', (ba
 
   it('step 8: the payload must be strict JSON (checked after the signature)', () => {
     const bom = Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from(PAYLOAD)]);
-    const payloads = [bom, Buffer.from(PAYLOAD.replace('{"exp"', '{"exp":1,"exp"')), Buffer.from('[1]'), Buffer.from(PAYLOAD.slice(0, -1)), Buffer.of(0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d)];
+    const payloads = [
+      bom,
+      Buffer.from(PAYLOAD.replace('{"exp"', '{"exp":1,"exp"')),
+      Buffer.from('[1]'),
+      Buffer.from(PAYLOAD.slice(0, -1)),
+      Buffer.of(0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d),
+    ];
     for (const payload of payloads) expect(check(signed(HEADER, payload))).toBe('ERR_JWT_MALFORMED');
   });
 
-  it.each([undefined, null, 1, {}, ['a.b.c'], Buffer.from('a.b.c'), new String('a.b.c')])('refuses the non-string token %s as malformed', (token) => {
-    expect(check(token)).toBe('ERR_JWT_MALFORMED');
-  });
+  it.each([undefined, null, 1, {}, ['a.b.c'], Buffer.from('a.b.c'), new String('a.b.c')])(
+    'refuses the non-string token %s as malformed',
+    (token) => {
+      expect(check(token)).toBe('ERR_JWT_MALFORMED');
+    },
+  );
 
   it('decodeJwtWithoutVerifying parses strictly but ignores the signature and times', () => {
     const token = withSignature(signed(HEADER, `{"exp":1,"target_key":"x"}`), Buffer.alloc(64, 7));

@@ -78,7 +78,9 @@ describe.each(BACKEND_NAMES)('es256k helpers with the %s backend', (backendName)
     for (let i = 0; i < 40; i++) {
       const secret = randomSecretHex(prng.bytes);
       parities.add(compressedPointOf(secret)[0]!);
-      expect(Buffer.from(m.es256k.signingScalar(Buffer.from(secret, 'hex'))).toString('hex')).toBe(evenYSigningSecret(secret));
+      expect(Buffer.from(m.es256k.signingScalar(Buffer.from(secret, 'hex'))).toString('hex')).toBe(
+        evenYSigningSecret(secret),
+      );
       expect(Buffer.from(m.es256k.xOnlyPublicKey(Buffer.from(secret, 'hex'))).toString('hex')).toBe(xOnlyOf(secret));
     }
     expect(parities).toEqual(new Set([0x02, 0x03]));

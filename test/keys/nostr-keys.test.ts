@@ -11,7 +11,13 @@ const OFF_CURVE_X = offCurveX('0000000000000000000000000000000000000000000000000
 /** Every spelling of the secret that must never appear in an error message or stack. */
 function secretSpellings(secretHex: string): string[] {
   const bytes = Buffer.from(secretHex, 'hex');
-  return [secretHex.toLowerCase(), secretHex.toUpperCase(), nsecEncode(bytes), bytes.toString('base64'), secretHex.slice(8, 40)];
+  return [
+    secretHex.toLowerCase(),
+    secretHex.toUpperCase(),
+    nsecEncode(bytes),
+    bytes.toString('base64'),
+    secretHex.slice(8, 40),
+  ];
 }
 
 describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
@@ -58,7 +64,9 @@ describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
     });
 
     it('rejects an x that is not on the curve, as hex and as npub', () => {
-      expect(keyError(() => m.api.normalizePublicKey(OFF_CURVE_X)).message).toMatch(/not the x coordinate of a secp256k1 point/);
+      expect(keyError(() => m.api.normalizePublicKey(OFF_CURVE_X)).message).toMatch(
+        /not the x coordinate of a secp256k1 point/,
+      );
       expect(keyError(() => m.api.normalizePublicKey(npubEncode(OFF_CURVE_X))).message).toMatch(/not the x coordinate/);
       expect(m.api.isValidPublicKey(OFF_CURVE_X)).toBe(false);
     });
@@ -91,7 +99,9 @@ describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
     });
 
     it.each([undefined, null, 42, {}, [], Buffer.alloc(32, 1), true])('rejects the non-string %s', (input) => {
-      expect(keyError(() => m.api.normalizePublicKey(input)).message).toMatch(/must be 64 hex characters or an npub1… string; got a /);
+      expect(keyError(() => m.api.normalizePublicKey(input)).message).toMatch(
+        /must be 64 hex characters or an npub1… string; got a /,
+      );
       expect(m.api.isValidPublicKey(input)).toBe(false);
     });
 
@@ -122,7 +132,8 @@ describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
     });
 
     it('accepts the scalar range [1, n-1] and rejects 0, n, n+1 and 2^256-1', () => {
-      for (const valid of [1n, 2n, N - 1n]) expect(Buffer.from(m.api.parseSecretKey(toHex32(valid))).toString('hex')).toBe(toHex32(valid));
+      for (const valid of [1n, 2n, N - 1n])
+        expect(Buffer.from(m.api.parseSecretKey(toHex32(valid))).toString('hex')).toBe(toHex32(valid));
       for (const invalid of [0n, N, N + 1n, 2n ** 256n - 1n]) {
         expect(keyError(() => m.api.parseSecretKey(toHex32(invalid))).message).toMatch(/out of range/);
       }
@@ -134,7 +145,8 @@ describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
       const nsec = nsecEncode(Buffer.from(SECRETS[0]!, 'hex'));
       const broken = nsec.slice(0, -1) + (nsec.endsWith('q') ? 'p' : 'q');
       expect(keyError(() => m.api.parseSecretKey(broken)).message).toMatch(/not a valid nsec/);
-      for (const input of [undefined, null, 1, Buffer.from(SECRETS[0]!, 'hex')]) keyError(() => m.api.parseSecretKey(input));
+      for (const input of [undefined, null, 1, Buffer.from(SECRETS[0]!, 'hex')])
+        keyError(() => m.api.parseSecretKey(input));
     });
 
     it('never puts the secret into an error message or stack', () => {
@@ -166,7 +178,8 @@ describe.each(BACKEND_NAMES)('keys with the %s backend', (backendName) => {
         }
         expect(thrown).toBeInstanceOf(m.api.GatewayError);
         const text = `${String(thrown)}\n${(thrown as Error).stack}\n${JSON.stringify(thrown)}`;
-        for (const spelling of [...secretSpellings(secret), brokenNsec.slice(5, 40)]) expect(text).not.toContain(spelling);
+        for (const spelling of [...secretSpellings(secret), brokenNsec.slice(5, 40)])
+          expect(text).not.toContain(spelling);
       }
       // The out-of-range case has a secret that is not a usable key, but it is still secret input.
       const outOfRange = toHex32(N + 12345n);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { npubEncode } from 'nostr-tools/nip19';
 import { HandshakeUrlInvalid, InvalidArgument, KeyInvalid } from '../../src/errors.js';
-import { buildHandshakeUrl, isValidHandshakeToken, parseHandshakeUrl, randomHandshakeToken } from '../../src/nostr/handshake-url.js';
+import {
+  buildHandshakeUrl,
+  isValidHandshakeToken,
+  parseHandshakeUrl,
+  randomHandshakeToken,
+} from '../../src/nostr/handshake-url.js';
 import { parsePortalUrl } from '../support/wallet.js';
 
 // The example of docs/protocol.md section 3.1.
@@ -24,7 +29,11 @@ function parseError(input: unknown): HandshakeUrlInvalid {
 
 describe('buildHandshakeUrl', () => {
   it('reproduces the documented example byte for byte', () => {
-    const url = buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: ['wss://relay.damus.io', 'wss://nos.lol'], token: 'token_1750000000123456789' });
+    const url = buildHandshakeUrl({
+      mainKey: SERVICE_KEY,
+      relays: ['wss://relay.damus.io', 'wss://nos.lol'],
+      token: 'token_1750000000123456789',
+    });
     expect(url).toBe(DOC_EXAMPLE);
   });
 
@@ -34,8 +43,16 @@ describe('buildHandshakeUrl', () => {
   });
 
   it('adds subkey and no_request after the token, in the reference order', () => {
-    const url = buildHandshakeUrl({ mainKey: NPUB, relays: ['ws://127.0.0.1:7000'], token: 'abc', subkey: OTHER_KEY, noRequest: true });
-    expect(url).toBe(`portal://${NPUB}?relays=ws%3A%2F%2F127.0.0.1%3A7000&token=abc&subkey=${npubEncode(OTHER_KEY)}&no_request=true`);
+    const url = buildHandshakeUrl({
+      mainKey: NPUB,
+      relays: ['ws://127.0.0.1:7000'],
+      token: 'abc',
+      subkey: OTHER_KEY,
+      noRequest: true,
+    });
+    expect(url).toBe(
+      `portal://${NPUB}?relays=ws%3A%2F%2F127.0.0.1%3A7000&token=abc&subkey=${npubEncode(OTHER_KEY)}&no_request=true`,
+    );
   });
 
   it('rejects tokens that would corrupt the raw URL, and bad relays and keys', () => {
@@ -43,7 +60,9 @@ describe('buildHandshakeUrl', () => {
       expect(() => buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: [], token })).toThrow(InvalidArgument);
     }
     expect(() => buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: [''], token: 't' })).toThrow(InvalidArgument);
-    expect(() => buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: [7 as unknown as string], token: 't' })).toThrow(InvalidArgument);
+    expect(() => buildHandshakeUrl({ mainKey: SERVICE_KEY, relays: [7 as unknown as string], token: 't' })).toThrow(
+      InvalidArgument,
+    );
     expect(() => buildHandshakeUrl({ mainKey: 'abc', relays: [], token: 't' })).toThrow(KeyInvalid);
   });
 });
@@ -60,14 +79,22 @@ describe('parseHandshakeUrl', () => {
 
   it('round-trips what it builds, and agrees with the wallet-side parser written from docs/protocol.md', () => {
     const relays = ['wss://relay.example.com/path?x=1&y=2', 'ws://127.0.0.1:7000', "ws://odd/é,+!'"];
-    const url = buildHandshakeUrl({ mainKey: SERVICE_KEY, relays, token: randomHandshakeToken(), subkey: OTHER_KEY, noRequest: true });
+    const url = buildHandshakeUrl({
+      mainKey: SERVICE_KEY,
+      relays,
+      token: randomHandshakeToken(),
+      subkey: OTHER_KEY,
+      noRequest: true,
+    });
     const parsed = parseHandshakeUrl(url);
     expect(parsed).toEqual({ mainKey: SERVICE_KEY, relays, token: parsed.token, subkey: OTHER_KEY, noRequest: true });
     expect(parsePortalUrl(url)).toEqual(parsed);
   });
 
   it('keeps the token verbatim, keeps + as a plus, ignores unknown keys and lets a repeated key overwrite', () => {
-    const parsed = parseHandshakeUrl(`portal://${NPUB}?x=1&relays=a+b%2C,c&token=t%41=&relays=ws%3A%2F%2Fr&token=%41+b&no_request=TRUE`);
+    const parsed = parseHandshakeUrl(
+      `portal://${NPUB}?x=1&relays=a+b%2C,c&token=t%41=&relays=ws%3A%2F%2Fr&token=%41+b&no_request=TRUE`,
+    );
     expect(parsed).toEqual({ mainKey: SERVICE_KEY, relays: ['ws://r'], token: '%41+b', noRequest: false });
     expect(parseHandshakeUrl(`portal://${NPUB}?relays=a+b%2C,c&token=x`).relays).toEqual(['a+b,', 'c']);
   });

@@ -12,7 +12,11 @@ import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent } from 'nos
 import { InvalidArgument, KeyInvalid, LoginCapacityExceeded, RelayPublishFailed } from '../../src/errors.js';
 import { generateKeyPair } from '../../src/keys/nostr-keys.js';
 import { parseHandshakeUrl } from '../../src/nostr/handshake-url.js';
-import { PortalConversation, type LoginRelayPool, type PortalConversationOptions } from '../../src/nostr/portal-conversation.js';
+import {
+  PortalConversation,
+  type LoginRelayPool,
+  type PortalConversationOptions,
+} from '../../src/nostr/portal-conversation.js';
 import { RelayPool } from '../../src/nostr/relay-pool.js';
 import { deriveSubkeySecret, type WalletSubkey } from '../support/wallet.js';
 
@@ -21,14 +25,21 @@ const service = generateKeyPair();
 
 /** Routes delivered events to subscriptions whose filters match, as the real pool does after its checks. */
 class MemoryPool implements LoginRelayPool {
-  readonly subscriptions: { filters: Filter[]; onEvent: (event: NostrEvent, relay: string) => void; closed: boolean }[] = [];
+  readonly subscriptions: {
+    filters: Filter[];
+    onEvent: (event: NostrEvent, relay: string) => void;
+    closed: boolean;
+  }[] = [];
   readonly published: NostrEvent[] = [];
   failure: Error | undefined;
 
   subscribe(filters: Filter[], onEvent: (event: NostrEvent, relay: string) => void) {
     const subscription = { filters, onEvent, closed: false };
     this.subscriptions.push(subscription);
-    return { stats: () => ({ delivered: 0, duplicates: 0, rejected: 0 }), close: () => void (subscription.closed = true) };
+    return {
+      stats: () => ({ delivered: 0, duplicates: 0, rejected: 0 }),
+      close: () => void (subscription.closed = true),
+    };
   }
 
   async publish(event: NostrEvent) {
@@ -60,7 +71,12 @@ function send(pool: MemoryPool, secret: Uint8Array, kind: number, content: unkno
   const text = typeof content === 'string' ? content : JSON.stringify(content);
   const sealed = options.raw ? text : nip44Encrypt(text, getConversationKey(secret, options.to ?? service.publicKey));
   const event = finalizeEvent(
-    { kind, tags: [['p', service.publicKey]], content: sealed, created_at: options.createdAtSec ?? Math.floor(Date.now() / 1000) },
+    {
+      kind,
+      tags: [['p', service.publicKey]],
+      content: sealed,
+      created_at: options.createdAtSec ?? Math.floor(Date.now() / 1000),
+    },
     secret,
   );
   pool.deliver(event);
@@ -68,16 +84,38 @@ function send(pool: MemoryPool, secret: Uint8Array, kind: number, content: unkno
 }
 
 function handshake(pool: MemoryPool, secret: Uint8Array, token: string, options: Sealed = {}): void {
-  send(pool, secret, 27010, { client_info: { name: 'Portal', version: '0.1.0' }, preferred_relays: ['wss://mine.example'], token }, options);
+  send(
+    pool,
+    secret,
+    27010,
+    { client_info: { name: 'Portal', version: '0.1.0' }, preferred_relays: ['wss://mine.example'], token },
+    options,
+  );
 }
 
 /** The challenge text of the last AUTH_CHALLENGE published, read as the wallet does. */
-function lastChallenge(pool: MemoryPool, walletSecret: Uint8Array): { event: NostrEvent; content: Record<string, unknown> } {
+function lastChallenge(
+  pool: MemoryPool,
+  walletSecret: Uint8Array,
+): { event: NostrEvent; content: Record<string, unknown> } {
   const event = pool.published.at(-1)!;
-  return { event, content: JSON.parse(nip44Decrypt(event.content, getConversationKey(walletSecret, event.pubkey))) as Record<string, unknown> };
+  return {
+    event,
+    content: JSON.parse(nip44Decrypt(event.content, getConversationKey(walletSecret, event.pubkey))) as Record<
+      string,
+      unknown
+    >,
+  };
 }
 
-function respond(pool: MemoryPool, secret: Uint8Array, challenge: string, status: object, extra: object = {}, options: Sealed = {}): void {
+function respond(
+  pool: MemoryPool,
+  secret: Uint8Array,
+  challenge: string,
+  status: object,
+  extra: object = {},
+  options: Sealed = {},
+): void {
   send(pool, secret, 27001, { challenge, status, subkey_proof: null, ...extra }, options);
 }
 
@@ -110,7 +148,12 @@ describe('PortalConversation', () => {
     const before = Date.now();
     const login = auth.startLogin();
     expect(login.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(parseHandshakeUrl(login.url)).toEqual({ mainKey: service.publicKey, relays: RELAYS, token: login.token, noRequest: false });
+    expect(parseHandshakeUrl(login.url)).toEqual({
+      mainKey: service.publicKey,
+      relays: RELAYS,
+      token: login.token,
+      noRequest: false,
+    });
     expect(login.expiresAtMs).toBeGreaterThanOrEqual(before + 60_000);
     expect(login.expiresAtMs).toBeLessThanOrEqual(Date.now() + 60_000);
     expect(auth.startLogin({ token: 'static.token~1' }).url).toMatch(/&token=static\.token~1$/);
@@ -124,7 +167,13 @@ describe('PortalConversation', () => {
     const login = auth.startLogin({ onHandshake: (info) => seen.push(info) });
     handshake(pool, wallet, login.token);
 
-    expect(seen).toEqual([{ walletKey: getPublicKey(wallet), preferredRelays: ['wss://mine.example'], clientInfo: { name: 'Portal', version: '0.1.0' } }]);
+    expect(seen).toEqual([
+      {
+        walletKey: getPublicKey(wallet),
+        preferredRelays: ['wss://mine.example'],
+        clientInfo: { name: 'Portal', version: '0.1.0' },
+      },
+    ]);
     const { event, content } = lastChallenge(pool, wallet);
     expect(verifyEvent(JSON.parse(JSON.stringify(event)))).toBe(true);
     expect(event).toMatchObject({ kind: 27000, pubkey: service.publicKey, tags: [['p', getPublicKey(wallet)]] });
@@ -154,7 +203,12 @@ describe('PortalConversation', () => {
     const { content } = lastChallenge(pool, wallet);
     expect(content.required_permissions).toEqual(['payment']);
     respond(pool, wallet, content.challenge as string, { reason: 'not today', status: 'declined' });
-    await expect(login.outcome).resolves.toEqual({ status: 'declined', userKey: getPublicKey(wallet), walletKey: getPublicKey(wallet), reason: 'not today' });
+    await expect(login.outcome).resolves.toEqual({
+      status: 'declined',
+      userKey: getPublicKey(wallet),
+      walletKey: getPublicKey(wallet),
+      reason: 'not today',
+    });
     expect(auth.stats()).toMatchObject({ declined: 1 });
   });
 
@@ -183,7 +237,17 @@ describe('PortalConversation', () => {
     respond(pool, wallet, challenge, APPROVE, {}, { createdAtSec: nowSec() - 7200 });
     expect(auth.stats()).toMatchObject({
       pendingLogins: 1,
-      ignored: { unknownToken: 2, undecryptable: 3, clockSkew: 3, malformed: 2, unknownChallenge: 1, wrongAuthor: 1, oversized: 1, badSubkeyProof: 0, relayChecks: 0 },
+      ignored: {
+        unknownToken: 2,
+        undecryptable: 3,
+        clockSkew: 3,
+        malformed: 2,
+        unknownChallenge: 1,
+        wrongAuthor: 1,
+        oversized: 1,
+        badSubkeyProof: 0,
+        relayChecks: 0,
+      },
     });
 
     respond(pool, wallet, challenge, APPROVE);
@@ -195,11 +259,25 @@ describe('PortalConversation', () => {
   describe('subkeys', () => {
     const main = generateSecretKey();
     const mainHex = Buffer.from(main).toString('hex');
-    const subkey: WalletSubkey = { name: 'phone', nonceHex: '22'.repeat(32), validFromSec: nowSec() - 60, expiresAtSec: nowSec() + 3600, permissions: ['auth'], version: 1 };
+    const subkey: WalletSubkey = {
+      name: 'phone',
+      nonceHex: '22'.repeat(32),
+      validFromSec: nowSec() - 60,
+      expiresAtSec: nowSec() + 3600,
+      permissions: ['auth'],
+      version: 1,
+    };
     const subSecret = Buffer.from(deriveSubkeySecret(mainHex, subkey), 'hex');
     const proof = (overrides: Partial<WalletSubkey> = {}, mainKey = getPublicKey(main)) => {
       const m = { ...subkey, ...overrides };
-      const metadata = { expires_at: String(m.expiresAtSec), name: m.name, nonce: m.nonceHex, permissions: m.permissions, valid_from: String(m.validFromSec), version: m.version };
+      const metadata = {
+        expires_at: String(m.expiresAtSec),
+        name: m.name,
+        nonce: m.nonceHex,
+        permissions: m.permissions,
+        valid_from: String(m.validFromSec),
+        version: m.version,
+      };
       return { subkey_proof: { main_key: mainKey, metadata } };
     };
 
@@ -214,7 +292,11 @@ describe('PortalConversation', () => {
       respond(pool, subSecret, challenge, APPROVE, proof({}, getPublicKey(generateSecretKey()))); // another main key
       expect(auth.stats().ignored).toMatchObject({ badSubkeyProof: 4 });
       respond(pool, subSecret, challenge, APPROVE, proof());
-      await expect(login.outcome).resolves.toMatchObject({ status: 'approved', userKey: getPublicKey(main), walletKey: getPublicKey(subSecret) });
+      await expect(login.outcome).resolves.toMatchObject({
+        status: 'approved',
+        userKey: getPublicKey(main),
+        walletKey: getPublicKey(subSecret),
+      });
     });
 
     it('accepts a response from a subkey of the key that did the handshake', async () => {
@@ -227,7 +309,12 @@ describe('PortalConversation', () => {
       respond(pool, unrelated, challenge, APPROVE, proof()); // claims the wallet's key, but is not the subkey the proof derives
       expect(auth.stats().ignored).toMatchObject({ wrongAuthor: 1, badSubkeyProof: 1 });
       respond(pool, subSecret, challenge, { reason: null, status: 'declined' }, proof());
-      await expect(login.outcome).resolves.toEqual({ status: 'declined', userKey: getPublicKey(main), walletKey: getPublicKey(subSecret), reason: null });
+      await expect(login.outcome).resolves.toEqual({
+        status: 'declined',
+        userKey: getPublicKey(main),
+        walletKey: getPublicKey(subSecret),
+        reason: null,
+      });
     });
   });
 
@@ -289,7 +376,8 @@ describe('PortalConversation', () => {
 
   it('refuses bad tokens, a token already waiting, and logins beyond the cap', () => {
     const { auth } = setup({ maxPendingLogins: 2 });
-    for (const token of ['', 'a b', 'a&b', 'x'.repeat(257)]) expect(() => auth.startLogin({ token })).toThrow(InvalidArgument);
+    for (const token of ['', 'a b', 'a&b', 'x'.repeat(257)])
+      expect(() => auth.startLogin({ token })).toThrow(InvalidArgument);
     auth.startLogin({ token: 'same' });
     expect(() => auth.startLogin({ token: 'same' })).toThrow('a login with this token is already waiting for a wallet');
     auth.startLogin();
@@ -308,7 +396,9 @@ describe('PortalConversation', () => {
   it('refuses a bad service key or relay list at construction', () => {
     const pool = new MemoryPool();
     expect(() => new PortalConversation({ pool, serviceSecretKey: 'nope', relays: RELAYS })).toThrow(KeyInvalid);
-    expect(() => new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: [''] })).toThrow(InvalidArgument);
+    expect(() => new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: [''] })).toThrow(
+      InvalidArgument,
+    );
   });
 
   it('keeps 10,000 pending logins in well under 100 MB', () => {

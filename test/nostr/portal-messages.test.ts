@@ -19,13 +19,26 @@ const serviceKey = getPublicKey(serviceSecret);
 
 const PROOF = {
   main_key: '9a0f017f984ebe5f7cf70bdf43b2173968f99f38bf0669a2bbf4c8bbcd482772',
-  metadata: { expires_at: '1781536000', name: 'phone', nonce: '11'.repeat(32), permissions: ['auth'], valid_from: '1750000000', version: 1 },
+  metadata: {
+    expires_at: '1781536000',
+    name: 'phone',
+    nonce: '11'.repeat(32),
+    permissions: ['auth'],
+    valid_from: '1750000000',
+    version: 1,
+  },
 };
 
 describe('AUTH_CHALLENGE content', () => {
   it('has the reference layout: members sorted, expires_at a decimal string, subkey_proof null', () => {
-    const content = buildAuthChallengeContent({ challenge: 'C'.repeat(32), expiresAtSec: 1750000300, requiredPermissions: ['auth'] });
-    expect(content).toBe(`{"challenge":"${'C'.repeat(32)}","expires_at":"1750000300","required_permissions":["auth"],"subkey_proof":null}`);
+    const content = buildAuthChallengeContent({
+      challenge: 'C'.repeat(32),
+      expiresAtSec: 1750000300,
+      requiredPermissions: ['auth'],
+    });
+    expect(content).toBe(
+      `{"challenge":"${'C'.repeat(32)}","expires_at":"1750000300","required_permissions":["auth"],"subkey_proof":null}`,
+    );
   });
 
   it('uses challenges of 32 characters from [A-Za-z0-9], covering the whole alphabet', () => {
@@ -44,7 +57,8 @@ describe('AUTH_CHALLENGE content', () => {
 
 describe('KEY_HANDSHAKE parsing', () => {
   it('reads the reference content', () => {
-    const text = '{"client_info":{"name":"Portal","version":"0.1.0"},"preferred_relays":["wss://r.example"],"token":"tok"}';
+    const text =
+      '{"client_info":{"name":"Portal","version":"0.1.0"},"preferred_relays":["wss://r.example"],"token":"tok"}';
     expect(parseKeyHandshake(text)).toEqual({
       ok: true,
       value: { token: 'tok', preferredRelays: ['wss://r.example'], clientInfo: { name: 'Portal', version: '0.1.0' } },
@@ -76,15 +90,25 @@ describe('KEY_HANDSHAKE parsing', () => {
 
 describe('AUTH_RESPONSE parsing', () => {
   it('reads approved and declined responses, with and without a subkey proof', () => {
-    expect(parseAuthResponse('{"challenge":"C","status":{"granted_permissions":["a"],"session_token":"ABC","status":"approved"},"subkey_proof":null}')).toEqual({
+    expect(
+      parseAuthResponse(
+        '{"challenge":"C","status":{"granted_permissions":["a"],"session_token":"ABC","status":"approved"},"subkey_proof":null}',
+      ),
+    ).toEqual({
       ok: true,
-      value: { challenge: 'C', status: { status: 'approved', grantedPermissions: ['a'], sessionToken: 'ABC' }, subkeyProof: null },
+      value: {
+        challenge: 'C',
+        status: { status: 'approved', grantedPermissions: ['a'], sessionToken: 'ABC' },
+        subkeyProof: null,
+      },
     });
     expect(parseAuthResponse('{"challenge":"C","status":{"reason":null,"status":"declined"}}')).toEqual({
       ok: true,
       value: { challenge: 'C', status: { status: 'declined', reason: null }, subkeyProof: null },
     });
-    const withProof = parseAuthResponse(JSON.stringify({ challenge: 'C', status: { reason: 'no', status: 'declined' }, subkey_proof: PROOF }));
+    const withProof = parseAuthResponse(
+      JSON.stringify({ challenge: 'C', status: { reason: 'no', status: 'declined' }, subkey_proof: PROOF }),
+    );
     expect(withProof).toEqual({
       ok: true,
       value: {
@@ -92,7 +116,14 @@ describe('AUTH_RESPONSE parsing', () => {
         status: { status: 'declined', reason: 'no' },
         subkeyProof: {
           mainKey: PROOF.main_key,
-          metadata: { name: 'phone', nonce: '11'.repeat(32), validFromSec: 1750000000, expiresAtSec: 1781536000, permissions: ['auth'], version: 1 },
+          metadata: {
+            name: 'phone',
+            nonce: '11'.repeat(32),
+            validFromSec: 1750000000,
+            expiresAtSec: 1781536000,
+            permissions: ['auth'],
+            version: 1,
+          },
         },
       },
     });
@@ -100,7 +131,11 @@ describe('AUTH_RESPONSE parsing', () => {
 
   it('rejects malformed responses and proofs', () => {
     const approved = { granted_permissions: [], session_token: 'S', status: 'approved' };
-    const withMetadata = (patch: Record<string, unknown>) => ({ challenge: 'C', status: approved, subkey_proof: { ...PROOF, metadata: { ...PROOF.metadata, ...patch } } });
+    const withMetadata = (patch: Record<string, unknown>) => ({
+      challenge: 'C',
+      status: approved,
+      subkey_proof: { ...PROOF, metadata: { ...PROOF.metadata, ...patch } },
+    });
     const bad: unknown[] = [
       { status: approved },
       { challenge: 1, status: approved },
@@ -127,11 +162,22 @@ describe('AUTH_RESPONSE parsing', () => {
       const result = parseAuthResponse(JSON.stringify(value));
       expect(result.ok, JSON.stringify(value)).toBe(false);
     }
-    expect(parseAuthResponse('{"challenge":"C","challenge":"D","status":{"reason":null,"status":"declined"}}').ok).toBe(false);
+    expect(parseAuthResponse('{"challenge":"C","challenge":"D","status":{"reason":null,"status":"declined"}}').ok).toBe(
+      false,
+    );
   });
 
   it('never throws on hostile input', () => {
-    const samples = ['', '{', '{"__proto__":{"x":1}}', '{"challenge":"C","status":{"__proto__":null}}', '\u0000', '[{"a":1}]', '9'.repeat(400), '{"a":'.repeat(5000)];
+    const samples = [
+      '',
+      '{',
+      '{"__proto__":{"x":1}}',
+      '{"challenge":"C","status":{"__proto__":null}}',
+      '\u0000',
+      '[{"a":1}]',
+      '9'.repeat(400),
+      '{"a":'.repeat(5000),
+    ];
     for (let i = 0; i < 200; i++) samples.push(randomBytes(64).toString('latin1'));
     for (const text of samples) {
       expect(() => parseAuthResponse(text)).not.toThrow();
@@ -154,12 +200,21 @@ describe('NIP-44 v2 content', () => {
 
   it('refuses plaintext, other keys and tampering: there is no plaintext fallback', () => {
     const json = '{"challenge":"C","status":{"reason":null,"status":"declined"}}';
-    expect(decryptContent(json, serviceSecret, wallet.signingKey)).toMatchObject({ ok: false, problem: 'undecryptable' });
+    expect(decryptContent(json, serviceSecret, wallet.signingKey)).toMatchObject({
+      ok: false,
+      problem: 'undecryptable',
+    });
     const forSomeoneElse = wallet.encrypt(json, getPublicKey(generateSecretKey()));
-    expect(decryptContent(forSomeoneElse, serviceSecret, wallet.signingKey)).toMatchObject({ ok: false, problem: 'undecryptable' });
+    expect(decryptContent(forSomeoneElse, serviceSecret, wallet.signingKey)).toMatchObject({
+      ok: false,
+      problem: 'undecryptable',
+    });
     const sealed = wallet.encrypt(json, serviceKey);
     const tampered = sealed.slice(0, 40) + (sealed[40] === 'A' ? 'B' : 'A') + sealed.slice(41);
-    expect(decryptContent(tampered, serviceSecret, wallet.signingKey)).toMatchObject({ ok: false, problem: 'undecryptable' });
+    expect(decryptContent(tampered, serviceSecret, wallet.signingKey)).toMatchObject({
+      ok: false,
+      problem: 'undecryptable',
+    });
   });
 
   it('drops oversized content before decrypting it', () => {
@@ -167,7 +222,10 @@ describe('NIP-44 v2 content', () => {
     expect(big.length).toBeGreaterThan(MAX_CONTENT_BYTES);
     expect(decryptContent(big, serviceSecret, wallet.signingKey)).toMatchObject({ ok: false, problem: 'oversized' });
     expect(decryptContent(big, serviceSecret, wallet.signingKey, 100_000)).toMatchObject({ ok: true });
-    expect(decryptContent('A'.repeat(1024 * 1024), serviceSecret, wallet.signingKey)).toMatchObject({ ok: false, problem: 'oversized' });
+    expect(decryptContent('A'.repeat(1024 * 1024), serviceSecret, wallet.signingKey)).toMatchObject({
+      ok: false,
+      problem: 'oversized',
+    });
   });
 });
 

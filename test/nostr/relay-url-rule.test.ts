@@ -9,28 +9,44 @@ import { InvalidArgument } from '../../src/errors.js';
 import { addRelay } from '../../src/nostr/relay-list.js';
 import { RelayPool } from '../../src/nostr/relay-pool.js';
 
-const refused = ['http://relay.example', 'relay.example', '', 'wss//x', 'wss://user:s3cret@relay.example', 'wss://user@relay.example', 42];
+const refused = [
+  'http://relay.example',
+  'relay.example',
+  '',
+  'wss//x',
+  'wss://user:s3cret@relay.example',
+  'wss://user@relay.example',
+  42,
+];
 
 describe('the relay URL rule', () => {
-  it.each(refused.map((url) => [url]))('refuses %j in the config, the relay list and the pool alike, without quoting it', (url) => {
-    expect(relayUrlProblem(url)).toBeDefined();
-    const pool = new RelayPool({ relays: [] });
-    try {
-      for (const attempt of [() => checkedRelayUrl(url), () => addRelay(pool, url), () => pool.addRelay(url as string), () => new RelayPool({ relays: [url as string] })]) {
-        let thrown: unknown;
-        try {
-          attempt();
-        } catch (error) {
-          thrown = error;
+  it.each(refused.map((url) => [url]))(
+    'refuses %j in the config, the relay list and the pool alike, without quoting it',
+    (url) => {
+      expect(relayUrlProblem(url)).toBeDefined();
+      const pool = new RelayPool({ relays: [] });
+      try {
+        for (const attempt of [
+          () => checkedRelayUrl(url),
+          () => addRelay(pool, url),
+          () => pool.addRelay(url as string),
+          () => new RelayPool({ relays: [url as string] }),
+        ]) {
+          let thrown: unknown;
+          try {
+            attempt();
+          } catch (error) {
+            thrown = error;
+          }
+          expect(thrown).toBeInstanceOf(InvalidArgument);
+          expect((thrown as Error).message).not.toContain('s3cret');
         }
-        expect(thrown).toBeInstanceOf(InvalidArgument);
-        expect((thrown as Error).message).not.toContain('s3cret');
+        expect(pool.relays).toEqual([]);
+      } finally {
+        pool.close();
       }
-      expect(pool.relays).toEqual([]);
-    } finally {
-      pool.close();
-    }
-  });
+    },
+  );
 
   it('accepts ws:// and wss:// URLs everywhere (the pool only records them until it connects)', () => {
     for (const url of ['ws://127.0.0.1:7000', 'wss://relay.example/path']) {

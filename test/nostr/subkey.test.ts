@@ -43,7 +43,14 @@ describe('subkeys (docs/protocol.md section 5 worked example)', () => {
   });
 
   it('agrees with the independent derivation for other metadata (payment bit, long UTF-8 name, version 0)', () => {
-    const metadata: SubkeyMetadata = { name: 'tablette é'.repeat(40), nonce: 'ab'.repeat(32), validFromSec: 0, expiresAtSec: 2 ** 40, permissions: ['auth', 'payment'], version: 0 };
+    const metadata: SubkeyMetadata = {
+      name: 'tablette é'.repeat(40),
+      nonce: 'ab'.repeat(32),
+      validFromSec: 0,
+      expiresAtSec: 2 ** 40,
+      permissions: ['auth', 'payment'],
+      version: 0,
+    };
     const secret = deriveSubkeySecret(MAIN_SECRET, { ...metadata, nonceHex: metadata.nonce });
     expect(deriveSubkeyPublicKey(MAIN_KEY, metadata)).toBe(rustNostr.Keys.parse(secret).publicKey.toHex());
   });
@@ -54,7 +61,9 @@ describe('subkeys (docs/protocol.md section 5 worked example)', () => {
     expect(verifySubkeyProof(proof, SUBKEY.toUpperCase())).toBe(true);
     expect(verifySubkeyProof(proof, MAIN_KEY)).toBe(false);
     expect(verifySubkeyProof({ mainKey: MAIN_KEY, metadata: { ...METADATA, name: 'Phone' } }, SUBKEY)).toBe(false);
-    expect(verifySubkeyProof({ mainKey: MAIN_KEY, metadata: { ...METADATA, permissions: ['auth', 'payment'] } }, SUBKEY)).toBe(false);
+    expect(
+      verifySubkeyProof({ mainKey: MAIN_KEY, metadata: { ...METADATA, permissions: ['auth', 'payment'] } }, SUBKEY),
+    ).toBe(false);
     expect(verifySubkeyProof({ mainKey: SUBKEY, metadata: METADATA }, SUBKEY)).toBe(false);
   });
 

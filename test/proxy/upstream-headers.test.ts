@@ -19,11 +19,21 @@ const identity = {
 } as unknown as PortalIdentity;
 
 function request(portal: PortalIdentity | null = identity): FastifyRequest {
-  return { raw: { socket: { remoteAddress: '10.0.0.7' } }, protocol: 'http', host: 'gw.example', headers: { host: 'gw.example' }, portal } as unknown as FastifyRequest;
+  return {
+    raw: { socket: { remoteAddress: '10.0.0.7' } },
+    protocol: 'http',
+    host: 'gw.example',
+    headers: { host: 'gw.example' },
+    portal,
+  } as unknown as FastifyRequest;
 }
 
 const route = (passToken: boolean) => ({ passToken, assertion: {} }) as unknown as RouteConfig;
-const options = (trustProxy: boolean): ForwardOptions => ({ cookieName: 'portal_session', trustProxy, maxBodyBytes: 1024 });
+const options = (trustProxy: boolean): ForwardOptions => ({
+  cookieName: 'portal_session',
+  trustProxy,
+  maxBodyBytes: 1024,
+});
 
 describe('upstreamHeaders', () => {
   it('drops the bearer token and the session cookie (other cookies stay), and adds the identity and X-Forwarded-*', () => {
@@ -53,7 +63,13 @@ describe('upstreamHeaders', () => {
   });
 
   it('keeps the token on a route that passes it, and extends X-Forwarded-* behind a trusted proxy', () => {
-    const headers = { authorization: 'Bearer tok', cookie: 'portal_session=tok', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.example' };
+    const headers = {
+      authorization: 'Bearer tok',
+      cookie: 'portal_session=tok',
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'public.example',
+    };
     const out = upstreamHeaders(request(null), headers, route(true), options(true), 'http://upstream');
     expect(out.authorization).toBe('Bearer tok');
     expect(out.cookie).toBe('portal_session=tok');
@@ -64,7 +80,13 @@ describe('upstreamHeaders', () => {
   });
 
   it('leaves a non-bearer Authorization header alone', () => {
-    const out = upstreamHeaders(request(null), { authorization: 'Basic dXNlcjpwdw==' }, route(false), options(false), 'http://upstream');
+    const out = upstreamHeaders(
+      request(null),
+      { authorization: 'Basic dXNlcjpwdw==' },
+      route(false),
+      options(false),
+      'http://upstream',
+    );
     expect(out.authorization).toBe('Basic dXNlcjpwdw==');
   });
 });

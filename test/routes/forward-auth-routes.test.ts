@@ -30,7 +30,10 @@ function buildConfig(extra: Record<string, unknown> = {}) {
       { prefix: '/public', auth: 'public' },
       { prefix: '/maybe', auth: 'optional' },
     ],
-    forwardAuth: { policies: { web: { auth: 'required', loginRedirect: true }, open: { auth: 'public' } }, cacheSec: 30 },
+    forwardAuth: {
+      policies: { web: { auth: 'required', loginRedirect: true }, open: { auth: 'public' } },
+      cacheSec: 30,
+    },
     ...extra,
   });
 }
@@ -68,12 +71,21 @@ afterAll(async () => {
   await app.close();
 });
 
-const token = (claims: Record<string, unknown> = {}) => issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: claims });
-const asked = (uri: string, headers: Record<string, string> = {}) => ({ 'x-forwarded-uri': uri, 'x-forwarded-host': 'app.example', 'x-forwarded-proto': 'https', ...headers });
+const token = (claims: Record<string, unknown> = {}) =>
+  issueJwt(service.secretKey, user.publicKey, 1, { extraClaims: claims });
+const asked = (uri: string, headers: Record<string, string> = {}) => ({
+  'x-forwarded-uri': uri,
+  'x-forwarded-host': 'app.example',
+  'x-forwarded-proto': 'https',
+  ...headers,
+});
 
 describe('GET /auth/verify', () => {
   it('allows a valid Bearer token with 200, an empty body, the identity headers and an assertion for the original origin', async () => {
-    const response = await app.inject({ url: '/auth/verify', headers: asked('/app/page', { authorization: `Bearer ${token({ permissions: ['read'], sid: 's-1' })}` }) });
+    const response = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/app/page', { authorization: `Bearer ${token({ permissions: ['read'], sid: 's-1' })}` }),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('');
     expect(response.headers).toMatchObject({
@@ -83,19 +95,42 @@ describe('GET /auth/verify', () => {
       'x-portal-permissions': 'read',
     });
     expect(response.headers['x-portal-npub']).toMatch(/^npub1/);
-    const { payload } = await jwtVerify(response.headers['x-portal-assertion'] as string, createLocalJWKSet({ keys: keys.published() }), { audience: 'https://app.example' });
-    expect(payload).toMatchObject({ sub: user.publicKey, flow: 'login', sid: 's-1', permissions: ['read'], iss: 'http://localhost:80' });
+    const { payload } = await jwtVerify(
+      response.headers['x-portal-assertion'] as string,
+      createLocalJWKSet({ keys: keys.published() }),
+      { audience: 'https://app.example' },
+    );
+    expect(payload).toMatchObject({
+      sub: user.publicKey,
+      flow: 'login',
+      sid: 's-1',
+      permissions: ['read'],
+      iss: 'http://localhost:80',
+    });
   });
 
   it('reads the session cookie as proxied routes do, and uses the route assertion.audience when set', async () => {
-    const response = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie: `other=1; portal_session=${token()}` }) });
+    const response = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { cookie: `other=1; portal_session=${token()}` }),
+    });
     expect(response.statusCode).toBe(200);
-    await jwtVerify(response.headers['x-portal-assertion'] as string, createLocalJWKSet({ keys: keys.published() }), { audience: 'urn:api' });
+    await jwtVerify(response.headers['x-portal-assertion'] as string, createLocalJWKSet({ keys: keys.published() }), {
+      audience: 'urn:api',
+    });
   });
 
   it('matches the normalized path, so dot segments and escapes cannot reach a weaker route', async () => {
-    for (const uri of ['/public/../api/admin/x', '/public/%2e%2e/api/admin', '/public%2F..%2Fapi%2Fadmin', '//api//admin']) {
-      const response = await app.inject({ url: '/auth/verify', headers: asked(uri, { authorization: `Bearer ${token()}` }) });
+    for (const uri of [
+      '/public/../api/admin/x',
+      '/public/%2e%2e/api/admin',
+      '/public%2F..%2Fapi%2Fadmin',
+      '//api//admin',
+    ]) {
+      const response = await app.inject({
+        url: '/auth/verify',
+        headers: asked(uri, { authorization: `Bearer ${token()}` }),
+      });
       expect(response.statusCode, uri).toBe(403);
     }
   });
@@ -108,7 +143,10 @@ describe('GET /auth/verify', () => {
     expect(missing.headers['x-portal-npub']).toBeUndefined();
     const bad = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: 'Bearer nope' }) });
     expect(bad.json().error).toBe('ERR_JWT_MALFORMED');
-    const denied = await app.inject({ url: '/auth/verify', headers: asked('/api/admin/users', { authorization: `Bearer ${token()}` }) });
+    const denied = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/admin/users', { authorization: `Bearer ${token()}` }),
+    });
     expect(denied.statusCode).toBe(403);
     expect(denied.json()).toEqual({ error: 'ERR_PERMISSION_DENIED', message: 'missing permission: admin' });
     expect(denied.headers['x-portal-target-key']).toBeUndefined();
@@ -117,9 +155,19 @@ describe('GET /auth/verify', () => {
   it('refuses a revoked token (a logout takes effect on the next check)', async () => {
     const jti = `logout-${Math.random()}`;
     const tokenOfSession = token({ jti });
-    expect((await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${tokenOfSession}` }) })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          url: '/auth/verify',
+          headers: asked('/api/x', { authorization: `Bearer ${tokenOfSession}` }),
+        })
+      ).statusCode,
+    ).toBe(200);
     revokedJtis.add(jti);
-    const after = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${tokenOfSession}` }) });
+    const after = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { authorization: `Bearer ${tokenOfSession}` }),
+    });
     expect(after.statusCode).toBe(401);
     expect(after.json().error).toBe('ERR_TOKEN_REVOKED');
   });
@@ -128,7 +176,10 @@ describe('GET /auth/verify', () => {
     for (const uri of ['/public/x', '/maybe/x']) {
       const response = await app.inject({ url: '/auth/verify', headers: asked(uri) });
       expect(response.statusCode, uri).toBe(200);
-      expect(Object.keys(response.headers).filter((name) => name.startsWith('x-portal-')), uri).toEqual([]);
+      expect(
+        Object.keys(response.headers).filter((name) => name.startsWith('x-portal-')),
+        uri,
+      ).toEqual([]);
     }
   });
 
@@ -143,23 +194,39 @@ describe('GET /auth/verify', () => {
   });
 
   it('never lets the query string choose or relax the policy', async () => {
-    for (const url of ['/auth/verify?auth=public', '/auth/verify?policy=open&auth=public&uri=/public/x', '/auth/verify/web?auth=public&policy=open']) {
+    for (const url of [
+      '/auth/verify?auth=public',
+      '/auth/verify?policy=open&auth=public&uri=/public/x',
+      '/auth/verify/web?auth=public&policy=open',
+    ]) {
       const response = await app.inject({ url, headers: asked('/api/x?auth=public') });
       expect(response.statusCode, url).toBe(401);
     }
   });
 
   it('sends a browser loading a loginRedirect page to the sign-in page with the original URL, and keeps JSON for API clients', async () => {
-    const page = await app.inject({ url: '/auth/verify', headers: asked('/app/profile?tab=keys', { accept: 'text/html,application/xhtml+xml' }) });
+    const page = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/app/profile?tab=keys', { accept: 'text/html,application/xhtml+xml' }),
+    });
     expect(page.statusCode).toBe(302);
     expect(page.headers.location).toBe(`/auth/login?next=${encodeURIComponent('/app/profile?tab=keys')}`);
     expect(page.headers['cache-control']).toBe('no-store');
-    const api = await app.inject({ url: '/auth/verify', headers: asked('/app/profile', { accept: 'application/json' }) });
+    const api = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/app/profile', { accept: 'application/json' }),
+    });
     expect(api.statusCode).toBe(401);
-    const post = await app.inject({ url: '/auth/verify', headers: asked('/app/profile', { accept: 'text/html', 'x-forwarded-method': 'POST' }) });
+    const post = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/app/profile', { accept: 'text/html', 'x-forwarded-method': 'POST' }),
+    });
     expect(post.statusCode).toBe(401);
     // A leading "//" in the original URI must not become a return target on another host.
-    const slashes = await app.inject({ url: '/auth/verify', headers: asked('//evil.example/app', { accept: 'text/html' }) });
+    const slashes = await app.inject({
+      url: '/auth/verify',
+      headers: asked('//evil.example/app', { accept: 'text/html' }),
+    });
     expect(slashes.statusCode).toBe(401); // "//evil.example/app" is the path /evil.example/app: no route, default policy
   });
 
@@ -167,35 +234,70 @@ describe('GET /auth/verify', () => {
     const split = await buildApp({ publicUrl: 'https://auth.example' });
     const page = await split.inject({ url: '/auth/verify', headers: asked('/app/p?q=1', { accept: 'text/html' }) });
     expect(page.statusCode).toBe(302);
-    expect(page.headers.location).toBe(`https://auth.example/auth/login?next=${encodeURIComponent('https://app.example/app/p?q=1')}`);
+    expect(page.headers.location).toBe(
+      `https://auth.example/auth/login?next=${encodeURIComponent('https://app.example/app/p?q=1')}`,
+    );
     await split.close();
   });
 
   it('rejects a cookie-authenticated state change from a foreign Origin with 403 ERR_CSRF, as when proxying', async () => {
     const cookie = `portal_session=${token()}`;
-    const foreign = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, 'x-forwarded-method': 'POST', origin: 'https://evil.example' }) });
+    const foreign = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { cookie, 'x-forwarded-method': 'POST', origin: 'https://evil.example' }),
+    });
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json().error).toBe('ERR_CSRF');
-    const crossSite = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, 'x-forwarded-method': 'DELETE', 'sec-fetch-site': 'cross-site' }) });
+    const crossSite = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { cookie, 'x-forwarded-method': 'DELETE', 'sec-fetch-site': 'cross-site' }),
+    });
     expect(crossSite.json().error).toBe('ERR_CSRF');
-    const own = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, 'x-forwarded-method': 'POST', origin: 'https://app.example' }) });
+    const own = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { cookie, 'x-forwarded-method': 'POST', origin: 'https://app.example' }),
+    });
     expect(own.statusCode).toBe(200);
-    const partner = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, 'x-forwarded-method': 'PUT', origin: 'https://partner.example' }) });
+    const partner = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { cookie, 'x-forwarded-method': 'PUT', origin: 'https://partner.example' }),
+    });
     expect(partner.statusCode).toBe(200);
     // Safe methods and Bearer tokens need no check.
-    expect((await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, origin: 'https://evil.example' }) })).statusCode).toBe(200);
-    const bearer = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${token()}`, 'x-forwarded-method': 'POST', origin: 'https://evil.example' }) });
+    expect(
+      (await app.inject({ url: '/auth/verify', headers: asked('/api/x', { cookie, origin: 'https://evil.example' }) }))
+        .statusCode,
+    ).toBe(200);
+    const bearer = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', {
+        authorization: `Bearer ${token()}`,
+        'x-forwarded-method': 'POST',
+        origin: 'https://evil.example',
+      }),
+    });
     expect(bearer.statusCode).toBe(200);
   });
 
   it('does not echo client-sent x-portal-* headers', async () => {
-    const response = await app.inject({ url: '/auth/verify', headers: asked('/maybe/x', { 'x-portal-npub': 'npub1spoof', 'x-portal-assertion': 'forged', 'X_Portal_Target_Key': 'f'.repeat(64) }) });
+    const response = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/maybe/x', {
+        'x-portal-npub': 'npub1spoof',
+        'x-portal-assertion': 'forged',
+        X_Portal_Target_Key: 'f'.repeat(64),
+      }),
+    });
     expect(response.statusCode).toBe(200);
     expect(Object.keys(response.headers).filter((name) => /^x[-_]portal/i.test(name))).toEqual([]);
   });
 
   it('answers HEAD like GET, without a body', async () => {
-    const response = await app.inject({ method: 'HEAD', url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${token()}` }) });
+    const response = await app.inject({
+      method: 'HEAD',
+      url: '/auth/verify',
+      headers: asked('/api/x', { authorization: `Bearer ${token()}` }),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-portal-target-key']).toBe(user.publicKey);
     expect(response.body).toBe('');
@@ -203,8 +305,12 @@ describe('GET /auth/verify', () => {
 
   it('reads the URI and method from the headers named by forwardAuth.uriHeader and methodHeader', async () => {
     const custom = await buildApp({ forwardAuth: { uriHeader: 'X-Original-URI', methodHeader: 'X-Original-Method' } });
-    expect((await custom.inject({ url: '/auth/verify', headers: { 'x-original-uri': '/public/x' } })).statusCode).toBe(200);
-    expect((await custom.inject({ url: '/auth/verify', headers: { 'x-forwarded-uri': '/public/x' } })).statusCode).toBe(401);
+    expect((await custom.inject({ url: '/auth/verify', headers: { 'x-original-uri': '/public/x' } })).statusCode).toBe(
+      200,
+    );
+    expect((await custom.inject({ url: '/auth/verify', headers: { 'x-forwarded-uri': '/public/x' } })).statusCode).toBe(
+      401,
+    );
     await custom.close();
   });
 
@@ -221,7 +327,10 @@ describe('GET /auth/verify/<name>', () => {
     expect((await app.inject({ url: '/auth/verify/web', headers: asked('/public/x') })).statusCode).toBe(401);
     const page = await app.inject({ url: '/auth/verify/web', headers: asked('/docs/a', { accept: 'text/html' }) });
     expect(page.headers.location).toBe(`/auth/login?next=${encodeURIComponent('/docs/a')}`);
-    expect((await app.inject({ url: '/auth/verify/web', headers: asked('/docs/a', { authorization: `Bearer ${token()}` }) })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ url: '/auth/verify/web', headers: asked('/docs/a', { authorization: `Bearer ${token()}` }) }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('answers 404 for an unknown name, never a default', async () => {
@@ -234,15 +343,24 @@ describe('GET /auth/verify/<name>', () => {
 describe('Cache-Control', () => {
   it('is no-store by default, and private with max-age = min(cacheSec, token and assertion lifetime) with forwardAuth.cacheSec', async () => {
     const plain = await buildApp({ forwardAuth: {} });
-    const none = await plain.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${token()}` }) });
+    const none = await plain.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { authorization: `Bearer ${token()}` }),
+    });
     expect(none.headers['cache-control']).toBe('no-store');
     await plain.close();
 
-    const cached = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${token()}` }) });
+    const cached = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { authorization: `Bearer ${token()}` }),
+    });
     expect(cached.headers['cache-control']).toBe('private, max-age=30');
     const now = Math.floor(Date.now() / 1000);
     const shortLived = issueJwt(service.secretKey, user.publicKey, 1, { now: now - 3600 + 10 });
-    const soon = await app.inject({ url: '/auth/verify', headers: asked('/api/x', { authorization: `Bearer ${shortLived}` }) });
+    const soon = await app.inject({
+      url: '/auth/verify',
+      headers: asked('/api/x', { authorization: `Bearer ${shortLived}` }),
+    });
     expect(soon.headers['cache-control']).toMatch(/^private, max-age=(9|10)$/);
     const refused = await app.inject({ url: '/auth/verify', headers: asked('/api/x') });
     expect(refused.headers['cache-control']).toBe('no-store');

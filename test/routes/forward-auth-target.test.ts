@@ -24,7 +24,16 @@ const target = async (headers: Record<string, string>) => {
 
 describe('forwardAuthTarget', () => {
   it('takes the URI, method and origin the proxy sets', async () => {
-    expect((await target({ 'x-forwarded-uri': '/a/../b/%2e/c?x=1', 'x-forwarded-method': 'post', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example:8443' })).body).toEqual({
+    expect(
+      (
+        await target({
+          'x-forwarded-uri': '/a/../b/%2e/c?x=1',
+          'x-forwarded-method': 'post',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'app.example:8443',
+        })
+      ).body,
+    ).toEqual({
       method: 'POST',
       uri: '/a/../b/%2e/c?x=1',
       path: '/b/c',
@@ -33,7 +42,15 @@ describe('forwardAuthTarget', () => {
   });
 
   it('accepts a whole URL as the URI, and uses the first of chained values', async () => {
-    expect((await target({ 'x-forwarded-uri': 'https://app.example/p/q?z', 'x-forwarded-host': 'one.example, two.example', 'x-forwarded-proto': 'https, http' })).body).toMatchObject({
+    expect(
+      (
+        await target({
+          'x-forwarded-uri': 'https://app.example/p/q?z',
+          'x-forwarded-host': 'one.example, two.example',
+          'x-forwarded-proto': 'https, http',
+        })
+      ).body,
+    ).toMatchObject({
       uri: '/p/q?z',
       path: '/p/q',
       origin: 'https://one.example',
@@ -41,11 +58,20 @@ describe('forwardAuthTarget', () => {
   });
 
   it('falls back to the request itself for a missing or unusable origin, and names no path without a URI header', async () => {
-    expect((await target({ 'x-forwarded-host': 'bad host/../x', 'x-forwarded-proto': 'gopher' })).body).toEqual({ method: 'GET', uri: '/', origin: 'http://localhost:80' });
+    expect((await target({ 'x-forwarded-host': 'bad host/../x', 'x-forwarded-proto': 'gopher' })).body).toEqual({
+      method: 'GET',
+      uri: '/',
+      origin: 'http://localhost:80',
+    });
   });
 
   it('answers 400 for a URI or method it cannot read', async () => {
-    const unreadable: Record<string, string>[] = [{ 'x-forwarded-uri': 'ftp://x/y' }, { 'x-forwarded-uri': 'not a uri' }, { 'x-forwarded-uri': '/a b' }, { 'x-forwarded-method': 'G3T' }];
+    const unreadable: Record<string, string>[] = [
+      { 'x-forwarded-uri': 'ftp://x/y' },
+      { 'x-forwarded-uri': 'not a uri' },
+      { 'x-forwarded-uri': '/a b' },
+      { 'x-forwarded-method': 'G3T' },
+    ];
     for (const headers of unreadable) {
       const { status, body } = await target(headers);
       expect(status, JSON.stringify(headers)).toBe(400);

@@ -24,7 +24,10 @@ export interface AssertionUpstream {
 }
 
 /** `issuer` and `audience`: what the gateway must have put in each assertion. */
-export async function startAssertionUpstream(jwksUrl: string, expected: { issuer: string; audience: string }): Promise<AssertionUpstream> {
+export async function startAssertionUpstream(
+  jwksUrl: string,
+  expected: { issuer: string; audience: string },
+): Promise<AssertionUpstream> {
   const jwks = createRemoteJWKSet(new URL(jwksUrl));
   const received: ReceivedRequest[] = [];
   const server = createServer((req, res) => {

@@ -10,7 +10,15 @@ import { findChromium } from './chromium-executable.js';
 export const ARTIFACTS_DIR = 'test-artifacts';
 
 /** Flags of every test browser: headless, no sandbox (tests may run as root), nothing phoning home. */
-export const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const BROWSER_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export async function launchBrowser(): Promise<Browser> {
   const executable = await findChromium();

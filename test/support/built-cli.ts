@@ -19,16 +19,25 @@ export interface CliRun {
 }
 
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_')));
+  const out: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_')),
+  );
   return Object.assign(out, env);
 }
 
 function launch(args: readonly string[], options: { env?: Record<string, string>; cwd?: string }): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: childEnv(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs the program to its exit (killed after `timeoutMs`, then `code` is null). */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const started = Date.now();
   const child = launch(args, options);
   let stdout = '';
@@ -65,7 +74,10 @@ export async function startCli(
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`no match after ${options.timeoutMs ?? 30_000} ms`), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(`no match after ${options.timeoutMs ?? 30_000} ms`),
+      options.timeoutMs ?? 30_000,
+    );
     const onExit = (code: number | null) => fail(`exited with ${code}`);
     function fail(why: string) {
       clearTimeout(timer);

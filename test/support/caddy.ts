@@ -19,7 +19,11 @@ const START_TIMEOUT_MS = 20_000;
 /** `CADDY_BIN` when set, else the first `caddy` on the PATH; undefined when there is none. */
 export function findCaddy(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.CADDY_BIN) return env.CADDY_BIN;
-  return (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'caddy')).find(isExecutable);
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'caddy'))
+    .find(isExecutable);
 }
 
 export interface Caddy {
@@ -34,7 +38,10 @@ export interface Caddy {
 /** Runs deploy/Caddyfile in front of `upstreams` (host:port each) on free loopback-reachable ports. */
 export async function startCaddy(upstreams: string[]): Promise<Caddy> {
   const bin = findCaddy();
-  if (!bin) throw new Error('caddy is missing: the Caddy tests need a real server (apt-get install -y caddy, or set CADDY_BIN)');
+  if (!bin)
+    throw new Error(
+      'caddy is missing: the Caddy tests need a real server (apt-get install -y caddy, or set CADDY_BIN)',
+    );
   const home = mkdtempSync(join(tmpdir(), 'portal-gateway-caddy-'));
   const [httpPort, httpsPort] = [await closedPort(), await closedPort()];
   const env = {
@@ -46,7 +53,11 @@ export async function startCaddy(upstreams: string[]): Promise<Caddy> {
     CADDY_HTTPS_PORT: String(httpsPort),
     GATEWAY_UPSTREAMS: upstreams.join(' '),
   };
-  const child: ChildProcess = spawn(bin, ['run', '--config', CADDYFILE, '--adapter', 'caddyfile'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(bin, ['run', '--config', CADDYFILE, '--adapter', 'caddyfile'], {
+    cwd: home,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -56,7 +67,9 @@ export async function startCaddy(upstreams: string[]): Promise<Caddy> {
   while (!existsSync(rootFile) || !output.includes('"msg":"serving initial configuration"')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stopChild(child, 'SIGKILL');
-      throw new Error(`caddy did not start (${child.exitCode === null ? 'timeout' : `exited with ${child.exitCode}`}):\n${output}`);
+      throw new Error(
+        `caddy did not start (${child.exitCode === null ? 'timeout' : `exited with ${child.exitCode}`}):\n${output}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

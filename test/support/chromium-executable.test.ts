@@ -9,14 +9,20 @@ const configured = join(dir, 'my-chromium');
 const debian = join(dir, 'debian-chromium');
 writeFileSync(configured, '');
 writeFileSync(debian, '');
-const bundled: ChromiumExecutable = { path: join(dir, 'bundled', 'chromium'), source: 'bundled', env: { LD_LIBRARY_PATH: join(dir, 'bundled', 'lib') } };
+const bundled: ChromiumExecutable = {
+  path: join(dir, 'bundled', 'chromium'),
+  source: 'bundled',
+  env: { LD_LIBRARY_PATH: join(dir, 'bundled', 'lib') },
+};
 const unpackBundled = () => Promise.resolve(bundled);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('findChromium', () => {
   it('takes CHROMIUM_PATH first, even where Debian has a chromium', async () => {
-    await expect(findChromium({ env: { CHROMIUM_PATH: configured }, debianPath: debian, unpackBundled })).resolves.toEqual({
+    await expect(
+      findChromium({ env: { CHROMIUM_PATH: configured }, debianPath: debian, unpackBundled }),
+    ).resolves.toEqual({
       path: configured,
       source: 'CHROMIUM_PATH',
       env: {},
@@ -31,7 +37,11 @@ describe('findChromium', () => {
   });
 
   it("then Debian's chromium", async () => {
-    await expect(findChromium({ env: {}, debianPath: debian, unpackBundled })).resolves.toEqual({ path: debian, source: 'debian', env: {} });
+    await expect(findChromium({ env: {}, debianPath: debian, unpackBundled })).resolves.toEqual({
+      path: debian,
+      source: 'debian',
+      env: {},
+    });
   });
 
   it('then the Chromium bundled in the dev dependencies', async () => {

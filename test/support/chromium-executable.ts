@@ -8,7 +8,16 @@
  * fontconfig file of its own, and launched with those libraries and fonts ahead of the system's.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +46,8 @@ export async function findChromium(options: LookupOptions = {}): Promise<Chromiu
   const env = options.env ?? process.env;
   const configured = env.CHROMIUM_PATH;
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist: point it at a Chromium executable or unset it`);
+    if (!existsSync(configured))
+      throw new Error(`CHROMIUM_PATH=${configured} does not exist: point it at a Chromium executable or unset it`);
     return { path: configured, source: 'CHROMIUM_PATH', env: {} };
   }
   const debianPath = options.debianPath ?? DEBIAN_CHROMIUM;
@@ -51,7 +61,9 @@ function bundleDir(): { binDir: string; version: string } {
   try {
     dir = dirname(createRequire(import.meta.url).resolve(BUNDLE_PACKAGE));
   } catch {
-    throw new Error(`no Chromium found: set CHROMIUM_PATH, install Debian's chromium, or run npm ci (it installs ${BUNDLE_PACKAGE})`);
+    throw new Error(
+      `no Chromium found: set CHROMIUM_PATH, install Debian's chromium, or run npm ci (it installs ${BUNDLE_PACKAGE})`,
+    );
   }
   for (; dir !== dirname(dir); dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
@@ -64,8 +76,11 @@ function bundleDir(): { binDir: string; version: string } {
 
 function untarBrotli(archive: string, into: string): void {
   mkdirSync(into, { recursive: true });
-  const result = spawnSync('tar', ['-x', '--no-same-owner', '-C', into], { input: brotliDecompressSync(readFileSync(archive)) });
-  if (result.status !== 0) throw new Error(`cannot unpack ${archive}: ${result.error?.message ?? result.stderr.toString()}`);
+  const result = spawnSync('tar', ['-x', '--no-same-owner', '-C', into], {
+    input: brotliDecompressSync(readFileSync(archive)),
+  });
+  if (result.status !== 0)
+    throw new Error(`cannot unpack ${archive}: ${result.error?.message ?? result.stderr.toString()}`);
 }
 
 function fontconfig(dir: string): string {
@@ -86,7 +101,11 @@ export async function unpackBundledChromium(): Promise<ChromiumExecutable> {
   const staging = `${dir}.${process.pid}.${Date.now()}`;
   mkdirSync(staging, { recursive: true });
   try {
-    await pipeline(createReadStream(join(binDir, 'chromium.br')), createBrotliDecompress(), createWriteStream(join(staging, 'chromium'), { mode: 0o755 }));
+    await pipeline(
+      createReadStream(join(binDir, 'chromium.br')),
+      createBrotliDecompress(),
+      createWriteStream(join(staging, 'chromium'), { mode: 0o755 }),
+    );
     untarBrotli(join(binDir, 'al2023.tar.br'), staging); // lib/: NSS, NSPR, expat
     untarBrotli(join(binDir, 'fonts.tar.br'), staging); // fonts/
     writeFileSync(join(staging, 'fonts.conf'), fontconfig(dir));

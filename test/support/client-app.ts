@@ -33,7 +33,9 @@ window.app = {
 document.body.setAttribute('data-ready', 'true');
 `;
 
-const page = (title: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+const page = (
+  title: string,
+) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
 <body><h1>${title}</h1><script type="module">${APP_SCRIPT}</script></body></html>`;
 
 function compiledClientModule(name: string): string | undefined {
@@ -44,7 +46,9 @@ function compiledClientModule(name: string): string | undefined {
   } catch {
     return undefined;
   }
-  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+  return ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
 }
 
 export interface ClientApp {
@@ -55,10 +59,15 @@ export interface ClientApp {
 export async function startClientApp(): Promise<ClientApp> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://app').pathname;
-    const module = path.startsWith('/static/client/') ? compiledClientModule(path.slice('/static/client/'.length)) : undefined;
-    if (module !== undefined) return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(module);
-    if (path === '/app/index.html') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Signed-in app'));
-    if (path === '/static/login.html') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Client login'));
+    const module = path.startsWith('/static/client/')
+      ? compiledClientModule(path.slice('/static/client/'.length))
+      : undefined;
+    if (module !== undefined)
+      return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(module);
+    if (path === '/app/index.html')
+      return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Signed-in app'));
+    if (path === '/static/login.html')
+      return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Client login'));
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -43,7 +43,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     const slow = /\/slow\/(\d+)$/.exec(url.pathname);
     const hold = /\/hold-response\/(\d+)$/.exec(url.pathname);
     if (slow) {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}'), Number(slow[1]));
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}'),
+        Number(slow[1]),
+      );
       return;
     }
     if (url.pathname.endsWith('/hop-by-hop')) {
@@ -89,7 +92,13 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       hash.update(chunk);
     });
     req.on('end', () => {
-      const body: EchoReply = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: received, bodySha256: hash.digest('hex') };
+      const body: EchoReply = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        bodyBytes: received,
+        bodySha256: hash.digest('hex'),
+      };
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'echo' }).end(JSON.stringify(body));
     });
   });

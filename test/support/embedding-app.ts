@@ -21,19 +21,30 @@ export function readmeEmbeddingExample(): string {
   const readme = readFileSync(README, 'utf8');
   const at = readme.indexOf(MARKER);
   const block = /^```ts\n([\s\S]*?)\n```$/m.exec(readme.slice(at));
-  if (at < 0 || !block || block.index !== MARKER.length + 1) throw new Error('README.md has no ```ts block right after the embedding example marker');
+  if (at < 0 || !block || block.index !== MARKER.length + 1)
+    throw new Error('README.md has no ```ts block right after the embedding example marker');
   return block[1]!;
 }
 
 /** The example as a module: its imports resolved, the rest in `build(servicePubkey, gatewayStore)`, which returns `app`. */
 function exampleModule(example: string): string {
-  const js = ts.transpileModule(example, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(example, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   const lines = js.split('\n');
   const imports = lines
     .filter((line) => line.startsWith('import '))
-    .map((line) => line.replace(/from '([^']+)'/, (_, specifier: string) => `from '${specifier === 'portal-gateway' ? PACKAGE_ENTRY : import.meta.resolve(specifier)}'`));
+    .map((line) =>
+      line.replace(
+        /from '([^']+)'/,
+        (_, specifier: string) =>
+          `from '${specifier === 'portal-gateway' ? PACKAGE_ENTRY : import.meta.resolve(specifier)}'`,
+      ),
+    );
   const body = lines.filter((line) => !line.startsWith('import '));
-  return [...imports, 'export async function build(servicePubkey, gatewayStore) {', ...body, 'return app;', '}'].join('\n');
+  return [...imports, 'export async function build(servicePubkey, gatewayStore) {', ...body, 'return app;', '}'].join(
+    '\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -53,7 +64,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((error: unknown) => {
-    process.stderr.write(`embedding app failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `embedding app failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -42,7 +42,10 @@ export function proxyBinary(kind: FrontProxyKind, env: NodeJS.ProcessEnv = proce
 /** As with Redis: skipped (with one line saying so) without the binary, except under CI=true, where they fail. */
 export function proxyTestsSkipped(kind: FrontProxyKind, env: NodeJS.ProcessEnv = process.env): boolean {
   const skipped = proxyBinary(kind, env) === undefined && env.CI !== 'true';
-  if (skipped) console.warn(`${kind} example tests skipped: no ${kind} on the PATH (apt-get install ${kind}); with CI=true a missing ${kind} fails the run.`);
+  if (skipped)
+    console.warn(
+      `${kind} example tests skipped: no ${kind} on the PATH (apt-get install ${kind}); with CI=true a missing ${kind} fails the run.`,
+    );
   return skipped;
 }
 
@@ -104,7 +107,9 @@ export async function startFrontProxy(kind: FrontProxyKind, ports: FrontProxyPor
   if (kind === 'nginx') {
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, nginxConfig(dir, ports));
-    child = spawn(bin, ['-p', dir, '-c', file, '-e', join(dir, 'startup-error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(bin, ['-p', dir, '-c', file, '-e', join(dir, 'startup-error.log'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } else {
     const file = join(dir, 'Caddyfile');
     writeFileSync(file, caddyConfig(ports, await closedPort()));

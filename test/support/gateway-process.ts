@@ -43,11 +43,17 @@ process.once('exit', () => {
  * and runs `serve --config` on it. PORTAL_* variables of the test runner are not passed on, so the
  * file and `env` alone decide the configuration.
  */
-export async function startGatewayProcess(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'portal-gateway-process-'));
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'gateway.json');
-  writeFileSync(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir, logLevel: 'warn', ...config }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, dataDir, logLevel: 'warn', ...config }),
+  );
   return runServe(['--config', configPath], dataDir, env);
 }
 
@@ -57,12 +63,19 @@ export async function startGatewayProcess(config: Record<string, unknown>, env: 
  */
 export async function startGatewayFromEnvironment(env: Record<string, string>): Promise<GatewayProcess> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'portal-gateway-process-')), 'data');
-  const defaults = { PORTAL_LISTEN_HOST: '127.0.0.1', PORTAL_LISTEN_PORT: '0', PORTAL_DATA_DIR: dataDir, PORTAL_LOG_LEVEL: 'warn' };
+  const defaults = {
+    PORTAL_LISTEN_HOST: '127.0.0.1',
+    PORTAL_LISTEN_PORT: '0',
+    PORTAL_DATA_DIR: dataDir,
+    PORTAL_LOG_LEVEL: 'warn',
+  };
   return runServe([], env.PORTAL_DATA_DIR ?? dataDir, { ...defaults, ...env });
 }
 
 async function runServe(serveArgs: string[], dataDir: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_')));
+  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('PORTAL_')),
+  );
   Object.assign(childEnv, env);
 
   let output = '';
@@ -70,7 +83,11 @@ async function runServe(serveArgs: string[], dataDir: string, env: Record<string
   let url = '';
 
   async function launch(): Promise<void> {
-    const next = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...serveArgs], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const next = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...serveArgs], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.add(next);
     next.once('exit', () => running.delete(next));
     child = next;

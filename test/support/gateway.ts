@@ -14,7 +14,10 @@ export interface RunningGateway {
 }
 
 /** `options`: createGateway's (a test's own clock, …); the log lines are always captured. */
-export async function startGateway(rawConfig: Record<string, unknown>, options: Omit<GatewayOptions, 'logStream'> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  rawConfig: Record<string, unknown>,
+  options: Omit<GatewayOptions, 'logStream'> = {},
+): Promise<RunningGateway> {
   const logs: string[] = [];
   const config = validateConfig({
     listen: { host: '127.0.0.1', port: 0 },
@@ -22,7 +25,10 @@ export async function startGateway(rawConfig: Record<string, unknown>, options: 
     logLevel: 'info',
     ...rawConfig,
   });
-  const gateway = await createGateway(config, { ...options, logStream: { write: (line: string) => void logs.push(line) } });
+  const gateway = await createGateway(config, {
+    ...options,
+    logStream: { write: (line: string) => void logs.push(line) },
+  });
   const url = await gateway.listen();
   return { gateway, url, logs, close: () => gateway.close() };
 }

@@ -14,11 +14,19 @@ export interface JsonRequest {
   headers?: Record<string, string>;
 }
 
-export async function requestJson(method: 'GET' | 'POST' | 'DELETE', url: string, init: JsonRequest = {}): Promise<JsonResponse> {
+export async function requestJson(
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  init: JsonRequest = {},
+): Promise<JsonResponse> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }

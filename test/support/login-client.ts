@@ -31,7 +31,8 @@ export async function waitForRelay(baseUrl: string, timeoutMs = 10_000): Promise
 /** POST /auth/login; also returns the `portal_login` cookie pair a browser would keep. */
 export async function startLogin(baseUrl: string): Promise<{ body: StartedLogin; cookie: string }> {
   const response = await fetch(`${baseUrl}/auth/login`, { method: 'POST' });
-  if (response.status !== 201) throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('portal_login='));
   return { body: (await response.json()) as StartedLogin, cookie: cookie?.split(';')[0] ?? '' };
 }
@@ -67,7 +68,9 @@ export async function signInWithWallet(
 ): Promise<TokenResponse> {
   const { body: started } = await startLogin(baseUrl);
   const walletDone = wallet.login(started.portal_url, answer);
-  const { body } = await waitForLogin(baseUrl, started, (b) => b.status !== 'pending' && b.status !== 'handshake', { 'x-login-secret': started.login_secret });
+  const { body } = await waitForLogin(baseUrl, started, (b) => b.status !== 'pending' && b.status !== 'handshake', {
+    'x-login-secret': started.login_secret,
+  });
   await walletDone;
   if (body.status !== 'approved' || !body.access_token) throw new Error(`login ended ${body.status}`);
   return body as unknown as TokenResponse;

@@ -3,7 +3,8 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 
 // jsqr is CommonJS with a default export in its types: ESM sees the function as module.exports.
-const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ??
+  jsQRModule) as unknown as typeof jsQRModule.default;
 
 export function decodeQrPng(png: Buffer): string | undefined {
   const image = PNG.sync.read(png);

@@ -59,7 +59,9 @@ export class RawConnection {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== onChange);
-        reject(new Error(`nothing after ${timeoutMs} ms; received so far: ${JSON.stringify(this.received.slice(0, 300))}`));
+        reject(
+          new Error(`nothing after ${timeoutMs} ms; received so far: ${JSON.stringify(this.received.slice(0, 300))}`),
+        );
       }, timeoutMs);
       const onChange = () => {
         if (check()) this.waiters = this.waiters.filter((waiter) => waiter !== onChange);
@@ -93,7 +95,11 @@ export class RawConnection {
 }
 
 /** Opens a connection, sends `request` as written, and waits for the first response. */
-export async function rawRequest(baseUrl: string, request: string, timeoutMs = 5000): Promise<{ response: RawResponse; connection: RawConnection }> {
+export async function rawRequest(
+  baseUrl: string,
+  request: string,
+  timeoutMs = 5000,
+): Promise<{ response: RawResponse; connection: RawConnection }> {
   const connection = await RawConnection.open(baseUrl);
   connection.write(request);
   return { response: await connection.response(timeoutMs), connection };

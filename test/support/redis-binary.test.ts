@@ -22,7 +22,9 @@ describe('findRedisServer', () => {
   });
 
   it('takes REDIS_SERVER_BIN first', () => {
-    expect(findRedisServer({ PATH: bin, REDIS_SERVER_BIN: '/opt/redis/bin/redis-server' })).toBe('/opt/redis/bin/redis-server');
+    expect(findRedisServer({ PATH: bin, REDIS_SERVER_BIN: '/opt/redis/bin/redis-server' })).toBe(
+      '/opt/redis/bin/redis-server',
+    );
   });
 
   it('finds nothing without either', () => {

@@ -33,7 +33,11 @@ export interface ScriptedRelay {
 }
 
 export async function startScriptedRelay(options: ScriptedRelayOptions = {}): Promise<ScriptedRelay> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0, autoPong: options.autoPong ?? true });
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    autoPong: options.autoPong ?? true,
+  });
   const subscriptions = new Map<WebSocket, Set<string>>();
   const received: unknown[][] = [];
   const answer = options.answer ?? (() => [true, '']);

@@ -11,7 +11,16 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
 }
 
 /** Every relay of `pool` has confirmed `subscriptions` live subscriptions (EOSE on the current connection). */
-export function waitForLive(pool: RelayPool, subscriptions: number, relays = pool.relays, timeoutMs = 10_000): Promise<void> {
-  const live = (): boolean => pool.status().filter((s) => relays.includes(s.url)).every((s) => s.liveSubscriptions >= subscriptions);
+export function waitForLive(
+  pool: RelayPool,
+  subscriptions: number,
+  relays = pool.relays,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const live = (): boolean =>
+    pool
+      .status()
+      .filter((s) => relays.includes(s.url))
+      .every((s) => s.liveSubscriptions >= subscriptions);
   return waitFor(live, `${subscriptions} live subscriptions on ${relays.join(', ')}`, timeoutMs);
 }

@@ -3,7 +3,13 @@
  * facts are computed with BigInt arithmetic from the curve equation, keys and signatures come from
  * node:crypto (OpenSSL), so a bug in src/jwt cannot hide behind the same bug in its checker.
  */
-import { createECDH, createPrivateKey, createPublicKey, sign as opensslSignRaw, verify as opensslVerifyRaw } from 'node:crypto';
+import {
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  sign as opensslSignRaw,
+  verify as opensslVerifyRaw,
+} from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 
 /** Field prime p and group order n of secp256k1. */
@@ -64,7 +70,12 @@ export function evenYSigningSecret(secretHex: string): string {
 export function publicJwk(xOnlyHex: string): JsonWebKey {
   const y = evenY(xOnlyHex);
   if (y === undefined) throw new Error(`x ${xOnlyHex} is not on secp256k1`);
-  return { kty: 'EC', crv: 'secp256k1', x: b64u(Buffer.from(xOnlyHex, 'hex')), y: b64u(Buffer.from(toHex32(y), 'hex')) };
+  return {
+    kty: 'EC',
+    crv: 'secp256k1',
+    x: b64u(Buffer.from(xOnlyHex, 'hex')),
+    y: b64u(Buffer.from(toHex32(y), 'hex')),
+  };
 }
 
 /** Private JWK that signs for the even-y lift of the secret's x-only key. */
@@ -93,7 +104,11 @@ export function opensslVerifyToken(token: string, xOnlyHex: string): boolean {
  * A compact JWS over arbitrary header and payload bytes, signed by OpenSSL (random nonce, so high-S
  * about half the time). Lets tests build tokens our issuer would never produce.
  */
-export function opensslSignedToken(secretHex: string, header: string | Uint8Array, payload: string | Uint8Array): string {
+export function opensslSignedToken(
+  secretHex: string,
+  header: string | Uint8Array,
+  payload: string | Uint8Array,
+): string {
   const signingInput = `${b64u(header)}.${b64u(payload)}`;
   const key = createPrivateKey({ key: privateJwk(secretHex), format: 'jwk' });
   const signature = opensslSignRaw('sha256', Buffer.from(signingInput, 'latin1'), { key, dsaEncoding: 'ieee-p1363' });

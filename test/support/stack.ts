@@ -24,13 +24,27 @@ export interface Stack<G> extends StackParts {
 export type StackConfig = (parts: StackParts) => Record<string, unknown>;
 
 /** A stack whose gateway runs in this process (createGateway, with `options`: e.g. a clock the test moves). */
-export function startStack(config: StackConfig, options: Omit<GatewayOptions, 'logStream'> = {}): Promise<Stack<RunningGateway>> {
-  return startStackWith(config, (raw) => startGateway(raw, options), (gw) => gw.close());
+export function startStack(
+  config: StackConfig,
+  options: Omit<GatewayOptions, 'logStream'> = {},
+): Promise<Stack<RunningGateway>> {
+  return startStackWith(
+    config,
+    (raw) => startGateway(raw, options),
+    (gw) => gw.close(),
+  );
 }
 
 /** A stack whose gateway is a process of the built CLI, with `env` added to its environment. */
-export function startProcessStack(config: StackConfig, env: Record<string, string> = {}): Promise<Stack<GatewayProcess>> {
-  return startStackWith(config, (raw) => startGatewayProcess(raw, env), (gw) => gw.stop());
+export function startProcessStack(
+  config: StackConfig,
+  env: Record<string, string> = {},
+): Promise<Stack<GatewayProcess>> {
+  return startStackWith(
+    config,
+    (raw) => startGatewayProcess(raw, env),
+    (gw) => gw.stop(),
+  );
 }
 
 async function startStackWith<G extends { url: string }>(

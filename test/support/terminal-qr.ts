@@ -7,7 +7,8 @@
 import jsQRModule from 'jsqr';
 
 // jsqr is CommonJS with a default export in its types: ESM sees the function as module.exports.
-const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ??
+  jsQRModule) as unknown as typeof jsQRModule.default;
 
 const ESCAPE = /\u001b\[[0-9;]*m/g;
 const SCALE = 4;

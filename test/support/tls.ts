@@ -11,8 +11,12 @@ import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
 import { isExecutable } from './redis-binary.js';
 
-const opensslMissing = !(process.env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => isExecutable(join(dir, 'openssl')));
-if (opensslMissing && process.env.CI !== 'true') console.warn('TLS tests skipped: no openssl on the PATH (apt-get install openssl); with CI=true they fail instead.');
+const opensslMissing = !(process.env.PATH ?? '')
+  .split(delimiter)
+  .filter(Boolean)
+  .some((dir) => isExecutable(join(dir, 'openssl')));
+if (opensslMissing && process.env.CI !== 'true')
+  console.warn('TLS tests skipped: no openssl on the PATH (apt-get install openssl); with CI=true they fail instead.');
 
 /** `describe` for tests that make certificates: skipped where there is no openssl, unless CI=true. */
 export const describeWithOpenssl = opensslMissing && process.env.CI !== 'true' ? describe.skip : describe;
@@ -30,11 +34,23 @@ export function selfSignedCertificate(dir: string, name: string): SelfSigned {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
-  args.push('-subj', `/CN=${name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile);
+  args.push(
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  );
   try {
     execFileSync('openssl', args, { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`openssl could not make a test certificate (apt-get install -y openssl): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `openssl could not make a test certificate (apt-get install -y openssl): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const pem = readFileSync(certFile, 'utf8');
   return { certFile, keyFile, pem, fingerprint256: new X509Certificate(pem).fingerprint256 };
@@ -48,10 +64,17 @@ export interface HttpsAnswer {
 }
 
 /** GET over a new TLS connection that trusts only `ca`. */
-export function httpsGet(url: string, ca: string | string[], headers: Record<string, string> = {}): Promise<HttpsAnswer> {
+export function httpsGet(
+  url: string,
+  ca: string | string[],
+  headers: Record<string, string> = {},
+): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, headers, agent: false }, (res) => {
-      const fingerprint256 = res.socket && 'getPeerCertificate' in res.socket ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256 : '';
+      const fingerprint256 =
+        res.socket && 'getPeerCertificate' in res.socket
+          ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256
+          : '';
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

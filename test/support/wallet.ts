@@ -6,8 +6,22 @@
 import { createECDH, createHash } from 'node:crypto';
 import rustNostr from '@rust-nostr/nostr-sdk';
 
-const { loadWasmSync, Client, Duration, EventBuilder, Keys, Kind, NIP44Version, NostrSigner, PublicKey, RelayOptions, Tag, Filter, nip44Decrypt, nip44Encrypt } =
-  rustNostr;
+const {
+  loadWasmSync,
+  Client,
+  Duration,
+  EventBuilder,
+  Keys,
+  Kind,
+  NIP44Version,
+  NostrSigner,
+  PublicKey,
+  RelayOptions,
+  Tag,
+  Filter,
+  nip44Decrypt,
+  nip44Encrypt,
+} = rustNostr;
 type RustClient = InstanceType<typeof Client>;
 type RustKeys = InstanceType<typeof Keys>;
 
@@ -61,8 +75,7 @@ export interface WalletSubkey {
 }
 
 export type WalletAnswer =
-  | { approve: { grantedPermissions: string[]; sessionToken: string } }
-  | { decline: { reason: string | null } };
+  { approve: { grantedPermissions: string[]; sessionToken: string } } | { decline: { reason: string | null } };
 
 /** Ways to misbehave, for the tests of what the gateway ignores. */
 export interface HostileKnobs {
@@ -139,7 +152,11 @@ export class TestWallet {
       token: hostile.handshakeToken ?? target.token,
     });
     const tags = [['p', target.mainKey], ...(target.subkey ? [['p', target.subkey]] : [])];
-    await sendUntilAccepted(client, this.sign(27010, tags, nip44Encrypt(this.keys.secretKey, PublicKey.parse(recipient), handshake, NIP44Version.V2)), deadline);
+    await sendUntilAccepted(
+      client,
+      this.sign(27010, tags, nip44Encrypt(this.keys.secretKey, PublicKey.parse(recipient), handshake, NIP44Version.V2)),
+      deadline,
+    );
     const received = await challenge;
     await options.beforeAnswer?.(received);
     await this.respond(client, target.mainKey, received, answer, hostile, deadline);
@@ -173,7 +190,8 @@ export class TestWallet {
   private async connect(relays: string[]): Promise<RustClient> {
     await this.close();
     const client = new Client(NostrSigner.keys(this.keys));
-    for (const relay of relays) await client.addRelayWithOpts(relay, new RelayOptions().retry_interval(Duration.fromSecs(1)));
+    for (const relay of relays)
+      await client.addRelayWithOpts(relay, new RelayOptions().retry_interval(Duration.fromSecs(1)));
     await client.connect();
     this.client = client;
     // Go on as soon as one relay is up: the URL may list relays that are down.
@@ -189,21 +207,32 @@ export class TestWallet {
     let eose!: () => void;
     const subscribed = new Promise<void>((resolve) => (eose = resolve));
     const result = new Promise<WalletLoginResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('wallet: no challenge before the deadline')), deadline - Date.now());
+      const timer = setTimeout(
+        () => reject(new Error('wallet: no challenge before the deadline')),
+        deadline - Date.now(),
+      );
       client.handleNotifications({
         handleEvent: async (_relay, _subscription, event) => {
           if (event.kind.asU16() !== 27000) return false;
           const author = event.author.toHex();
           let content: Record<string, unknown>;
           try {
-            content = JSON.parse(nip44Decrypt(this.keys.secretKey, event.author, event.content)) as Record<string, unknown>;
+            content = JSON.parse(nip44Decrypt(this.keys.secretKey, event.author, event.content)) as Record<
+              string,
+              unknown
+            >;
           } catch {
             return false; // not for us
           }
           const expiresAtSec = Number(content.expires_at);
           if (typeof content.expires_at !== 'string' || expiresAtSec < Date.now() / 1000) return false; // as the reference wallet
           clearTimeout(timer);
-          resolve({ challenge: String(content.challenge), serviceKey: author, expiresAtSec, requiredPermissions: content.required_permissions as string[] });
+          resolve({
+            challenge: String(content.challenge),
+            serviceKey: author,
+            expiresAtSec,
+            requiredPermissions: content.required_permissions as string[],
+          });
           return true;
         },
         handleMsg: async (_relay, message) => {
@@ -217,15 +246,32 @@ export class TestWallet {
     return result;
   }
 
-  private async respond(client: RustClient, serviceMainKey: string, received: WalletLoginResult, answer: WalletAnswer, hostile: HostileKnobs, deadline: number): Promise<void> {
+  private async respond(
+    client: RustClient,
+    serviceMainKey: string,
+    received: WalletLoginResult,
+    answer: WalletAnswer,
+    hostile: HostileKnobs,
+    deadline: number,
+  ): Promise<void> {
     const status =
       'approve' in answer
-        ? { granted_permissions: answer.approve.grantedPermissions, session_token: answer.approve.sessionToken, status: 'approved' }
+        ? {
+            granted_permissions: answer.approve.grantedPermissions,
+            session_token: answer.approve.sessionToken,
+            status: 'approved',
+          }
         : { reason: answer.decline.reason, status: 'declined' };
-    const content = JSON.stringify({ challenge: hostile.responseChallenge ?? received.challenge, status, subkey_proof: this.proof(hostile) });
+    const content = JSON.stringify({
+      challenge: hostile.responseChallenge ?? received.challenge,
+      status,
+      subkey_proof: this.proof(hostile),
+    });
     const signer = hostile.respondWithOtherKey ? Keys.generate() : this.keys;
     const recipient = hostile.encryptResponseTo ?? received.serviceKey;
-    const sealed = hostile.plaintextResponse ? content : nip44Encrypt(signer.secretKey, PublicKey.parse(recipient), content, NIP44Version.V2);
+    const sealed = hostile.plaintextResponse
+      ? content
+      : nip44Encrypt(signer.secretKey, PublicKey.parse(recipient), content, NIP44Version.V2);
     const tags = [...new Set([serviceMainKey, received.serviceKey])].map((key) => ['p', key]);
     await sendUntilAccepted(client, this.sign(27001, tags, sealed, signer), deadline);
   }
@@ -248,7 +294,11 @@ export class TestWallet {
 }
 
 /** Relays drop and come back: retry until one relay accepts or the deadline passes. */
-async function sendUntilAccepted(client: RustClient, event: ReturnType<TestWallet['sign']>, deadline: number): Promise<void> {
+async function sendUntilAccepted(
+  client: RustClient,
+  event: ReturnType<TestWallet['sign']>,
+  deadline: number,
+): Promise<void> {
   for (;;) {
     try {
       const output = await client.sendEvent(event);
@@ -272,7 +322,15 @@ export function deriveSubkeySecret(mainSecretHex: string, subkey: WalletSubkey):
   const bits = (subkey.permissions.includes('auth') ? 1 : 0) | (subkey.permissions.includes('payment') ? 2 : 0);
   const nameLength = Buffer.alloc(2);
   nameLength.writeUInt16LE(name.length);
-  const canonical = Buffer.concat([Buffer.from([subkey.version]), nameLength, name, Buffer.from(subkey.nonceHex, 'hex'), u64(subkey.validFromSec), u64(subkey.expiresAtSec), Buffer.from([bits])]);
+  const canonical = Buffer.concat([
+    Buffer.from([subkey.version]),
+    nameLength,
+    name,
+    Buffer.from(subkey.nonceHex, 'hex'),
+    u64(subkey.validFromSec),
+    u64(subkey.expiresAtSec),
+    Buffer.from([bits]),
+  ]);
   const tag = createHash('sha256').update('Portal/Subkey').digest();
   const tweak = BigInt(`0x${createHash('sha256').update(tag).update(tag).update(canonical).digest('hex')}`);
   const ecdh = createECDH('secp256k1');

@@ -12,10 +12,14 @@ export async function createStores(config: StoresConfig, clock: Clock = systemCl
     case 'memory':
       return createMemoryStores(new MemoryBackend(clock));
     case 'sqlite':
-      if (typeof config.path !== 'string' || config.path === '') throw new InvalidArgument('SQLite store path must be a non-empty string');
+      if (typeof config.path !== 'string' || config.path === '')
+        throw new InvalidArgument('SQLite store path must be a non-empty string');
       return createSqliteStores(config.path, clock);
     case 'redis':
-      return createRedisStores({ url: config.url, ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }) }, clock);
+      return createRedisStores(
+        { url: config.url, ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }) },
+        clock,
+      );
     default:
       throw new InvalidArgument('store kind must be memory, sqlite or redis');
   }

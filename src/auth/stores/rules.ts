@@ -13,7 +13,11 @@ export interface RefreshTokenRow {
 }
 
 /** What presenting a stored refresh token of a stored session does at `now`. */
-export function rotationOutcome(token: RefreshTokenRow, session: SessionRecord, now: number): Exclude<RotateOutcome, 'unknown'> {
+export function rotationOutcome(
+  token: RefreshTokenRow,
+  session: SessionRecord,
+  now: number,
+): Exclude<RotateOutcome, 'unknown'> {
   if (session.revokedAt !== undefined) return 'revoked';
   if (now >= session.expiresAt) return 'expired';
   // A rotated token seen again means two parties hold the family: revoke it (RFC 9700 4.14.2).
@@ -36,7 +40,12 @@ export function compareSessions(a: SessionRecord, b: SessionRecord): number {
  * reveals nothing usable about the secret itself.
  */
 export function canClaimLogin(record: LoginRecord, secretHash: string, now: number): boolean {
-  return record.status === 'approved' && record.claimedAt === undefined && record.secretHash === secretHash && now < record.expiresAt;
+  return (
+    record.status === 'approved' &&
+    record.claimedAt === undefined &&
+    record.secretHash === secretHash &&
+    now < record.expiresAt
+  );
 }
 
 export function statusMatches(status: LoginStatus, expected: readonly LoginStatus[] | undefined): boolean {

@@ -31,8 +31,7 @@ export type RotateOutcome = 'rotated' | 'reused' | 'expired' | 'revoked' | 'unkn
  * whole family has just been revoked (RFC 9700 section 4.14.2).
  */
 export type RotateResult =
-  | { outcome: 'rotated' | 'reused' | 'expired' | 'revoked'; session: SessionRecord }
-  | { outcome: 'unknown' };
+  { outcome: 'rotated' | 'reused' | 'expired' | 'revoked'; session: SessionRecord } | { outcome: 'unknown' };
 
 export interface SessionStore {
   /** Throws StoreConflict if the session id or the refresh token hash is already stored. */
@@ -43,7 +42,13 @@ export interface SessionStore {
    * `newExpiresAt`, by default when the old one would have; `meta` is recorded on the session as
    * touchSession does, in the same step (one round trip per refresh).
    */
-  rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult>;
+  rotateRefreshToken(
+    oldHash: string,
+    newHash: string,
+    now: number,
+    newExpiresAt?: number,
+    meta?: SessionMeta,
+  ): Promise<RotateResult>;
   /** Mark a live session as used now; false if it is unknown, expired or revoked. */
   touchSession(id: string, now: number, meta?: SessionMeta): Promise<boolean>;
   /** The session (revoked ones included) until it expires. */
@@ -132,9 +137,7 @@ export interface UserStore {
 }
 
 export type StoresConfig =
-  | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'redis'; url: string; keyPrefix?: string };
+  { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string };
 
 /** A change in whether the backing store answers; `reason` is for the log only. */
 export interface StoreAvailability {

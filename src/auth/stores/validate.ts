@@ -27,7 +27,9 @@ function describe(value: unknown): string {
 
 export function assertUserKey(value: unknown, what = 'userKey'): asserts value is string {
   if (typeof value !== 'string' || !USER_KEY.test(value)) {
-    throw new KeyInvalid(`${what} must be an x-only public key as 64 lower-case hex characters; got ${describe(value)}`);
+    throw new KeyInvalid(
+      `${what} must be an x-only public key as 64 lower-case hex characters; got ${describe(value)}`,
+    );
   }
 }
 
@@ -41,19 +43,27 @@ export function assertId(value: unknown, what: string): asserts value is string 
 /** Unix seconds, as in JWT time claims. */
 export function assertTime(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIME_VALUE) {
-    throw new InvalidArgument(`${what} must be an integer number of Unix seconds in [0, ${MAX_TIME_VALUE}]; got ${describe(value)}`);
+    throw new InvalidArgument(
+      `${what} must be an integer number of Unix seconds in [0, ${MAX_TIME_VALUE}]; got ${describe(value)}`,
+    );
   }
 }
 
 function assertOptionalText(value: unknown, what: string): asserts value is string | undefined {
   if (value === undefined) return;
   if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) {
-    throw new InvalidArgument(`${what} must be a string of at most ${MAX_TEXT_LENGTH} characters; got ${describe(value)}`);
+    throw new InvalidArgument(
+      `${what} must be a string of at most ${MAX_TEXT_LENGTH} characters; got ${describe(value)}`,
+    );
   }
 }
 
 function assertPermissions(value: unknown): asserts value is string[] {
-  if (!Array.isArray(value) || value.length > MAX_PERMISSIONS || !value.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 256)) {
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_PERMISSIONS ||
+    !value.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 256)
+  ) {
     throw new InvalidArgument(`permissions must be an array of at most ${MAX_PERMISSIONS} non-empty strings`);
   }
 }
@@ -120,7 +130,8 @@ export function expectedStatuses(options: UpdateLoginOptions | undefined): reado
   const expect = options.expectStatus;
   if (expect === undefined) return undefined;
   const list = typeof expect === 'string' ? [expect] : expect;
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgument('expectStatus must be a status or a non-empty list of statuses');
+  if (!Array.isArray(list) || list.length === 0)
+    throw new InvalidArgument('expectStatus must be a status or a non-empty list of statuses');
   for (const status of list) assertStatus(status, 'expectStatus');
   return list;
 }

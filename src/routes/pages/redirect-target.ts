@@ -36,7 +36,8 @@ export function checkRedirectTarget(next: string, allowedOrigins: readonly strin
   } catch {
     return refuse('next must be a local path or an allowed https:// or http:// address');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return refuse('next must be a local path or an allowed https:// or http:// address');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return refuse('next must be a local path or an allowed https:// or http:// address');
   if (url.username !== '' || url.password !== '') return refuse('next must not contain credentials');
   if (!allowedOrigins.includes(url.origin)) return refuse('next points to a site that is not allowed');
   return { ok: true, target: url.href };

@@ -46,7 +46,12 @@ export function renderSignInPage(options: SignInPageOptions): string {
       next: options.next,
       allowedOrigins: options.allowedRedirectOrigins,
       hasRefreshCookie: options.hasRefreshCookie,
-      paths: { login: options.paths.login, refresh: options.paths.refresh, me: options.paths.me, logout: options.paths.logout },
+      paths: {
+        login: options.paths.login,
+        refresh: options.paths.refresh,
+        me: options.paths.me,
+        logout: options.paths.logout,
+      },
     }),
   );
   const status = options.refused

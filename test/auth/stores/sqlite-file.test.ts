@@ -62,7 +62,13 @@ describe('SQLite store file', () => {
     await stores.sessions.createSession(live, randomHex(), live.expiresAt);
     await stores.sessions.createSession(dead, randomHex(), dead.expiresAt);
     await stores.revocations.revokeJti('old', now - 10);
-    await stores.logins.createLogin({ id: 'old', status: 'pending', createdAt: now - 100, expiresAt: now + 100, secretHash: 'h' });
+    await stores.logins.createLogin({
+      id: 'old',
+      status: 'pending',
+      createdAt: now - 100,
+      expiresAt: now + 100,
+      secretHash: 'h',
+    });
     await stores.close();
     // Age rows behind the store's back, as if the gateway had been stopped for a long time.
     const raw = new Database(path);

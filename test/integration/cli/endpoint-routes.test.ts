@@ -20,19 +20,38 @@ function configFile(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'pg-endpoints-'));
   const path = join(dir, 'gateway.json');
   // A relay named (none listens there) so that the only warning is the one under test.
-  writeFileSync(path, JSON.stringify({ relays: ['ws://127.0.0.1:9'], dataDir: join(dir, 'data'), listen: { port: 0 }, ...config }));
+  writeFileSync(
+    path,
+    JSON.stringify({ relays: ['ws://127.0.0.1:9'], dataDir: join(dir, 'data'), listen: { port: 0 }, ...config }),
+  );
   return path;
 }
 
 describe('check-config', () => {
   it('rejects a route on a gateway endpoint, naming the route key', async () => {
-    const { code, stderr } = await runInProcess(checkConfig.run, ['--config', configFile({ routes: [{ prefix: '/api', upstream }, { prefix: '/metrics', upstream }] })]);
+    const { code, stderr } = await runInProcess(checkConfig.run, [
+      '--config',
+      configFile({
+        routes: [
+          { prefix: '/api', upstream },
+          { prefix: '/metrics', upstream },
+        ],
+      }),
+    ]);
     expect(code).toBe(1);
     expect(stderr).toContain('routes[1].prefix: "/metrics" is the gateway\'s own endpoint /metrics');
   });
 
   it('accepts routes that contain endpoints with one warning naming them and gatewayPrefix', async () => {
-    const { code, stdout, stderr } = await runInProcess(checkConfig.run, ['--config', configFile({ routes: [{ prefix: '/', upstream }, { prefix: '/admin', upstream }] })]);
+    const { code, stdout, stderr } = await runInProcess(checkConfig.run, [
+      '--config',
+      configFile({
+        routes: [
+          { prefix: '/', upstream },
+          { prefix: '/admin', upstream },
+        ],
+      }),
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain('OK — 2 routes');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -43,7 +62,16 @@ describe('check-config', () => {
   });
 
   it('has nothing to warn about once the endpoints moved under gatewayPrefix', async () => {
-    const { code, stderr } = await runInProcess(checkConfig.run, ['--config', configFile({ gatewayPrefix: '/.portal', routes: [{ prefix: '/', upstream }, { prefix: '/admin', upstream }] })]);
+    const { code, stderr } = await runInProcess(checkConfig.run, [
+      '--config',
+      configFile({
+        gatewayPrefix: '/.portal',
+        routes: [
+          { prefix: '/', upstream },
+          { prefix: '/admin', upstream },
+        ],
+      }),
+    ]);
     expect(code).toBe(0);
     expect(stderr).toBe('');
   });
@@ -51,7 +79,11 @@ describe('check-config', () => {
 
 describe('serve', () => {
   it('starts with the warning, and the gateway answers the shadowed path itself', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'serve', '--config', configFile({ routes: [{ prefix: '/admin', upstream }] })], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['dist/cli.js', 'serve', '--config', configFile({ routes: [{ prefix: '/admin', upstream }] })],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     try {
       let stderr = '';
       const url = await new Promise<string>((resolve, reject) => {
@@ -67,7 +99,10 @@ describe('serve', () => {
       ]);
       // The gateway's own endpoint, not the (unreachable) upstream: 401 without the admin credential.
       const response = await fetch(`${url}/admin/relays`);
-      expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([401, 'ERR_AUTH_REQUIRED']);
+      expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([
+        401,
+        'ERR_AUTH_REQUIRED',
+      ]);
     } finally {
       await stopChild(child, 'SIGTERM');
     }

@@ -31,7 +31,10 @@ interface LoginRun {
 const running = new Set<ChildProcess>();
 
 function runLogin(args: string[]): LoginRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'login', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'login', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let announce!: (url: string) => void;
@@ -45,7 +48,9 @@ function runLogin(args: string[]): LoginRun {
     const url = /^portal:\/\/\S+$/m.exec(stderr)?.[0];
     if (url && stderr.includes('\nlogin: ')) announce(url);
   });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   void done.then(({ stderr: all }) => announce(`(no portal:// URL printed) ${all}`));
   return { portalUrl, stderr: () => stderr, done };
 }
@@ -61,7 +66,12 @@ async function waitForRelay(base: string): Promise<void> {
 
 beforeAll(async () => {
   relay = await startRelayProcess();
-  gw = await startGateway({ serviceKey: service.secretKey, relays: [relay.url], login: { requestPermissions: ['read'] }, routes: [] });
+  gw = await startGateway({
+    serviceKey: service.secretKey,
+    relays: [relay.url],
+    login: { requestPermissions: ['read'] },
+    routes: [],
+  });
   await waitForRelay(gw.url);
 });
 
@@ -92,7 +102,11 @@ describe('portal-gateway login', () => {
     expect(stdout).toMatch(/^# signed in as npub1\w+; the access token is valid for 900 s/);
 
     // What `eval "$(portal-gateway login …)"` leaves in the shell.
-    const shell = spawnSync('bash', ['-c', 'eval "$1"; printf "%s\\n%s" "$PORTAL_ACCESS_TOKEN" "$PORTAL_REFRESH_TOKEN"', '_', stdout], { encoding: 'utf8' });
+    const shell = spawnSync(
+      'bash',
+      ['-c', 'eval "$1"; printf "%s\\n%s" "$PORTAL_ACCESS_TOKEN" "$PORTAL_REFRESH_TOKEN"', '_', stdout],
+      { encoding: 'utf8' },
+    );
     const [access, refresh] = shell.stdout.split('\n');
     const claims = verifyJwt(service.publicKey, access!);
     expect(claims).toMatchObject({ target_key: wallet.mainKey, permissions: ['read'] });
@@ -113,10 +127,20 @@ describe('portal-gateway login', () => {
     const { code, stdout } = await run.done;
     expect(code).toBe(0);
     const body = JSON.parse(stdout) as Record<string, any>;
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900, refresh_token: expect.any(String), session_id: expect.any(String), user: { target_key: wallet.mainKey } });
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.any(String),
+      session_id: expect.any(String),
+      user: { target_key: wallet.mainKey },
+    });
     expect(verifyJwt(service.publicKey, body.access_token).target_key).toBe(wallet.mainKey);
     // The refresh token belongs to a live session.
-    const refreshed = await fetch(`${gw.url}/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: body.refresh_token }) });
+    const refreshed = await fetch(`${gw.url}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: body.refresh_token }),
+    });
     expect(refreshed.status).toBe(200);
   });
 
@@ -131,20 +155,29 @@ describe('portal-gateway login', () => {
     const { code, stdout, stderr } = await run.done;
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe('ERR_LOGIN_DECLINED: the wallet declined the login (not [31mtoday)');
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+      'ERR_LOGIN_DECLINED: the wallet declined the login (not [31mtoday)',
+    );
     // The wallet's text reaches the terminal without its escape character.
     expect(stderr).not.toContain('\u001b[31m');
   });
 
   it('exits 1 with ERR_LOGIN_EXPIRED when nobody answers in time', async () => {
-    const short = await startGateway({ serviceKey: service.secretKey, relays: [relay.url], login: { timeoutSec: 10 }, routes: [] });
+    const short = await startGateway({
+      serviceKey: service.secretKey,
+      relays: [relay.url],
+      login: { timeoutSec: 10 },
+      routes: [],
+    });
     try {
       await waitForRelay(short.url);
       const { code, stdout, stderr } = await runLogin(['--url', short.url]).done;
       expect(code).toBe(1);
       expect(stdout).toBe('');
       expect(stderr).toContain('login: waiting for the wallet');
-      expect(stderr.trimEnd().split('\n').at(-1)).toBe('ERR_LOGIN_EXPIRED: the login expired before the wallet answered');
+      expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+        'ERR_LOGIN_EXPIRED: the login expired before the wallet answered',
+      );
     } finally {
       await short.close();
     }
@@ -167,7 +200,13 @@ describe('portal-gateway login', () => {
   });
 
   it('exits 2 on a bad or missing --url, without echoing it', async () => {
-    for (const args of [[], ['--url', 'ftp://gateway.example'], ['--url', 'not a url'], ['--url', 'https://user:pw@gateway.example'], ['--url', 'http://gw.example/?x=1']]) {
+    for (const args of [
+      [],
+      ['--url', 'ftp://gateway.example'],
+      ['--url', 'not a url'],
+      ['--url', 'https://user:pw@gateway.example'],
+      ['--url', 'http://gw.example/?x=1'],
+    ]) {
       const { code, stdout, stderr } = await runInProcess(login.run, args);
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');

@@ -28,10 +28,15 @@ describe('portal-gateway (child process)', () => {
       runProgram(['verify', '--frobnicate']),
     ]);
     expect(help.code).toBe(0);
-    for (const command of ['keygen', 'issue', 'verify', 'decode']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['keygen', 'issue', 'verify', 'decode'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(issueHelp.code).toBe(0);
     expect(issueHelp.stdout).toMatch(/^Usage: portal-gateway issue /);
-    expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'ERR_INVALID_ARGUMENT: unknown command "frobnicate" (see "portal-gateway --help")\n' });
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'ERR_INVALID_ARGUMENT: unknown command "frobnicate" (see "portal-gateway --help")\n',
+    });
     expect(unknownOption).toEqual({
       code: 2,
       stdout: '',
@@ -68,13 +73,22 @@ describe('portal-gateway (child process)', () => {
     for (const result of verified) {
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
-      expect(JSON.parse(result.stdout)).toEqual({ exp: NOW + 3600, nbf: NOW, iat: NOW, target_key: user.publicHex, jti: 'e2e' });
+      expect(JSON.parse(result.stdout)).toEqual({
+        exp: NOW + 3600,
+        nbf: NOW,
+        iat: NOW,
+        target_key: user.publicHex,
+        jti: 'e2e',
+      });
     }
-
 
     // Only keygen ever prints the secret.
     expect(keygen.stdout).toContain(pair.secretKey);
-    expectSecretAbsent([...issued, ...verified].flatMap((r: Captured) => [r.stdout, r.stderr]), pair.secretKey, pair.nsec);
+    expectSecretAbsent(
+      [...issued, ...verified].flatMap((r: Captured) => [r.stdout, r.stderr]),
+      pair.secretKey,
+      pair.nsec,
+    );
   });
 
   it('verifies a token issued by jose@5 (ES256K, even-y JWK)', async () => {
@@ -91,9 +105,12 @@ describe('portal-gateway (child process)', () => {
 
   it('reports an expired token, a bad pubkey and a wrong signer with exit code 1 and one line', async () => {
     const issuer = evenYKeyFromOpenSsl();
-    const issued = await runProgram(['issue', '--key-env', 'K', '--target', user.publicHex, '--hours', '1', '--now', String(NOW - 7200)], {
-      env: { K: issuer.secretHex },
-    });
+    const issued = await runProgram(
+      ['issue', '--key-env', 'K', '--target', user.publicHex, '--hours', '1', '--now', String(NOW - 7200)],
+      {
+        env: { K: issuer.secretHex },
+      },
+    );
     const expiredToken = issued.stdout.trimEnd();
     const [expired, badKey, wrongSigner] = await Promise.all([
       runProgram(['verify', '--pubkey', issuer.publicHex, '-'], { stdin: `${expiredToken}\n` }),
@@ -102,20 +119,37 @@ describe('portal-gateway (child process)', () => {
     ]);
     expect(expired.code).toBe(1);
     expect(expired.stdout).toBe('');
-    expect(expired.stderr).toMatch(new RegExp(`^ERR_JWT_EXPIRED: token expired at ${NOW - 3600} \\(now \\d+, tolerance 60 s\\)\\n$`));
-    expect(badKey).toEqual({ code: 1, stdout: '', stderr: 'ERR_KEY_INVALID: issuer public key is not a valid npub (bad bech32 checksum or length)\n' });
-    expect(wrongSigner).toEqual({ code: 1, stdout: '', stderr: 'ERR_JWT_SIGNATURE: signature does not verify with the issuer key\n' });
-    for (const result of [issued, expired, badKey, wrongSigner]) expectSecretAbsent([result.stdout, result.stderr], issuer.secretHex);
+    expect(expired.stderr).toMatch(
+      new RegExp(`^ERR_JWT_EXPIRED: token expired at ${NOW - 3600} \\(now \\d+, tolerance 60 s\\)\\n$`),
+    );
+    expect(badKey).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_KEY_INVALID: issuer public key is not a valid npub (bad bech32 checksum or length)\n',
+    });
+    expect(wrongSigner).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ERR_JWT_SIGNATURE: signature does not verify with the issuer key\n',
+    });
+    for (const result of [issued, expired, badKey, wrongSigner])
+      expectSecretAbsent([result.stdout, result.stderr], issuer.secretHex);
     for (const result of [expired, badKey, wrongSigner]) expect(result.stderr).not.toContain(expiredToken);
   });
 
   it('refuses a bad --hours and a malformed key without printing the key', async () => {
     const issuer = evenYKeyFromOpenSsl();
     const [hours, badKey] = await Promise.all([
-      runProgram(['issue', '--target', user.publicHex, '--hours', 'soon'], { env: { PORTAL_SERVICE_KEY: issuer.secretHex } }),
+      runProgram(['issue', '--target', user.publicHex, '--hours', 'soon'], {
+        env: { PORTAL_SERVICE_KEY: issuer.secretHex },
+      }),
       runProgram(['issue', '--key', `${issuer.secretHex}ff`, '--target', user.publicHex, '--hours', '1']),
     ]);
-    expect(hours).toEqual({ code: 2, stdout: '', stderr: 'ERR_INVALID_ARGUMENT: --hours must be a positive number of hours, e.g. 24 or 0.5\n' });
+    expect(hours).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'ERR_INVALID_ARGUMENT: --hours must be a positive number of hours, e.g. 24 or 0.5\n',
+    });
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toBe(
       'ERR_KEY_INVALID: secret key given with --key must be 64 hex characters or an nsec1… string; got a string of 66 characters\n',
@@ -137,4 +171,3 @@ describe('portal-gateway (child process)', () => {
     expect(result.stderr).toMatch(/^warning: NOT verified/);
   });
 });
-

@@ -41,7 +41,13 @@ describe('serve: SIGHUP', () => {
     const port = await closedPort();
     const configFile = join(dir, 'gateway.json');
     const relaysFile = join(dir, 'relays.json');
-    const base = { listen: { port }, dataDir: join(dir, 'data'), logLevel: 'info', admin: { secret: ADMIN_SECRET }, routes: [] };
+    const base = {
+      listen: { port },
+      dataDir: join(dir, 'data'),
+      logLevel: 'info',
+      admin: { secret: ADMIN_SECRET },
+      routes: [],
+    };
     // No `relays` in the config: the relays file decides, as at start-up.
     writeFileSync(configFile, JSON.stringify(base));
     writeFileSync(relaysFile, JSON.stringify({ relays: [{ url: relayA.url }] }));
@@ -49,27 +55,42 @@ describe('serve: SIGHUP', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORTAL_RELAYS_CONFIG: relaysFile };
     delete env.PORTAL_RELAYS;
     delete env.PORTAL_SERVICE_KEY;
-    const gateway = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const gateway = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', configFile], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = gateway;
     let stdout = '';
     let stderr = '';
     gateway.stdout.on('data', (d: Buffer) => (stdout += d));
     gateway.stderr.on('data', (d: Buffer) => (stderr += d));
-    await until(() => stderr.includes('listening on'), () => `gateway did not start: ${stderr}`);
+    await until(
+      () => stderr.includes('listening on'),
+      () => `gateway did not start: ${stderr}`,
+    );
 
     const relays = async (): Promise<RelayView[]> => {
-      const response = await fetch(`http://127.0.0.1:${port}/admin/relays`, { headers: { authorization: `Bearer ${ADMIN_SECRET}` } });
+      const response = await fetch(`http://127.0.0.1:${port}/admin/relays`, {
+        headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+      });
       return ((await response.json()) as { relays: RelayView[] }).relays;
     };
     const reloadAndWait = async (wanted: string[]) => {
       gateway.kill('SIGHUP');
       let seen: string[] = [];
-      await untilAsync(async () => {
-        seen = (await relays()).map((r) => r.url);
-        return JSON.stringify(seen) === JSON.stringify(wanted);
-      }, () => `relays are ${JSON.stringify(seen)}, wanted ${JSON.stringify(wanted)}; log: ${stdout}`);
+      await untilAsync(
+        async () => {
+          seen = (await relays()).map((r) => r.url);
+          return JSON.stringify(seen) === JSON.stringify(wanted);
+        },
+        () => `relays are ${JSON.stringify(seen)}, wanted ${JSON.stringify(wanted)}; log: ${stdout}`,
+      );
     };
-    const openA = async () => untilAsync(async () => (await relays()).find((r) => r.url === relayA.url)?.state === 'open', () => 'relay A never opened');
+    const openA = async () =>
+      untilAsync(
+        async () => (await relays()).find((r) => r.url === relayA.url)?.state === 'open',
+        () => 'relay A never opened',
+      );
 
     expect((await relays()).map((r) => r.url)).toEqual([relayA.url]);
     await openA();
@@ -77,8 +98,14 @@ describe('serve: SIGHUP', () => {
     // The relays file gains B: B is connected, A keeps its connection.
     writeFileSync(relaysFile, JSON.stringify({ relays: [{ url: relayA.url }, { url: relayB.url }] }));
     await reloadAndWait([relayA.url, relayB.url]);
-    expect((await relays()).find((r) => r.url === relayA.url)).toMatchObject({ state: 'open', counters: { reconnects: 0 } });
-    await until(() => stdout.includes('relays reloaded: 1 added, 0 removed'), () => `no reload log line: ${stdout}`);
+    expect((await relays()).find((r) => r.url === relayA.url)).toMatchObject({
+      state: 'open',
+      counters: { reconnects: 0 },
+    });
+    await until(
+      () => stdout.includes('relays reloaded: 1 added, 0 removed'),
+      () => `no reload log line: ${stdout}`,
+    );
 
     // `relays` in the config file wins over the relays file, as at start-up: A goes away.
     writeFileSync(configFile, JSON.stringify({ ...base, relays: [relayB.url] }));
@@ -87,7 +114,10 @@ describe('serve: SIGHUP', () => {
     // A config file that is not JSON changes nothing and says why.
     writeFileSync(configFile, '{ "relays": [ ');
     gateway.kill('SIGHUP');
-    await until(() => stdout.includes('relay reload failed'), () => `no error logged: ${stdout}`);
+    await until(
+      () => stdout.includes('relay reload failed'),
+      () => `no error logged: ${stdout}`,
+    );
     expect(stdout).toMatch(/relay reload failed, keeping the current 1 relay\(s\): .*gateway\.json: is not valid JSON/);
     expect((await relays()).map((r) => r.url)).toEqual([relayB.url]);
 
@@ -95,7 +125,10 @@ describe('serve: SIGHUP', () => {
     writeFileSync(configFile, JSON.stringify({ ...base, relays: [relayA.url, 'https://not-a-relay.example'] }));
     const failuresBefore = stdout.split('relay reload failed').length;
     gateway.kill('SIGHUP');
-    await until(() => stdout.split('relay reload failed').length > failuresBefore, () => `no second error logged: ${stdout}`);
+    await until(
+      () => stdout.split('relay reload failed').length > failuresBefore,
+      () => `no second error logged: ${stdout}`,
+    );
     expect(stdout).toContain('relays[1]: must be a ws:// or wss:// URL');
     expect((await relays()).map((r) => r.url)).toEqual([relayB.url]);
     expect(stdout).not.toContain(ADMIN_SECRET);

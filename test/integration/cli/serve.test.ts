@@ -10,7 +10,11 @@ import { closedPort, startEchoUpstream, type EchoUpstream } from '../../support/
 
 const cli = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
 
 let upstream: EchoUpstream;
 beforeAll(async () => {
@@ -22,13 +26,19 @@ describe('check-config', () => {
   it('accepts a valid file and rejects a bad one listing every problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-config-'));
     const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }));
+    writeFileSync(
+      good,
+      JSON.stringify({ relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }),
+    );
     const ok = run(['check-config', '--config', good]);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('OK — 1 route');
 
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ listen: { port: -1 }, routes: [{ prefix: '/x', upstream: 'nope', auth: 'maybe' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ listen: { port: -1 }, routes: [{ prefix: '/x', upstream: 'nope', auth: 'maybe' }] }),
+    );
     const failed = run(['check-config', '--config', bad]);
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('ERR_CONFIG_INVALID');
@@ -51,10 +61,18 @@ describe('serve', () => {
     const config = join(dir, 'gateway.json');
     writeFileSync(
       config,
-      JSON.stringify({ listen: { port }, dataDir: join(dir, 'data'), logLevel: 'warn', relays: [], routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }] }),
+      JSON.stringify({
+        listen: { port },
+        dataDir: join(dir, 'data'),
+        logLevel: 'warn',
+        relays: [],
+        routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
+      }),
     );
     const start = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', config], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d));
       await new Promise<void>((resolve, reject) => {

@@ -19,14 +19,17 @@ let stack: Stack<RunningGateway>;
 const clock = movableClock();
 
 beforeAll(async () => {
-  stack = await startStack(({ relay, upstream }) => ({
-    serviceKey: generateKeyPair().secretKey,
-    relays: [relay.url],
-    store: { kind: 'memory' },
-    tokens: { accessTtlSec: ACCESS_TTL_SEC, clockToleranceSec: 0 },
-    rateLimit: { max: 1000 },
-    routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
-  }), { clock: clock.now });
+  stack = await startStack(
+    ({ relay, upstream }) => ({
+      serviceKey: generateKeyPair().secretKey,
+      relays: [relay.url],
+      store: { kind: 'memory' },
+      tokens: { accessTtlSec: ACCESS_TTL_SEC, clockToleranceSec: 0 },
+      rateLimit: { max: 1000 },
+      routes: [{ prefix: '/api', upstream: upstream.url, auth: 'required' }],
+    }),
+    { clock: clock.now },
+  );
   ({ gw } = stack);
 });
 
@@ -45,14 +48,24 @@ function countingFetch() {
 
 /** Request log lines the gateway wrote for `path`. */
 function gatewaySaw(path: string): number {
-  return gw.logs.filter((line) => (JSON.parse(line) as { msg?: string; url?: string }).msg === 'request' && JSON.parse(line).url === path).length;
+  return gw.logs.filter(
+    (line) => (JSON.parse(line) as { msg?: string; url?: string }).msg === 'request' && JSON.parse(line).url === path,
+  ).length;
 }
 
 async function signIn(options: { poll?: boolean; onSignOut?: (reason: SignOutReason) => void } = {}) {
   const { calls, fetchImpl } = countingFetch();
-  const client = createPortalClient({ baseUrl: gw.url, fetch: fetchImpl, pollIntervalMs: 200, ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}) });
+  const client = createPortalClient({
+    baseUrl: gw.url,
+    fetch: fetchImpl,
+    pollIntervalMs: 200,
+    ...(options.onSignOut ? { onSignOut: options.onSignOut } : {}),
+  });
   const statuses: LoginStatusView[] = [];
-  const login = await client.startLogin({ onStatus: (view) => statuses.push(view), ...(options.poll ? { poll: true } : {}) });
+  const login = await client.startLogin({
+    onStatus: (view) => statuses.push(view),
+    ...(options.poll ? { poll: true } : {}),
+  });
   const wallet = new TestWallet();
   try {
     await wallet.login(login.portalUrl, { approve: { grantedPermissions: [], sessionToken: 'client' } });
@@ -68,7 +81,10 @@ describe('startLogin', () => {
     const { client, result, statuses, wallet, login } = await signIn();
     expect(login.portalUrl).toMatch(/^portal:\/\/npub1/);
     expect(login.qrSvg).toMatch(/^<svg/);
-    expect(result).toEqual({ status: 'approved', user: { target_key: wallet.mainKey, npub: expect.stringMatching(/^npub1/) } });
+    expect(result).toEqual({
+      status: 'approved',
+      user: { target_key: wallet.mainKey, npub: expect.stringMatching(/^npub1/) },
+    });
     expect(statuses.map((s) => s.status).filter((s) => s !== 'handshake')).toEqual(['pending', 'approved']);
     // Status reports never carry the tokens.
     expect(JSON.stringify(statuses)).not.toMatch(/access_token|refresh_token/);

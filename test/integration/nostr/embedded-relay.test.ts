@@ -2,14 +2,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NostrEvent } from 'nostr-tools/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { startEmbeddedRelay, type EmbeddedRelay, type EmbeddedRelayOptions } from '../../../src/nostr/embedded-relay.js';
+import {
+  startEmbeddedRelay,
+  type EmbeddedRelay,
+  type EmbeddedRelayOptions,
+} from '../../../src/nostr/embedded-relay.js';
 import { waitFor } from '../../support/relay-wait.js';
 
 const author = generateSecretKey();
 const keys = Array.from({ length: 30 }, () => getPublicKey(generateSecretKey()));
 
-function event(kind: number, tags: string[][] = [], createdAt = Math.floor(Date.now() / 1000), content = 'x'): NostrEvent {
-  return JSON.parse(JSON.stringify(finalizeEvent({ kind, tags, content, created_at: createdAt }, author))) as NostrEvent;
+function event(
+  kind: number,
+  tags: string[][] = [],
+  createdAt = Math.floor(Date.now() / 1000),
+  content = 'x',
+): NostrEvent {
+  return JSON.parse(
+    JSON.stringify(finalizeEvent({ kind, tags, content, created_at: createdAt }, author)),
+  ) as NostrEvent;
 }
 
 /** A bare NIP-01 client that records every message. */
@@ -33,7 +44,10 @@ class RawClient {
   }
   async subscribe(id: string, ...filters: object[]): Promise<void> {
     this.send('REQ', id, ...filters);
-    await waitFor(() => this.messages.some((m) => (m[0] === 'EOSE' || m[0] === 'CLOSED') && m[1] === id), `EOSE for ${id}`);
+    await waitFor(
+      () => this.messages.some((m) => (m[0] === 'EOSE' || m[0] === 'CLOSED') && m[1] === id),
+      `EOSE for ${id}`,
+    );
   }
   async publish(e: unknown): Promise<unknown[]> {
     const id = (e as { id: string }).id;
@@ -66,7 +80,11 @@ describe('dev relay', () => {
 
   it('applies #p filters to live events (the core alone sends them to every subscriber)', async () => {
     const r = await relay();
-    const [forA, forB, publisher] = [await RawClient.open(r.url), await RawClient.open(r.url), await RawClient.open(r.url)];
+    const [forA, forB, publisher] = [
+      await RawClient.open(r.url),
+      await RawClient.open(r.url),
+      await RawClient.open(r.url),
+    ];
     await forA.subscribe('a', { kinds: [27000], '#p': [keys[0]] });
     await forB.subscribe('b', { kinds: [27000], '#p': [keys[1]] });
     const toA = event(27000, [['p', keys[0]!]]);
@@ -85,7 +103,10 @@ describe('dev relay', () => {
     const toLast = event(27010, [['p', keys[29]!]]);
     await publisher.publish(toFirst);
     await publisher.publish(toLast);
-    await waitFor(() => subscriber.events('s0').length === 1 && subscriber.events('s29').length === 1, 'both deliveries');
+    await waitFor(
+      () => subscriber.events('s0').length === 1 && subscriber.events('s29').length === 1,
+      'both deliveries',
+    );
     expect(subscriber.messages.filter((m) => m[0] === 'EVENT')).toHaveLength(2);
   });
 

@@ -12,7 +12,9 @@ const authorKey = getPublicKey(author);
 
 /** A plain JSON copy, as it arrives from a relay (finalizeEvent's object carries a "verified" mark). */
 function event(kind: number, createdAt: number, content = 'x', tags: string[][] = []): NostrEvent {
-  return JSON.parse(JSON.stringify(finalizeEvent({ kind, tags, content, created_at: createdAt }, author))) as NostrEvent;
+  return JSON.parse(
+    JSON.stringify(finalizeEvent({ kind, tags, content, created_at: createdAt }, author)),
+  ) as NostrEvent;
 }
 
 function collector(filters: SubscriptionHandler['filters']) {
@@ -55,7 +57,9 @@ describe('backoffDelayMs', () => {
 
 describe('resumeFilters', () => {
   it('resumes from the newest second seen, not the one after it', () => {
-    expect(resumeFilters([{ kinds: [1], authors: ['a'] }], 1_750_000_000)).toEqual([{ kinds: [1], authors: ['a'], since: 1_750_000_000 }]);
+    expect(resumeFilters([{ kinds: [1], authors: ['a'] }], 1_750_000_000)).toEqual([
+      { kinds: [1], authors: ['a'], since: 1_750_000_000 },
+    ]);
     expect(resumeFilters([{ '#p': ['a'] }], 5)).toEqual([{ '#p': ['a'], since: 5 }]);
     expect(resumeFilters([{ kinds: [1], since: 9 }], 5)).toEqual([{ kinds: [1], since: 9 }]);
     expect(resumeFilters([{ kinds: [1, 27001] }], 5)).toEqual([{ kinds: [1, 27001], since: 5 }]);
@@ -63,7 +67,9 @@ describe('resumeFilters', () => {
 
   it('sends filters unchanged before any event, and ephemeral-only filters always', () => {
     expect(resumeFilters([{ kinds: [1] }], undefined)).toEqual([{ kinds: [1] }]);
-    expect(resumeFilters([{ kinds: [27001, 27010], '#p': ['a'] }], 5)).toEqual([{ kinds: [27001, 27010], '#p': ['a'] }]);
+    expect(resumeFilters([{ kinds: [27001, 27010], '#p': ['a'] }], 5)).toEqual([
+      { kinds: [27001, 27010], '#p': ['a'] },
+    ]);
   });
 });
 
@@ -106,7 +112,10 @@ describe('RelayConnection', () => {
     await waitFor(() => sub.events.length === 2, 'two events');
 
     r.dropConnections();
-    await waitFor(() => connection.status().counters.reconnects === 1 && connection.status().liveSubscriptions === 1, 'resubscription');
+    await waitFor(
+      () => connection.status().counters.reconnects === 1 && connection.status().liveSubscriptions === 1,
+      'resubscription',
+    );
     const requests = r.received.filter((m) => m[0] === 'REQ');
     expect(requests).toEqual([
       ['REQ', 's1', { kinds: [1] }],
@@ -126,7 +135,10 @@ describe('RelayConnection', () => {
     await waitFor(() => sub.events.length === 1, 'the future event');
     const beforeDropSec = Math.floor(Date.now() / 1000);
     r.dropConnections();
-    await waitFor(() => connection.status().counters.reconnects === 1 && connection.status().liveSubscriptions === 1, 'resubscription');
+    await waitFor(
+      () => connection.status().counters.reconnects === 1 && connection.status().liveSubscriptions === 1,
+      'resubscription',
+    );
     const since = (r.received.filter((m) => m[0] === 'REQ').at(-1)?.[2] as { since: number }).since;
     expect(since).toBeGreaterThanOrEqual(beforeDropSec - 1);
     expect(since).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
@@ -173,10 +185,13 @@ describe('RelayConnection', () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => sockets.push(socket)); // accepts TCP, never answers HTTP
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      silent.close(() => resolve());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
     const port = (silent.address() as { port: number }).port;
     const connection = connect(`ws://127.0.0.1:${port}`, { connectTimeoutMs: 100 });
     await waitFor(() => connection.status().lastError !== undefined, 'handshake timeout');
@@ -201,7 +216,10 @@ describe('RelayConnection', () => {
     answers.set(refused.id, [false, 'blocked: not on the list']);
 
     await expect(connection.publish(accepted, 1000)).resolves.toEqual({ ok: true, reason: '' });
-    await expect(connection.publish(refused, 1000)).resolves.toEqual({ ok: false, reason: 'rejected: blocked: not on the list' });
+    await expect(connection.publish(refused, 1000)).resolves.toEqual({
+      ok: false,
+      reason: 'rejected: blocked: not on the list',
+    });
     await expect(connection.publish(ignored, 100)).resolves.toEqual({ ok: false, reason: 'no answer within 100 ms' });
     expect(connection.status().counters).toMatchObject({ publishesOk: 1, publishesFailed: 2 });
   });
@@ -225,11 +243,17 @@ describe('RelayConnection', () => {
     const port = r.port;
     await r.close();
     const connection = new RelayConnection(`ws://127.0.0.1:${port}`, { backoffInitialMs: 20 });
-    await expect(connection.publish(event(1, 6), 150)).resolves.toMatchObject({ ok: false, reason: expect.stringMatching(/^no answer within 150 ms \(relay (backoff|connecting): .*ECONNREFUSED/) });
+    await expect(connection.publish(event(1, 6), 150)).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^no answer within 150 ms \(relay (backoff|connecting): .*ECONNREFUSED/),
+    });
     const pending = connection.publish(event(1, 7), 5000);
     connection.close();
     await expect(pending).resolves.toEqual({ ok: false, reason: 'connection closed by the pool' });
-    await expect(connection.publish(event(1, 8), 5000)).resolves.toEqual({ ok: false, reason: 'connection closed by the pool' });
+    await expect(connection.publish(event(1, 8), 5000)).resolves.toEqual({
+      ok: false,
+      reason: 'connection closed by the pool',
+    });
     expect(connection.status().state).toBe('closed');
   });
 });

@@ -9,7 +9,9 @@ import { waitFor, waitForLive } from '../../support/relay-wait.js';
 const author = generateSecretKey();
 
 function event(kind: number, createdAt: number, content = 'x'): NostrEvent {
-  return JSON.parse(JSON.stringify(finalizeEvent({ kind, tags: [], content, created_at: createdAt }, author))) as NostrEvent;
+  return JSON.parse(
+    JSON.stringify(finalizeEvent({ kind, tags: [], content, created_at: createdAt }, author)),
+  ) as NostrEvent;
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -66,7 +68,10 @@ describe('RelayPool subscriptions', () => {
     await waitFor(() => received.length === 1, 'first event');
 
     r.dropConnections();
-    await waitFor(() => p.status()[0]!.counters.reconnects === 1 && p.status()[0]!.liveSubscriptions === 1, 'resubscription');
+    await waitFor(
+      () => p.status()[0]!.counters.reconnects === 1 && p.status()[0]!.liveSubscriptions === 1,
+      'resubscription',
+    );
     expect(r.received.filter((m) => m[0] === 'REQ').at(-1)?.[2]).toEqual({ kinds: [1], since: 1_750_000_000 });
     r.inject(first); // what a relay replays for since = that second
     r.inject(sameSecond);
@@ -121,7 +126,9 @@ describe('RelayPool subscriptions', () => {
     const { received } = collect(p, [{ kinds: [1] }]);
     const failure = await p.publish(event(1, 10)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RelayPublishFailed);
-    expect((failure as RelayPublishFailed).message).toMatch(new RegExp(`${down.url}: no answer within 200 ms \\(relay (backoff|connecting): .*ECONNREFUSED`));
+    expect((failure as RelayPublishFailed).message).toMatch(
+      new RegExp(`${down.url}: no answer within 200 ms \\(relay (backoff|connecting): .*ECONNREFUSED`),
+    );
 
     const r = await relay({ port: down.port });
     await waitForLive(p, 1);
@@ -158,7 +165,9 @@ describe('RelayPool publish', () => {
     ]);
     expect(error.message).toContain(no.url);
     expect(error.message).toContain(silent.url);
-    await expect(pool({ relays: [] }).publish(event(1, 22))).rejects.toThrow('no relay accepted the event (no relay configured)');
+    await expect(pool({ relays: [] }).publish(event(1, 22))).rejects.toThrow(
+      'no relay accepted the event (no relay configured)',
+    );
   });
 });
 
@@ -177,7 +186,8 @@ describe('RelayPool relays', () => {
     p.removeRelay(a.url);
     expect(p.status().map((s) => s.url)).toEqual([b.url]);
     await waitFor(() => a.connectionCount() === 0, 'the removed relay to be disconnected');
-    for (const bad of ['http://relay.example', 'relay.example', '', 'wss//x']) expect(() => p.addRelay(bad)).toThrow(InvalidArgument);
+    for (const bad of ['http://relay.example', 'relay.example', '', 'wss//x'])
+      expect(() => p.addRelay(bad)).toThrow(InvalidArgument);
     expect(() => new RelayPool({ relays: ['ftp://x'] })).toThrow(InvalidArgument);
     p.close();
     expect(p.status()).toEqual([]);

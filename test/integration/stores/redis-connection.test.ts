@@ -35,7 +35,13 @@ describeWithRedis('Redis store connection', () => {
     const session = newSession();
     const hash = randomHex();
     await stores.sessions.createSession(session, hash, session.expiresAt);
-    await stores.logins.createLogin({ id: 'l', status: 'pending', createdAt: nowSec(), expiresAt: nowSec() + 90, secretHash: 'h' });
+    await stores.logins.createLogin({
+      id: 'l',
+      status: 'pending',
+      createdAt: nowSec(),
+      expiresAt: nowSec() + 90,
+      secretHash: 'h',
+    });
     await stores.revocations.revokeJti('j', nowSec() + 60);
     await stores.revocations.setUserNotBefore(session.userKey, 1);
     await stores.users.recordLogin(session.userKey, 1);
@@ -65,7 +71,10 @@ describeWithRedis('Redis store connection', () => {
     expect(await b.sessions.getSession(session.id)).toBeUndefined();
     const heardByB: RevocationEvent[] = [];
     b.revocations.subscribe((event) => heardByB.push(event));
-    const heardByA = nextValue<RevocationEvent>((l) => a.revocations.subscribe(l), (e) => e.kind === 'jti');
+    const heardByA = nextValue<RevocationEvent>(
+      (l) => a.revocations.subscribe(l),
+      (e) => e.kind === 'jti',
+    );
     await a.revocations.revokeJti('only-a', nowSec() + 60);
     await heardByA;
     expect(heardByB).toEqual([]);
@@ -73,11 +82,19 @@ describeWithRedis('Redis store connection', () => {
 
   it('announces a resync after its pub/sub connection was cut, and keeps delivering', async () => {
     const stores = await open('resync:');
-    const resync = nextValue<RevocationEvent>((l) => stores.revocations.subscribe(l), (e) => e.kind === 'resync', 5000);
+    const resync = nextValue<RevocationEvent>(
+      (l) => stores.revocations.subscribe(l),
+      (e) => e.kind === 'resync',
+      5000,
+    );
     await admin.client('KILL', 'TYPE', 'PUBSUB');
     await resync;
     const other = await open('resync:');
-    const heard = nextValue<RevocationEvent>((l) => stores.revocations.subscribe(l), (e) => e.kind === 'jti', 1000);
+    const heard = nextValue<RevocationEvent>(
+      (l) => stores.revocations.subscribe(l),
+      (e) => e.kind === 'jti',
+      1000,
+    );
     await other.revocations.revokeJti('after-reconnect', nowSec() + 60);
     expect(await heard).toMatchObject({ jti: 'after-reconnect' });
     await expect(stores.ping()).resolves.toBeUndefined();
@@ -113,7 +130,11 @@ describeWithRedis('Redis store connection', () => {
       await flaky.kill();
       await expect.poll(() => changes.length).toBe(1);
       expect(changes[0]).toMatchObject({ available: false, reason: expect.any(String) });
-      for (const call of [() => stores.users.isKnownUser(user), () => stores.sessions.getSession('s'), () => stores.ping()]) {
+      for (const call of [
+        () => stores.users.isKnownUser(user),
+        () => stores.sessions.getSession('s'),
+        () => stores.ping(),
+      ]) {
         const started = performance.now();
         const error = await call().catch((e: unknown) => e);
         expect(performance.now() - started).toBeLessThan(200);
@@ -133,6 +154,8 @@ describeWithRedis('Redis store connection', () => {
 
   it('rejects a malformed URL or key prefix with InvalidArgument', async () => {
     await expect(createRedisStores({ url: 'http://127.0.0.1:6379' })).rejects.toBeInstanceOf(InvalidArgument);
-    await expect(createRedisStores({ url: server.url, keyPrefix: 'has space' })).rejects.toBeInstanceOf(InvalidArgument);
+    await expect(createRedisStores({ url: server.url, keyPrefix: 'has space' })).rejects.toBeInstanceOf(
+      InvalidArgument,
+    );
   });
 });

@@ -40,13 +40,20 @@ describeWithRedis('RevocationList on Redis', () => {
 
   it('reaches the list of another replica within one second', async () => {
     const prefix = `rl-${randomBytes(4).toString('hex')}:`;
-    const [a, b] = [new RevocationList((await open(prefix)).revocations), new RevocationList((await open(prefix)).revocations)];
+    const [a, b] = [
+      new RevocationList((await open(prefix)).revocations),
+      new RevocationList((await open(prefix)).revocations),
+    ];
     await started(a);
     await started(b);
     const now = Math.floor(Date.now() / 1000);
     await a.logoutEverywhere(alice);
     await a.revokeJti('replica-a', now + 60);
-    await eventually(() => b.isRevoked({ jti: 'replica-a', target_key: bob, iat: now }) && b.isRevoked({ target_key: alice, iat: now }), 1000);
+    await eventually(
+      () =>
+        b.isRevoked({ jti: 'replica-a', target_key: bob, iat: now }) && b.isRevoked({ target_key: alice, iat: now }),
+      1000,
+    );
   });
 
   it('reloads after its subscription was cut, catching a revocation it was never told about', async () => {

@@ -53,7 +53,10 @@ describe('SQLite store shared by several processes', () => {
 
     for (let family = 0; family < FAMILIES; family += 1) {
       const outcomes = reports.map((lines) => lines.find((line) => line.startsWith(`${family} `))?.split(' ')[1]);
-      expect(outcomes.filter((o) => o === 'rotated'), `family ${family}: ${outcomes.join(', ')}`).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o === 'rotated'),
+        `family ${family}: ${outcomes.join(', ')}`,
+      ).toHaveLength(1);
       expect(outcomes.every((o) => o === 'rotated' || o === 'reused' || o === 'revoked')).toBe(true);
       expect((await stores.sessions.getSession(familySessionId(family)))?.revokedAt).toBeDefined();
     }

@@ -14,7 +14,9 @@ const FAMILIES = 6;
 
 /** Runs the child until it has reported `rotations` tokens past the first ones, then SIGKILLs it. */
 async function rotateThenKill(path: string, seed: string, rotations: number): Promise<Map<number, number>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, seed, String(FAMILIES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, seed, String(FAMILIES)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lastIssued = new Map<number, number>();
@@ -47,7 +49,12 @@ describe('SQLite store durability', () => {
     try {
       const now = Math.floor(Date.now() / 1000);
       const present = (family: number, index: number) =>
-        stores.sessions.rotateRefreshToken(chainHash(seed, family, index), randomBytes(32).toString('hex'), now, now + 60);
+        stores.sessions.rotateRefreshToken(
+          chainHash(seed, family, index),
+          randomBytes(32).toString('hex'),
+          now,
+          now + 60,
+        );
       let inFlight = 0;
       for (const [family, reported] of lastIssued) {
         // The kill may land after the commit of the next rotation and before it was reported.

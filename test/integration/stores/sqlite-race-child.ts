@@ -8,7 +8,8 @@ import { createSqliteStores } from '../../../src/auth/stores/sqlite/index.js';
 import { chainHash } from './rotation-chain.js';
 
 const [path, seed, familiesText, childText] = process.argv.slice(2);
-if (!path || !seed || !familiesText || !childText) throw new Error('usage: sqlite-race-child.ts <db path> <seed> <families> <child>');
+if (!path || !seed || !familiesText || !childText)
+  throw new Error('usage: sqlite-race-child.ts <db path> <seed> <families> <child>');
 const stores = createSqliteStores(path);
 process.stdout.write('ready\n');
 for await (const line of createInterface({ input: process.stdin })) if (line === 'go') break;

@@ -14,13 +14,25 @@ const now = Math.floor(Date.now() / 1000);
 const expiresAt = now + 3600;
 
 for (let family = 0; family < families; family += 1) {
-  const session = { id: familySessionId(family), userKey: chainUserKey(seed), createdAt: now, lastUsedAt: now, expiresAt, permissions: [] };
+  const session = {
+    id: familySessionId(family),
+    userKey: chainUserKey(seed),
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt,
+    permissions: [],
+  };
   await stores.sessions.createSession(session, chainHash(seed, family, 0), expiresAt);
   process.stdout.write(`issued ${family} 0\n`);
 }
 for (let index = 0; ; index += 1) {
   for (let family = 0; family < families; family += 1) {
-    const result = await stores.sessions.rotateRefreshToken(chainHash(seed, family, index), chainHash(seed, family, index + 1), now, expiresAt);
+    const result = await stores.sessions.rotateRefreshToken(
+      chainHash(seed, family, index),
+      chainHash(seed, family, index + 1),
+      now,
+      expiresAt,
+    );
     if (result.outcome !== 'rotated') {
       process.stderr.write(`family ${family} token ${index}: ${result.outcome}\n`);
       process.exit(1);

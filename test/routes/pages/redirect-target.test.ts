@@ -9,7 +9,11 @@ import { checkRedirectTarget, REDIRECT_CHECK_JS } from '../../../src/routes/page
 const ALLOWED = ['https://app.example.com', 'http://localhost:3000'];
 const HERE = 'https://gateway.example.com';
 
-const safeNext = new Function(`${REDIRECT_CHECK_JS}; return safeNext;`)() as (next: string, allowed: string[], here: string) => string | null;
+const safeNext = new Function(`${REDIRECT_CHECK_JS}; return safeNext;`)() as (
+  next: string,
+  allowed: string[],
+  here: string,
+) => string | null;
 
 const refused = [
   '//evil.com',

@@ -14,10 +14,20 @@ export class MemorySessionStore implements SessionStore {
     if (this.data.session(record.id)) throw new StoreConflict(`session ${record.id} already exists`);
     if (this.data.refreshTokens.has(refreshTokenHash)) throw new StoreConflict('refresh token hash already exists');
     this.data.sessions.set(record.id, record);
-    this.data.refreshTokens.set(refreshTokenHash, { sessionId: record.id, state: 'active', expiresAt: refreshExpiresAt });
+    this.data.refreshTokens.set(refreshTokenHash, {
+      sessionId: record.id,
+      state: 'active',
+      expiresAt: refreshExpiresAt,
+    });
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult> {
+  async rotateRefreshToken(
+    oldHash: string,
+    newHash: string,
+    now: number,
+    newExpiresAt?: number,
+    meta?: SessionMeta,
+  ): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
@@ -31,7 +41,11 @@ export class MemorySessionStore implements SessionStore {
     if (outcome === 'rotated') {
       if (this.data.refreshTokens.has(newHash)) throw new StoreConflict('refresh token hash already exists');
       token.state = 'used';
-      this.data.refreshTokens.set(newHash, { sessionId: session.id, state: 'active', expiresAt: newExpiresAt ?? token.expiresAt });
+      this.data.refreshTokens.set(newHash, {
+        sessionId: session.id,
+        state: 'active',
+        expiresAt: newExpiresAt ?? token.expiresAt,
+      });
       session.lastUsedAt = now;
       if (meta?.userAgent !== undefined) session.userAgent = meta.userAgent;
       if (meta?.clientIp !== undefined) session.clientIp = meta.clientIp;

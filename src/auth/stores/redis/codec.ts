@@ -2,7 +2,13 @@
  * Records as Redis hash fields (numbers as decimal text, permissions as JSON), and the text of the
  * pub/sub messages. Absent optional fields are simply not stored.
  */
-import { LOGIN_STATUSES, type LoginRecord, type LoginStatus, type RevocationEvent, type SessionRecord } from '../types.js';
+import {
+  LOGIN_STATUSES,
+  type LoginRecord,
+  type LoginStatus,
+  type RevocationEvent,
+  type SessionRecord,
+} from '../types.js';
 import { withoutUndefined } from '../validate.js';
 
 export type Fields = Record<string, string>;
@@ -72,7 +78,9 @@ export function parseRevocationMessage(message: string): RevocationEvent | undef
   const match = REVOCATION_MESSAGE.exec(message);
   if (!match) return undefined;
   const [, kind, time, subject] = match as unknown as [string, string, string, string];
-  return kind === 'jti' ? { kind, jti: subject, expiresAt: Number(time) } : { kind: 'not-before', userKey: subject, notBefore: Number(time) };
+  return kind === 'jti'
+    ? { kind, jti: subject, expiresAt: Number(time) }
+    : { kind: 'not-before', userKey: subject, notBefore: Number(time) };
 }
 
 function isLoginStatus(value: string): value is LoginStatus {

@@ -45,7 +45,9 @@ export async function createRedisStores(options: RedisStoresOptions, clock: Cloc
     subscriber.disconnect();
     // Start-up is the operator's moment: say why (e.g. ECONNREFUSED), never the URL (it may hold a password).
     if (toStoreError(error) instanceof StoreUnavailable) {
-      throw new StoreUnavailable(`Redis store: cannot connect (${availability.error ?? (error as Error).message})`, { cause: error });
+      throw new StoreUnavailable(`Redis store: cannot connect (${availability.error ?? (error as Error).message})`, {
+        cause: error,
+      });
     }
     throw toStoreError(error);
   }
@@ -57,7 +59,7 @@ export async function createRedisStores(options: RedisStoresOptions, clock: Cloc
     users: new RedisUserStore(redis, keys, availability),
     ping: async () => {
       await guard(availability, () => redis.ping());
-      if (!events.connected) throw new StoreUnavailable('the store\'s notification connection is down');
+      if (!events.connected) throw new StoreUnavailable("the store's notification connection is down");
     },
     watchAvailability: (listener) => availability.changes.add(listener),
     close: async () => {

@@ -30,7 +30,9 @@ export class RedisRevocationStore implements RevocationStore {
     assertUserKey(userKey);
     assertTime(notBefore, 'notBefore');
     const args = [userKey, notBefore, this.keys.revocationChannel];
-    return Number(await guard(this.health, () => raiseNotBeforeScript.run(this.redis, [this.keys.userNotBefore], args)));
+    return Number(
+      await guard(this.health, () => raiseNotBeforeScript.run(this.redis, [this.keys.userNotBefore], args)),
+    );
   }
 
   async loadRevocations(now: number): Promise<RevocationSnapshot> {
@@ -41,8 +43,12 @@ export class RedisRevocationStore implements RevocationStore {
         this.redis.hgetall(this.keys.userNotBefore),
       ]);
       const jtis: RevocationSnapshot['jtis'] = [];
-      for (let i = 0; i + 1 < jtiReply.length; i += 2) jtis.push({ jti: jtiReply[i]!, expiresAt: Number(jtiReply[i + 1]) });
-      const userNotBefore = Object.entries(notBeforeReply).map(([userKey, notBefore]) => ({ userKey, notBefore: Number(notBefore) }));
+      for (let i = 0; i + 1 < jtiReply.length; i += 2)
+        jtis.push({ jti: jtiReply[i]!, expiresAt: Number(jtiReply[i + 1]) });
+      const userNotBefore = Object.entries(notBeforeReply).map(([userKey, notBefore]) => ({
+        userKey,
+        notBefore: Number(notBefore),
+      }));
       return { jtis, userNotBefore };
     });
   }

@@ -6,7 +6,13 @@ import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from
 import { fromPairs, sessionFromFields, sessionToPairs, toPairs } from './codec.js';
 import { expiresAtMs, guard, LuaScript, type CallObserver } from './connection.js';
 import type { RedisKeys } from './keys.js';
-import { CREATE_SESSION, REVOKE_SESSION, REVOKE_USER_SESSIONS, ROTATE_REFRESH_TOKEN, TOUCH_SESSION } from './scripts.js';
+import {
+  CREATE_SESSION,
+  REVOKE_SESSION,
+  REVOKE_USER_SESSIONS,
+  ROTATE_REFRESH_TOKEN,
+  TOUCH_SESSION,
+} from './scripts.js';
 
 const createScript = new LuaScript(CREATE_SESSION);
 const rotateScript = new LuaScript(ROTATE_REFRESH_TOKEN);
@@ -26,12 +32,22 @@ export class RedisSessionStore implements SessionStore {
     const record = validateSession(session);
     assertId(refreshTokenHash, 'refreshTokenHash');
     assertTime(refreshExpiresAt, 'refreshExpiresAt');
-    const keys = [this.keys.session(record.id), this.keys.refreshToken(refreshTokenHash), this.keys.userSessions(record.userKey)];
+    const keys = [
+      this.keys.session(record.id),
+      this.keys.refreshToken(refreshTokenHash),
+      this.keys.userSessions(record.userKey),
+    ];
     const args = [record.id, expiresAtMs(record.expiresAt), refreshExpiresAt, ...sessionToPairs(record)];
     await guard(this.health, () => createScript.run(this.redis, keys, args));
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta: SessionMeta = {}): Promise<RotateResult> {
+  async rotateRefreshToken(
+    oldHash: string,
+    newHash: string,
+    now: number,
+    newExpiresAt?: number,
+    meta: SessionMeta = {},
+  ): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
@@ -39,10 +55,16 @@ export class RedisSessionStore implements SessionStore {
     assertMeta(meta);
     const keys = [this.keys.refreshToken(oldHash), this.keys.refreshToken(newHash)];
     // An empty newExpiresAt: the new token keeps the old one's.
-    const args = [this.keys.sessionPrefix, now, newExpiresAt ?? '', ...toPairs({ userAgent: meta.userAgent, clientIp: meta.clientIp })];
+    const args = [
+      this.keys.sessionPrefix,
+      now,
+      newExpiresAt ?? '',
+      ...toPairs({ userAgent: meta.userAgent, clientIp: meta.clientIp }),
+    ];
     const reply = await guard(this.health, () => rotateScript.run(this.redis, keys, args));
     const [outcome, sessionId, pairs] = reply as [RotateOutcome, string?, unknown?];
-    const session = outcome === 'unknown' || sessionId === undefined ? undefined : sessionFromFields(sessionId, fromPairs(pairs));
+    const session =
+      outcome === 'unknown' || sessionId === undefined ? undefined : sessionFromFields(sessionId, fromPairs(pairs));
     return outcome !== 'unknown' && session ? { outcome, session } : { outcome: 'unknown' };
   }
 
@@ -91,7 +113,9 @@ export class RedisSessionStore implements SessionStore {
     assertUserKey(userKey);
     assertTime(now, 'now');
     const args = [this.keys.sessionPrefix, now];
-    return Number(await guard(this.health, () => revokeUserScript.run(this.redis, [this.keys.userSessions(userKey)], args)));
+    return Number(
+      await guard(this.health, () => revokeUserScript.run(this.redis, [this.keys.userSessions(userKey)], args)),
+    );
   }
 
   async findSessionByRefreshHash(hash: string): Promise<SessionRecord | undefined> {

@@ -65,7 +65,9 @@ export class SqliteDatabase {
     this.transaction.immediate(() => {
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
-        throw new StoreUnavailable(`SQLite store ${path} has schema version ${version}, newer than this gateway's ${SCHEMA_VERSION}`);
+        throw new StoreUnavailable(
+          `SQLite store ${path} has schema version ${version}, newer than this gateway's ${SCHEMA_VERSION}`,
+        );
       }
       if (version === SCHEMA_VERSION) return;
       for (let next = version; next < SCHEMA_VERSION; next += 1) this.db.exec(MIGRATIONS[next]!);

@@ -32,7 +32,9 @@ export class SqliteRevocationStore implements RevocationStore {
   ) {
     const db = database.db;
     this.sql = {
-      raiseRevision: db.prepare<[], { revision: number }>('UPDATE revocation_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision'),
+      raiseRevision: db.prepare<[], { revision: number }>(
+        'UPDATE revocation_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision',
+      ),
       revision: db.prepare<[], { revision: number }>('SELECT revision FROM revocation_revision WHERE id = 1'),
       // Upserts keep the larger value and return it, so the event carries what is in force.
       revokeJti: db.prepare<[string, number], { expiresAt: number }>(
@@ -57,7 +59,10 @@ export class SqliteRevocationStore implements RevocationStore {
   async revokeJti(jti: string, expiresAt: number): Promise<void> {
     assertId(jti, 'jti');
     assertTime(expiresAt, 'expiresAt');
-    const [row, revision] = this.database.write('revokeJti', () => [this.sql.revokeJti.get(jti, expiresAt)!, this.raiseRevision()] as const);
+    const [row, revision] = this.database.write(
+      'revokeJti',
+      () => [this.sql.revokeJti.get(jti, expiresAt)!, this.raiseRevision()] as const,
+    );
     this.caughtUp(revision);
     this.bus.revocations.emit({ kind: 'jti', jti, expiresAt: row.expiresAt });
   }
@@ -65,7 +70,10 @@ export class SqliteRevocationStore implements RevocationStore {
   async setUserNotBefore(userKey: string, notBefore: number): Promise<number> {
     assertUserKey(userKey);
     assertTime(notBefore, 'notBefore');
-    const [row, revision] = this.database.write('setUserNotBefore', () => [this.sql.raiseNotBefore.get(userKey, notBefore)!, this.raiseRevision()] as const);
+    const [row, revision] = this.database.write(
+      'setUserNotBefore',
+      () => [this.sql.raiseNotBefore.get(userKey, notBefore)!, this.raiseRevision()] as const,
+    );
     this.caughtUp(revision);
     this.bus.revocations.emit({ kind: 'not-before', userKey, notBefore: row.notBefore });
     return row.notBefore;

@@ -25,7 +25,9 @@ export class SqliteSessionStore implements SessionStore {
       token: db.prepare<[string], { sessionId: string; state: 'active' | 'used'; expiresAt: number }>(
         'SELECT session_id AS sessionId, state, expires_at AS expiresAt FROM refresh_tokens WHERE hash = ?',
       ),
-      insertToken: db.prepare<[string, string, number]>("INSERT INTO refresh_tokens (hash, session_id, state, expires_at) VALUES (?, ?, 'active', ?)"),
+      insertToken: db.prepare<[string, string, number]>(
+        "INSERT INTO refresh_tokens (hash, session_id, state, expires_at) VALUES (?, ?, 'active', ?)",
+      ),
       markTokenUsed: db.prepare<[string]>("UPDATE refresh_tokens SET state = 'used' WHERE hash = ?"),
       markSessionUsed: db.prepare<[number, string]>('UPDATE sessions SET last_used_at = ? WHERE id = ?'),
       touch: db.prepare<[number, string | null, string | null, string, number]>(
@@ -35,7 +37,9 @@ export class SqliteSessionStore implements SessionStore {
       liveOfUser: db.prepare<[string, number], SessionRow>(
         'SELECT * FROM sessions WHERE user_key = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at, id',
       ),
-      revoke: db.prepare<[number, string, number]>('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?'),
+      revoke: db.prepare<[number, string, number]>(
+        'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?',
+      ),
       revokeUser: db.prepare<[number, string, number]>(
         'UPDATE sessions SET revoked_at = ? WHERE user_key = ? AND revoked_at IS NULL AND expires_at > ?',
       ),
@@ -59,7 +63,13 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
-  async rotateRefreshToken(oldHash: string, newHash: string, now: number, newExpiresAt?: number, meta?: SessionMeta): Promise<RotateResult> {
+  async rotateRefreshToken(
+    oldHash: string,
+    newHash: string,
+    now: number,
+    newExpiresAt?: number,
+    meta?: SessionMeta,
+  ): Promise<RotateResult> {
     assertId(oldHash, 'oldHash');
     assertId(newHash, 'newHash');
     assertTime(now, 'now');
@@ -81,7 +91,8 @@ export class SqliteSessionStore implements SessionStore {
         this.sql.markTokenUsed.run(oldHash);
         this.sql.insertToken.run(newHash, session.id, newExpiresAt ?? token.expiresAt);
         this.sql.markSessionUsed.run(now, session.id);
-        if (meta) this.sql.touch.run(now, meta.userAgent ?? null, meta.clientIp ?? null, session.id, Math.max(now, wall));
+        if (meta)
+          this.sql.touch.run(now, meta.userAgent ?? null, meta.clientIp ?? null, session.id, Math.max(now, wall));
         session.lastUsedAt = now;
         if (meta?.userAgent !== undefined) session.userAgent = meta.userAgent;
         if (meta?.clientIp !== undefined) session.clientIp = meta.clientIp;

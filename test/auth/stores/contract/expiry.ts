@@ -12,7 +12,13 @@ export function describeExpiryContract(factory: HarnessFactory): void {
       const session = newSession({ expiresAt });
       const hash = randomHex();
       await stores.sessions.createSession(session, hash, expiresAt);
-      const login = { id: 'short', status: 'approved' as const, createdAt: session.createdAt, expiresAt: expiresAt + 3600, secretHash: 'h' };
+      const login = {
+        id: 'short',
+        status: 'approved' as const,
+        createdAt: session.createdAt,
+        expiresAt: expiresAt + 3600,
+        secretHash: 'h',
+      };
       await stores.logins.createLogin(login);
       // Shortening a login's life through an update moves its expiry too.
       expect(await stores.logins.updateLogin(login.id, { expiresAt, sealedResult: 'r' })).toBe(true);
@@ -24,7 +30,9 @@ export function describeExpiryContract(factory: HarnessFactory): void {
       expect(await stores.sessions.getSession(session.id)).toBeUndefined();
       expect(await stores.sessions.listSessions(session.userKey)).toEqual([]);
       expect(await stores.sessions.findSessionByRefreshHash(hash)).toBeUndefined();
-      expect(await stores.sessions.rotateRefreshToken(hash, randomHex(), session.createdAt, expiresAt)).toEqual({ outcome: 'unknown' });
+      expect(await stores.sessions.rotateRefreshToken(hash, randomHex(), session.createdAt, expiresAt)).toEqual({
+        outcome: 'unknown',
+      });
       expect(await stores.logins.getLogin(login.id)).toBeUndefined();
       expect(await stores.logins.updateLogin(login.id, { status: 'expired' })).toBe(false);
       expect(await stores.logins.claimLoginResult(login.id, 'h', session.createdAt)).toBeUndefined();

@@ -5,7 +5,14 @@ import { nextValue, nowSec, randomHex, useHarness, type HarnessFactory } from '.
 
 function newLogin(overrides: Partial<LoginRecord> = {}): LoginRecord {
   const now = nowSec();
-  return { id: `l-${randomHex(8)}`, status: 'pending', createdAt: now, expiresAt: now + 300, secretHash: randomHex(), ...overrides };
+  return {
+    id: `l-${randomHex(8)}`,
+    status: 'pending',
+    createdAt: now,
+    expiresAt: now + 300,
+    secretHash: randomHex(),
+    ...overrides,
+  };
 }
 
 export function describeLoginContract(factory: HarnessFactory): void {
@@ -26,12 +33,25 @@ export function describeLoginContract(factory: HarnessFactory): void {
       const login = newLogin();
       const userKey = randomHex();
       await logins.createLogin(login);
-      expect(await logins.updateLogin(login.id, { status: 'handshake', userKey }, { expectStatus: 'pending' })).toBe(true);
+      expect(await logins.updateLogin(login.id, { status: 'handshake', userKey }, { expectStatus: 'pending' })).toBe(
+        true,
+      );
       expect(await logins.updateLogin(login.id, { status: 'declined' }, { expectStatus: 'pending' })).toBe(false);
       expect(await logins.getLogin(login.id)).toEqual({ ...login, status: 'handshake', userKey });
-      expect(await logins.updateLogin(login.id, { status: 'declined', reason: 'no' }, { expectStatus: ['pending', 'handshake'] })).toBe(true);
+      expect(
+        await logins.updateLogin(
+          login.id,
+          { status: 'declined', reason: 'no' },
+          { expectStatus: ['pending', 'handshake'] },
+        ),
+      ).toBe(true);
       expect(await logins.updateLogin(login.id, { reason: 'unconditional' })).toBe(true);
-      expect(await logins.getLogin(login.id)).toEqual({ ...login, status: 'declined', userKey, reason: 'unconditional' });
+      expect(await logins.getLogin(login.id)).toEqual({
+        ...login,
+        status: 'declined',
+        userKey,
+        reason: 'unconditional',
+      });
       expect(await logins.updateLogin('no-such-login', { status: 'expired' })).toBe(false);
     });
 
@@ -41,7 +61,11 @@ export function describeLoginContract(factory: HarnessFactory): void {
       await instances[0]!.logins.createLogin(login);
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          instances[i % 2]!.logins.updateLogin(login.id, { status: 'approved', reason: `winner ${i}` }, { expectStatus: 'pending' }),
+          instances[i % 2]!.logins.updateLogin(
+            login.id,
+            { status: 'approved', reason: `winner ${i}` },
+            { expectStatus: 'pending' },
+          ),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -59,7 +83,9 @@ export function describeLoginContract(factory: HarnessFactory): void {
       expect(await logins.claimLoginResult(login.id, randomHex(), now)).toBeUndefined();
       expect(await logins.claimLoginResult(login.id, login.secretHash, login.expiresAt)).toBeUndefined();
       const claims = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => instances[i % 2]!.logins.claimLoginResult(login.id, login.secretHash, now)),
+        Array.from({ length: 20 }, (_, i) =>
+          instances[i % 2]!.logins.claimLoginResult(login.id, login.secretHash, now),
+        ),
       );
       const won = claims.filter((c) => c !== undefined);
       expect(won).toEqual([{ ...login, status: 'approved', sealedResult: 'sealed-bytes', claimedAt: now }]);
@@ -70,11 +96,20 @@ export function describeLoginContract(factory: HarnessFactory): void {
       const [a, b] = [await ctx.open(), await ctx.open()];
       const login = newLogin();
       await a.logins.createLogin(login);
-      const seenByB = nextValue<string>((l) => b.logins.watchLogins(l), (id) => id === login.id);
-      const seenByA = nextValue<string>((l) => a.logins.watchLogins(l), (id) => id === login.id);
+      const seenByB = nextValue<string>(
+        (l) => b.logins.watchLogins(l),
+        (id) => id === login.id,
+      );
+      const seenByA = nextValue<string>(
+        (l) => a.logins.watchLogins(l),
+        (id) => id === login.id,
+      );
       await a.logins.updateLogin(login.id, { status: 'approved', sealedResult: 'x' });
       await Promise.all([seenByB, seenByA]);
-      const claimSeenByA = nextValue<string>((l) => a.logins.watchLogins(l), (id) => id === login.id);
+      const claimSeenByA = nextValue<string>(
+        (l) => a.logins.watchLogins(l),
+        (id) => id === login.id,
+      );
       expect(await b.logins.claimLoginResult(login.id, login.secretHash, nowSec())).toBeDefined();
       await claimSeenByA;
       expect(await b.logins.updateLogin(login.id, { status: 'expired' }, { expectStatus: 'pending' })).toBe(false);

@@ -39,14 +39,23 @@ export function describeRevocationContract(factory: HarnessFactory): void {
       const unsubscribe = revocations.subscribe((event) => heard.push(event));
       const user = randomHex();
       const expiresAt = nowSec() + 60;
-      const jtiEvent = nextValue<RevocationEvent>((l) => revocations.subscribe(l), (e) => e.kind === 'jti');
+      const jtiEvent = nextValue<RevocationEvent>(
+        (l) => revocations.subscribe(l),
+        (e) => e.kind === 'jti',
+      );
       await revocations.revokeJti('jti-1', expiresAt);
       expect(await jtiEvent).toEqual({ kind: 'jti', jti: 'jti-1', expiresAt });
-      const userEvent = nextValue<RevocationEvent>((l) => revocations.subscribe(l), (e) => e.kind === 'not-before');
+      const userEvent = nextValue<RevocationEvent>(
+        (l) => revocations.subscribe(l),
+        (e) => e.kind === 'not-before',
+      );
       await revocations.setUserNotBefore(user, 1234);
       expect(await userEvent).toEqual({ kind: 'not-before', userKey: user, notBefore: 1234 });
       unsubscribe();
-      const after = nextValue<RevocationEvent>((l) => revocations.subscribe(l), (e) => e.kind === 'jti');
+      const after = nextValue<RevocationEvent>(
+        (l) => revocations.subscribe(l),
+        (e) => e.kind === 'jti',
+      );
       await revocations.revokeJti('jti-2', nowSec() + 60);
       await after;
       expect(heard).toEqual([
@@ -58,11 +67,19 @@ export function describeRevocationContract(factory: HarnessFactory): void {
     it('delivers a revocation made on one instance to another within one second', async () => {
       const [a, b] = [await ctx.open(), await ctx.open()];
       const user = randomHex();
-      const onB = nextValue<RevocationEvent>((l) => b.revocations.subscribe(l), (e) => e.kind === 'not-before', 1000);
+      const onB = nextValue<RevocationEvent>(
+        (l) => b.revocations.subscribe(l),
+        (e) => e.kind === 'not-before',
+        1000,
+      );
       await a.revocations.setUserNotBefore(user, 4242);
       expect(await onB).toEqual({ kind: 'not-before', userKey: user, notBefore: 4242 });
       const expiresAt = nowSec() + 60;
-      const onA = nextValue<RevocationEvent>((l) => a.revocations.subscribe(l), (e) => e.kind === 'jti', 1000);
+      const onA = nextValue<RevocationEvent>(
+        (l) => a.revocations.subscribe(l),
+        (e) => e.kind === 'jti',
+        1000,
+      );
       await b.revocations.revokeJti('from-b', expiresAt);
       expect(await onA).toEqual({ kind: 'jti', jti: 'from-b', expiresAt });
     });

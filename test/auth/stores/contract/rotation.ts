@@ -26,7 +26,7 @@ export function describeRotationContract(factory: HarnessFactory): void {
       expect((await stores.sessions.getSession(session.id))?.lastUsedAt).toBe(now + 1);
     });
 
-    it('in one call: the new token keeps the old one\'s expiry, and the client\'s details are recorded', async () => {
+    it("in one call: the new token keeps the old one's expiry, and the client's details are recorded", async () => {
       const stores = await ctx.open();
       const { session, hash } = await started(stores, 100);
       const [second, third] = [randomHex(), randomHex()];
@@ -49,7 +49,9 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const reuse = await stores.sessions.rotateRefreshToken(hash, randomHex(), now + 2, now + 600);
       expect(reuse).toEqual({ outcome: 'reused', session: { ...session, lastUsedAt: now, revokedAt: now + 2 } });
       // The legitimate holder of the newest token is cut off too: the family is burnt.
-      expect((await stores.sessions.rotateRefreshToken(second, randomHex(), now + 3, now + 600)).outcome).toBe('revoked');
+      expect((await stores.sessions.rotateRefreshToken(second, randomHex(), now + 3, now + 600)).outcome).toBe(
+        'revoked',
+      );
       expect(await stores.sessions.listSessions(session.userKey)).toEqual([]);
     });
 
@@ -59,9 +61,16 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const expiredAt = session.createdAt + 100;
       const result = await stores.sessions.rotateRefreshToken(hash, randomHex(), expiredAt, expiredAt + 100);
       expect(result).toEqual({ outcome: 'expired', session });
-      const past = await stores.sessions.rotateRefreshToken(hash, randomHex(), session.expiresAt, session.expiresAt + 100);
+      const past = await stores.sessions.rotateRefreshToken(
+        hash,
+        randomHex(),
+        session.expiresAt,
+        session.expiresAt + 100,
+      );
       expect(past.outcome).toBe('expired');
-      expect((await stores.sessions.rotateRefreshToken(hash, randomHex(), expiredAt - 1, expiredAt + 100)).outcome).toBe('rotated');
+      expect(
+        (await stores.sessions.rotateRefreshToken(hash, randomHex(), expiredAt - 1, expiredAt + 100)).outcome,
+      ).toBe('rotated');
     });
 
     it('refuses tokens of a session that ends before the token does', async () => {
@@ -69,7 +78,12 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const session = newSession({ expiresAt: nowSec() + 50 });
       const hash = randomHex();
       await stores.sessions.createSession(session, hash, session.expiresAt + 1000);
-      const result = await stores.sessions.rotateRefreshToken(hash, randomHex(), session.expiresAt, session.expiresAt + 1000);
+      const result = await stores.sessions.rotateRefreshToken(
+        hash,
+        randomHex(),
+        session.expiresAt,
+        session.expiresAt + 1000,
+      );
       expect(result.outcome).toBe('expired');
     });
 
@@ -77,9 +91,16 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const stores = await ctx.open();
       const { session, hash } = await started(stores);
       await stores.sessions.revokeSession(session.id, session.createdAt + 5);
-      const result = await stores.sessions.rotateRefreshToken(hash, randomHex(), session.createdAt + 6, session.createdAt + 600);
+      const result = await stores.sessions.rotateRefreshToken(
+        hash,
+        randomHex(),
+        session.createdAt + 6,
+        session.createdAt + 600,
+      );
       expect(result).toEqual({ outcome: 'revoked', session: { ...session, revokedAt: session.createdAt + 5 } });
-      expect(await stores.sessions.rotateRefreshToken(randomHex(), randomHex(), nowSec(), nowSec() + 60)).toEqual({ outcome: 'unknown' });
+      expect(await stores.sessions.rotateRefreshToken(randomHex(), randomHex(), nowSec(), nowSec() + 60)).toEqual({
+        outcome: 'unknown',
+      });
     });
 
     it('rejects a new hash that is already stored and leaves the old token active', async () => {
@@ -87,9 +108,13 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const { session, hash } = await started(stores);
       const other = await started(stores);
       const now = session.createdAt + 1;
-      await expect(stores.sessions.rotateRefreshToken(hash, other.hash, now, now + 60)).rejects.toBeInstanceOf(StoreConflict);
+      await expect(stores.sessions.rotateRefreshToken(hash, other.hash, now, now + 60)).rejects.toBeInstanceOf(
+        StoreConflict,
+      );
       expect((await stores.sessions.rotateRefreshToken(hash, randomHex(), now, now + 60)).outcome).toBe('rotated');
-      expect((await stores.sessions.rotateRefreshToken(other.hash, randomHex(), now, now + 60)).outcome).toBe('rotated');
+      expect((await stores.sessions.rotateRefreshToken(other.hash, randomHex(), now, now + 60)).outcome).toBe(
+        'rotated',
+      );
     });
 
     it('lets exactly one of 50 concurrent rotations of one token win, across instances', async () => {
@@ -98,7 +123,9 @@ export function describeRotationContract(factory: HarnessFactory): void {
       const now = session.createdAt + 1;
       const newHashes = Array.from({ length: 50 }, () => randomHex());
       const results = await Promise.all(
-        newHashes.map((newHash, i) => instances[i % instances.length]!.sessions.rotateRefreshToken(hash, newHash, now, now + 600)),
+        newHashes.map((newHash, i) =>
+          instances[i % instances.length]!.sessions.rotateRefreshToken(hash, newHash, now, now + 600),
+        ),
       );
       const outcomes = results.map((r) => r.outcome);
       const count = (outcome: RotateOutcome) => outcomes.filter((o) => o === outcome).length;
@@ -107,7 +134,9 @@ export function describeRotationContract(factory: HarnessFactory): void {
       expect(count('reused')).toBeGreaterThanOrEqual(1);
       expect(count('rotated') + count('reused') + count('revoked')).toBe(50);
       const winner = newHashes[outcomes.indexOf('rotated')]!;
-      expect((await instances[1]!.sessions.rotateRefreshToken(winner, randomHex(), now + 1, now + 600)).outcome).toBe('revoked');
+      expect((await instances[1]!.sessions.rotateRefreshToken(winner, randomHex(), now + 1, now + 600)).outcome).toBe(
+        'revoked',
+      );
     });
   });
 }

@@ -9,7 +9,11 @@ export function describeSessionContract(factory: HarnessFactory): void {
     it('stores a session and returns it unchanged, optional fields included', async () => {
       const { sessions } = await ctx.open();
       const plain = newSession();
-      const full = newSession({ userAgent: 'Mozilla/5.0 (X11)', clientIp: '203.0.113.7', permissions: ['read', 'write'] });
+      const full = newSession({
+        userAgent: 'Mozilla/5.0 (X11)',
+        clientIp: '203.0.113.7',
+        permissions: ['read', 'write'],
+      });
       await sessions.createSession(plain, randomHex(), plain.expiresAt);
       await sessions.createSession(full, randomHex(), full.expiresAt);
       expect(await sessions.getSession(plain.id)).toEqual(plain);
@@ -32,7 +36,9 @@ export function describeSessionContract(factory: HarnessFactory): void {
       const session = newSession();
       const hash = randomHex();
       await sessions.createSession(session, hash, session.expiresAt);
-      await expect(sessions.createSession({ ...session }, randomHex(), session.expiresAt)).rejects.toBeInstanceOf(StoreConflict);
+      await expect(sessions.createSession({ ...session }, randomHex(), session.expiresAt)).rejects.toBeInstanceOf(
+        StoreConflict,
+      );
       await expect(sessions.createSession(newSession(), hash, session.expiresAt)).rejects.toBeInstanceOf(StoreConflict);
     });
 
@@ -42,7 +48,11 @@ export function describeSessionContract(factory: HarnessFactory): void {
       await sessions.createSession(session, randomHex(), session.expiresAt);
       const later = session.createdAt + 30;
       expect(await sessions.touchSession(session.id, later, { clientIp: '198.51.100.1' })).toBe(true);
-      expect(await sessions.getSession(session.id)).toEqual({ ...session, lastUsedAt: later, clientIp: '198.51.100.1' });
+      expect(await sessions.getSession(session.id)).toEqual({
+        ...session,
+        lastUsedAt: later,
+        clientIp: '198.51.100.1',
+      });
       expect(await sessions.touchSession(session.id, later + 1, { userAgent: 'new agent' })).toBe(true);
       expect((await sessions.getSession(session.id))?.userAgent).toBe('new agent');
       expect(await sessions.touchSession(session.id, session.expiresAt)).toBe(false);
@@ -106,9 +116,13 @@ export function describeSessionContract(factory: HarnessFactory): void {
       await first.close();
       const second = await ctx.open();
       expect(await second.sessions.getSession(session.id)).toEqual(session);
-      expect((await second.sessions.rotateRefreshToken(hash, next, nowSec(), session.expiresAt)).outcome).toBe('rotated');
+      expect((await second.sessions.rotateRefreshToken(hash, next, nowSec(), session.expiresAt)).outcome).toBe(
+        'rotated',
+      );
       const third = await ctx.open();
-      expect((await third.sessions.rotateRefreshToken(hash, randomHex(), nowSec(), session.expiresAt)).outcome).toBe('reused');
+      expect((await third.sessions.rotateRefreshToken(hash, randomHex(), nowSec(), session.expiresAt)).outcome).toBe(
+        'reused',
+      );
       expect((await second.sessions.getSession(session.id))?.revokedAt).toBeDefined();
     });
   });

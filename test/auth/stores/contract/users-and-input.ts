@@ -21,7 +21,11 @@ const BAD_CALLS: BadCall[] = [
   ['empty login id', (s) => s.logins.getLogin(''), InvalidArgument],
   ['fractional time', (s) => s.sessions.touchSession('id', 1.5), InvalidArgument],
   ['negative time', (s) => s.revocations.loadRevocations(-1), InvalidArgument],
-  ['session without permissions', (s) => s.sessions.createSession(bad({ permissions: undefined }), 'h', 2), InvalidArgument],
+  [
+    'session without permissions',
+    (s) => s.sessions.createSession(bad({ permissions: undefined }), 'h', 2),
+    InvalidArgument,
+  ],
   ['session with a string time', (s) => s.sessions.createSession(bad({ expiresAt: '5' }), 'h', 2), InvalidArgument],
   ['unknown login status', (s) => s.logins.createLogin({ ...login, status: 'done' as never }), InvalidArgument],
   ['patch with an unknown status', (s) => s.logins.updateLogin('l1', { status: 'nope' as never }), InvalidArgument],
