@@ -1,7 +1,10 @@
 /**
  * Memory soak (goal 5 of the proxy benchmark): the gateway serves 1,000,000 requests carrying 10,000
- * distinct live tokens in turn, and its resident memory is read after every 100,000. A leak per token,
- * per request or per connection shows as RSS that keeps climbing after the caches are full.
+ * distinct live tokens in turn, and its resident memory is sampled four times a second. RSS breathes
+ * with V8's heap (tens of MB between collections), so each 100,000 requests report their lowest, highest
+ * and last sample, and the goals are judged on the lowest of each window's second half (by then the
+ * caches are full, even in the first window): a leak per token, request or connection raises the floor
+ * that the collections come back down to, while the peaks come and go.
  *
  *   npm run bench:soak [-- --requests 1000000 --tokens 10000 --connections 50]
  */
@@ -44,8 +47,10 @@ try {
 
   const samples: [number, number][] = [];
   let failures = 0;
-  console.log('requests    RSS MB');
+  console.log('requests    RSS MB: lowest (2nd half)  highest     last');
   for (let served = STEP; served <= total; served += STEP) {
+    const window: number[] = [];
+    const sampler = setInterval(() => window.push(rssMb(gateway.pid)), 250);
     const result = await autocannon({
       url: gateway.url,
       connections,
@@ -61,9 +66,15 @@ try {
         },
       ],
     });
+    clearInterval(sampler);
     failures += result.non2xx + result.errors + result.timeouts;
-    samples.push([served, rssMb(gateway.pid)]);
-    console.log(`${served.toLocaleString('en-US').padStart(9)}  ${rssMb(gateway.pid).toFixed(1).padStart(8)}`);
+    window.push(rssMb(gateway.pid));
+    const lowest = Math.min(...window.slice(window.length >> 1));
+    samples.push([served, lowest]);
+    const mb = (value: number) => value.toFixed(1).padStart(8);
+    console.log(
+      `${served.toLocaleString('en-US').padStart(9)}                      ${mb(lowest)} ${mb(Math.max(...window))} ${mb(window.at(-1)!)}`,
+    );
   }
 
   const at = (n: number) => samples.find(([served]) => served === n)![1];
@@ -71,10 +82,10 @@ try {
   const lateGrowth = Math.max(...samples.filter(([n]) => n >= total / 2).map(([, rss]) => rss)) - at(total / 2);
   console.log(`\n${failures} failed requests`);
   console.log(
-    `goal 5a. RSS after ${total.toLocaleString('en-US')} within 50 MB of after ${STEP.toLocaleString('en-US')}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB ${failures === 0 && growth <= 50 ? 'PASS' : 'FAIL'}`,
+    `goal 5a. lowest RSS by ${total.toLocaleString('en-US')} within 50 MB of by ${STEP.toLocaleString('en-US')}: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB ${failures === 0 && growth <= 50 ? 'PASS' : 'FAIL'}`,
   );
   console.log(
-    `goal 5b. flat from ${(total / 2).toLocaleString('en-US')} on (at most 10 MB above): +${lateGrowth.toFixed(1)} MB ${failures === 0 && lateGrowth <= 10 ? 'PASS' : 'FAIL'}`,
+    `goal 5b. lowest RSS flat from ${(total / 2).toLocaleString('en-US')} on (at most 10 MB above): +${lateGrowth.toFixed(1)} MB ${failures === 0 && lateGrowth <= 10 ? 'PASS' : 'FAIL'}`,
   );
   if (failures > 0) process.exitCode = 1;
 } finally {
