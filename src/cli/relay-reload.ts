@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { applyRelayList, type RelayListChange } from '../nostr/relay-list.js';
-import { ConfigInvalid, GatewayError } from '../errors.js';
+import { reloadFailure } from './reload-failure.js';
 import { logEvent } from '../events.js';
 import { redactText, redactUrl } from '../http/logging.js';
 import type { RelayPool } from '../nostr/relay-pool.js';
@@ -37,11 +37,7 @@ export function reloadRelays(
     );
     return change;
   } catch (error) {
-    const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
-    const problems =
-      error instanceof ConfigInvalid
-        ? error.problems
-        : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    const { code, problems } = reloadFailure(error);
     const fields = { code, problems: problems.map(redactText), relays: pool.relays.map(redactUrl) };
     logEvent(
       log,

@@ -4,7 +4,7 @@
  * change nothing; the error is logged.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { ConfigInvalid, GatewayError } from '../errors.js';
+import { reloadFailure } from './reload-failure.js';
 import { logEvent } from '../events.js';
 import type { Gateway } from '../server.js';
 
@@ -16,11 +16,7 @@ export function reloadCertificate(gateway: Pick<Gateway, 'config' | 'reloadTls'>
     logEvent(log, 'tls_reloaded', { certFile: tls.certFile }, 'info', 'TLS certificate reloaded');
     return true;
   } catch (error) {
-    const code = error instanceof GatewayError ? error.code : 'ERR_INTERNAL';
-    const problems =
-      error instanceof ConfigInvalid
-        ? error.problems
-        : [error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+    const { code, problems } = reloadFailure(error);
     logEvent(
       log,
       'tls_reload_failed',
