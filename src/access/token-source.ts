@@ -5,6 +5,12 @@ import { JwtMalformed } from '../errors.js';
 import { MAX_TOKEN_LENGTH } from '../jwt/jws.js';
 
 const BEARER = /^Bearer[ \t]+(\S*)[ \t]*$/i;
+const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i;
+
+/** Whether an Authorization header uses the Bearer scheme (whatever follows): the ones the gateway reads. */
+export function isBearer(authorization: string): boolean {
+  return BEARER_SCHEME.test(authorization);
+}
 
 export interface PresentedToken {
   token: string;
@@ -25,7 +31,7 @@ export function extractToken(
 ): PresentedToken | undefined {
   const authorization = headers.authorization;
   let presented: PresentedToken | undefined;
-  if (authorization !== undefined && /^bearer(?:[ \t]|$)/i.test(authorization)) {
+  if (authorization !== undefined && isBearer(authorization)) {
     const match = BEARER.exec(authorization);
     if (!match || match[1] === '') throw new JwtMalformed('Authorization header must be "Bearer <token>"');
     presented = { token: match[1]!, fromCookie: false };

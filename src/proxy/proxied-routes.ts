@@ -22,7 +22,7 @@ import { UpstreamPool } from './upstream-pool.js';
 import { upstreamTarget } from './upstream-target.js';
 import { WebSocketTunnels } from './websocket-tunnel.js';
 import { upgradeSocketOf } from '../http/upgrades.js';
-import { withoutCookie } from '../access/token-source.js';
+import { isBearer, withoutCookie } from '../access/token-source.js';
 
 export interface ForwardOptions {
   cookieName: string;
@@ -53,8 +53,7 @@ export function upstreamHeaders(
   dropRequestHopByHop(out);
   if (!route.passToken) {
     // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape.
-    if (typeof out.authorization === 'string' && /^bearer(?:[ \t]|$)/i.test(out.authorization))
-      out.authorization = undefined;
+    if (typeof out.authorization === 'string' && isBearer(out.authorization)) out.authorization = undefined;
     if (typeof out.cookie === 'string') out.cookie = withoutCookie(out.cookie, options.cookieName);
   }
   const peer = request.raw.socket?.remoteAddress ?? '';
