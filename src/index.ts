@@ -45,5 +45,5 @@ export {
 export { RequestAuthenticator, type RequestAuthenticatorOptions } from './access/request-authenticator.js';
 export type { RevocationCheck } from './auth/revocation-list.js';
 export { openRevocations, type SharedRevocations } from './auth/shared-revocations.js';
-export type { PortalIdentity, AuthFlow } from './access/identity.js';
+export type { PortalIdentity, AuthFlow } from './jwt/identity.js';
 export { buildHandshakeUrl, parseHandshakeUrl } from './nostr/handshake-url.js';

@@ -33,8 +33,6 @@ import { createJwtIssuer } from './jwt/issue.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { startMetricsListener, type MetricsListener } from './http/metrics-listener.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
-import { VerifyPool } from './jwt/verify-pool.js';
-import { WalletTokenVerifier } from './jwt/wallet-token-verifier.js';
 import { AssertionKeys } from './assertion/assertion-keys.js';
 import { AssertionSigner } from './assertion/assertion-signer.js';
 import { registerForwardAuthRoutes } from './routes/forward-auth-routes.js';
@@ -89,18 +87,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const assertions =
     assertionKeys && new AssertionSigner(() => assertionKeys.current(), config.assertion.ttlSec, clock);
   const paths = gatewayPaths(config.gatewayPrefix);
-  // Without the native binding there is nothing to run on the threads: verification stays inline.
-  const pool =
-    config.tokens.verifyThreads > 0 && VerifyPool.supported
-      ? new VerifyPool({ threads: config.tokens.verifyThreads })
-      : undefined;
-  const verifier = new TokenVerifier({
-    pool,
-    issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
-    cacheSize: config.tokens.verifyCacheSize,
-    clockToleranceSec: config.tokens.clockToleranceSec,
-    onVerified: (seconds) => metrics.observeVerify(seconds),
-  });
   const metrics = createMetrics(() => verifier.stats());
 
   const tls = config.listen.tls;
@@ -135,25 +121,28 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     (error) => app.log.error({ err: error }, 'login bookkeeping failed'),
     logEvents(app.log),
     { clock, issuer },
-  ).catch(async (error: unknown) => {
+  ).catch((error: unknown) => {
     assertionKeys?.close();
-    await pool?.close();
     throw error;
   });
   metrics.observeAuth(auth);
+  const knownUsers = new KnownUsers(auth.stores.users, { allowList: config.walletUsers });
+  // One verifier for every token: the service key and the trusted issuers, then known users' wallet tokens.
+  const verifier = new TokenVerifier({
+    issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
+    wallet: { serviceKey: serviceKey.publicKey, isKnownUser: (userKey) => knownUsers.isKnown(userKey) },
+    cacheSize: config.tokens.verifyCacheSize,
+    clockToleranceSec: config.tokens.clockToleranceSec,
+    clock,
+    threads: config.tokens.verifyThreads,
+    onVerified: (seconds) => metrics.observeVerify(seconds),
+  });
   app.addHook('onClose', async () => {
     assertionKeys?.close();
     await auth.close();
-    await pool?.close();
+    await verifier.close();
   });
-  const knownUsers = new KnownUsers(auth.stores.users, { allowList: config.walletUsers });
-  const wallet = new WalletTokenVerifier({
-    serviceKey: serviceKey.publicKey,
-    isKnownUser: (userKey) => knownUsers.isKnown(userKey),
-    cacheSize: config.tokens.verifyCacheSize,
-    clockToleranceSec: config.tokens.clockToleranceSec,
-  });
-  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations, wallet, clock });
+  const authenticator = new RequestAuthenticator({ verifier, revocations: auth.revocations });
 
   const logEachRequest = ['info', 'debug', 'trace'].includes(config.log.level);
   // Callback-style hook on the hot path: no promise per request.

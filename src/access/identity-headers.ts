@@ -4,7 +4,7 @@
  * gateway then sets its own from the verified token.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { PortalIdentity } from './identity.js';
+import type { PortalIdentity } from '../jwt/identity.js';
 
 const IDENTITY_HEADER = /^x[-_]portal[-_]/i;
 

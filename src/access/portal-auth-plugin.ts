@@ -23,7 +23,7 @@ import { ENDPOINT_PATHS } from '../gateway-endpoints.js';
 import { sendError } from '../http/error-handler.js';
 import { assertSameOrigin, SAFE_METHODS } from './csrf.js';
 import type { AuthPolicy, RouteConfig } from '../config/types.js';
-import type { PortalIdentity } from './identity.js';
+import type { PortalIdentity } from '../jwt/identity.js';
 import { stripIdentityHeaders } from './identity-headers.js';
 import { signInRedirect } from './login-redirect.js';
 import type { RequestAuthenticator } from './request-authenticator.js';

@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import { sign } from 'node:crypto';
 import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
-import type { PortalIdentity } from '../access/identity.js';
+import type { PortalIdentity } from '../jwt/identity.js';
 import type { AssertionKey } from './keyring.js';
 
 export interface SignedAssertion {

@@ -75,9 +75,16 @@ export function parseJws(token: unknown): ParsedJws {
   };
 }
 
+/** The payload's strict JSON parse, done once, whether or not it succeeded. */
+export type PayloadParse = ReturnType<typeof parseStrictJsonObject>;
+
 /** Payload as a strict JSON object (step 8), after the signature has been checked. */
 export function parsePayload(jws: ParsedJws): JsonObject {
-  const parsed = parseStrictJsonObject(jws.payloadBytes);
+  return payloadValue(parseStrictJsonObject(jws.payloadBytes));
+}
+
+/** The object of a payload parsed before (step 8); throws JwtMalformed when it did not parse. */
+export function payloadValue(parsed: PayloadParse): JsonObject {
   if ('problem' in parsed) throw new JwtMalformed(`payload ${parsed.problem}`);
   return parsed.value;
 }

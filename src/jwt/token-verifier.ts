@@ -1,38 +1,54 @@
 /**
- * A verifier for several trusted issuer keys with a bounded verified-token cache.
- * The cache keeps the time-independent result (signature + claims) keyed by the token text;
- * `exp`/`nbf` are re-checked on every hit, so a cached token still expires on time. Keying by text
- * is safe for a cache (a high-S twin only costs one more verification); never use it for
- * revocation or replay detection.
+ * The one token verifier. A token is parsed once, then the credential resolvers are tried in order: the
+ * trusted issuers (flow A: the service key and any other trusted key), then, when configured, the known
+ * wallet signers (flow B). The first that vouches for the token gives its frozen identity, which is cached
+ * in one bounded LRU keyed by the token text; `exp`/`nbf` are re-checked on every hit, so a cached token
+ * still expires on time. Keying by text is safe for a cache (a high-S twin only costs one more
+ * verification); never use it for revocation or replay detection.
+ *
+ * A cache hit, and a miss decided on this thread, answer synchronously; a signature checked on the verify
+ * pool's worker threads or a wallet signer looked up in the store answers with a promise.
  */
 import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
-import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
-import { defaultBackend, uncompressedKey, type Es256kBackend, type LiftedKey } from '../keys/es256k.js';
-import { MAX_TOKEN_LENGTH, parseJws, parsePayload, type ParsedJws } from './jws.js';
-import { parsePublicKey } from '../keys/nostr-keys.js';
-import { checkSignature, checkSignatureShape, SIGNATURE_MISMATCH } from './verify.js';
-import type { VerifyPool } from './verify-pool.js';
+import { checkTimesAt, DEFAULT_CLOCK_TOLERANCE_SEC } from './claims.js';
+import { KnownKeys } from './known-keys.js';
+import { defaultBackend, type Es256kBackend } from '../keys/es256k.js';
+import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
+import { MAX_TOKEN_LENGTH, parseJws } from './jws.js';
+import { normalizePublicKey, parsePublicKey } from '../keys/nostr-keys.js';
+import { parseStrictJsonObject } from '../encoding/strict-json.js';
+import type { PortalIdentity } from './identity.js';
+import type { CredentialResolver, PresentedToken, Resolution } from './credential-resolver.js';
+import { TrustedIssuers } from './trusted-issuers.js';
+import { WalletSigners } from './wallet-signers.js';
+import { VerifyPool } from './verify-pool.js';
 
 export interface TokenVerifierOptions {
   /** Trusted issuer keys (64 hex or npub); the first is normally the gateway's own key. */
   issuers: readonly string[];
+  /**
+   * Also accept wallet-issued tokens (flow B): signed by a known user, naming `serviceKey` (hex or npub)
+   * in `target_key`. Tried after the trusted issuers.
+   */
+  wallet?: { serviceKey: string; isKnownUser(userKey: string): Promise<boolean> };
   /** Verified tokens kept in memory; 0 disables the cache. Default 10,000. */
   cacheSize?: number;
   /** Default 60 s. */
   clockToleranceSec?: number;
+  /** Tokens are checked at this clock's time when no time is given. Default the system clock. */
+  clock?: Clock;
   backend?: Es256kBackend;
-  /** Worker threads for `verifyPooled`; without one it verifies on the calling thread. */
+  /** Worker threads the verifier starts for signature checks (when the native backend is in use); `close()` ends them. */
+  threads?: number;
+  /** A verify pool of the caller's instead of `threads` (the caller closes it). */
   pool?: VerifyPool;
   /** Called with the duration of each verification the cache could not answer (metrics). */
   onVerified?: (seconds: number) => void;
 }
 
-export interface VerifiedToken {
-  claims: PortalClaims;
-  /** x-only hex key of the issuer whose signature verified. */
-  issuer: string;
-}
+/** The verified identity of a token: its claims, who signed it, and what the access layer reads. Frozen. */
+export type VerifiedToken = PortalIdentity;
 
 export interface CacheStats {
   hits: number;
@@ -40,142 +56,181 @@ export interface CacheStats {
   size: number;
 }
 
+/** Why a token no resolver recognised is refused when there is no flow-A reason to report. */
+export const NO_TRUSTED_ISSUERS = 'no trusted issuer keys are configured';
+
 export class TokenVerifier {
+  /** x-only hex of the trusted issuers, in order. */
   readonly issuers: readonly string[];
-  private readonly keys: readonly LiftedKey[];
+  private readonly resolvers: readonly CredentialResolver[];
   private readonly cache: LRUCache<string, VerifiedToken> | undefined;
-  private readonly clockToleranceSec: number | undefined;
-  private readonly backend: Es256kBackend;
+  private readonly tolerance: number;
+  private readonly clock: Clock;
   private readonly pool: VerifyPool | undefined;
+  private readonly ownsPool: boolean;
   private readonly onVerified: ((seconds: number) => void) | undefined;
-  /** Tokens on the verify pool now: a token presented again meanwhile waits for the same answer. */
+  /** Tokens whose verification is under way asynchronously: presented again meanwhile, they wait for the same answer. */
   private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
   private hits = 0;
   private misses = 0;
 
   constructor(options: TokenVerifierOptions) {
-    this.keys = options.issuers.map((issuer, i) => parsePublicKey(issuer, `trusted issuer ${i}`));
-    this.issuers = this.keys.map((key) => key.xOnlyHex);
+    const keys = options.issuers.map((issuer, i) => parsePublicKey(issuer, `trusted issuer ${i}`));
+    this.issuers = keys.map((key) => key.xOnlyHex);
+    const backend = options.backend ?? defaultBackend;
+    const known = new KnownKeys();
+    const resolvers: CredentialResolver[] = [];
+    if (keys.length > 0) resolvers.push(new TrustedIssuers(keys, backend, known));
+    if (options.wallet) {
+      const { serviceKey, isKnownUser } = options.wallet;
+      const wallet = { serviceKey: normalizePublicKey(serviceKey, 'service public key'), isKnownUser };
+      resolvers.push(new WalletSigners(wallet, backend, known));
+    }
+    this.resolvers = resolvers;
     const cacheSize = options.cacheSize ?? 10_000;
     this.cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
-    this.clockToleranceSec = options.clockToleranceSec;
-    this.backend = options.backend ?? defaultBackend;
-    this.pool = options.pool;
+    this.tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
+    this.clock = options.clock ?? systemClock;
+    // Without the native binding there is nothing to run on the threads: verification stays inline.
+    const threads = options.threads ?? 0;
+    this.ownsPool = !options.pool && threads > 0 && VerifyPool.supported;
+    this.pool = options.pool ?? (this.ownsPool ? new VerifyPool({ threads }) : undefined);
     this.onVerified = options.onVerified;
   }
 
-  /** Verify against every trusted issuer; throws a JwtError (signature errors only if no key fits). */
-  verify(token: string, now?: number): VerifiedToken {
-    return this.inTime(this.lookup(token) ?? this.verifyHere(token), now);
+  /**
+   * Verify on this thread; throws a JwtError (a signature error only when no resolver recognises the
+   * token: the trusted issuers' reason when there are any). For a verifier with wallet signers, whose
+   * lookup is asynchronous, use `verifyPooled`.
+   */
+  verify(token: string, now = nowSeconds(this.clock)): VerifiedToken {
+    const hit = this.lookup(token);
+    if (hit !== undefined) return this.inTime(hit, now);
+    const verified = this.resolve(token, undefined);
+    if (verified instanceof Promise) {
+      verified.catch(() => undefined);
+      throw new TypeError('this token needs an asynchronous check (a wallet signer lookup): use verifyPooled');
+    }
+    return this.inTime(verified, now);
   }
 
   /**
-   * `verify`, with a token the cache does not hold checked on the verify pool (when there is one and
-   * it is not saturated). A cache hit or a malformed token still answers synchronously; a pooled
-   * verification resolves or rejects the promise.
+   * `verify`, with signatures the cache does not hold checked on the verify pool (when there is one and it
+   * is not saturated) and wallet signers looked up. A cache hit or a check decided here answers
+   * synchronously; otherwise the promise resolves or rejects.
    */
-  verifyPooled(token: string, now?: number): VerifiedToken | Promise<VerifiedToken> {
-    const cached = this.lookup(token);
-    if (cached) return this.inTime(cached, now);
-    const pool = this.pool;
-    if (!pool || pool.saturated) return this.inTime(this.verifyHere(token), now);
-    let pending = this.inFlight.get(token);
-    if (!pending) {
-      pending = this.verifyOnPool(token, pool);
-      this.inFlight.set(token, pending);
-    }
-    return pending.then((verified) => this.inTime(verified, now));
+  verifyPooled(token: string, now = nowSeconds(this.clock)): VerifiedToken | Promise<VerifiedToken> {
+    const hit = this.lookup(token);
+    if (hit !== undefined) return this.inTime(hit, now);
+    // Checked only while something is pending, and like the cache never for oversized input.
+    const pending = this.inFlight.size > 0 && token.length <= MAX_TOKEN_LENGTH ? this.inFlight.get(token) : undefined;
+    const verified = pending ?? this.resolve(token, this.pool && !this.pool.saturated ? this.pool : undefined);
+    return verified instanceof Promise ? verified.then((found) => this.inTime(found, now)) : this.inTime(verified, now);
   }
 
-  /** True when `token` is in the verified-token cache (its times are not checked here). */
-  isCached(token: string): boolean {
-    return this.cache?.has(token) ?? false;
+  /** A token verified before, its times re-checked (throws JwtExpired / JwtNotYetValid); undefined when not cached. */
+  cached(token: string, now = nowSeconds(this.clock)): VerifiedToken | undefined {
+    const hit = this.cachedValue(token);
+    return hit && this.inTime(hit, now);
   }
 
   stats(): CacheStats {
     return { hits: this.hits, misses: this.misses, size: this.cache?.size ?? 0 };
   }
 
-  private lookup(token: string): VerifiedToken | undefined {
+  /** Ends the worker threads the verifier started (`threads`); a pool passed in is the caller's to close. */
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool?.close();
+  }
+
+  private cachedValue(token: string): VerifiedToken | undefined {
     // Oversized input goes straight to the checks that reject it, without being hashed for a lookup.
-    const verified = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
+    return typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
+  }
+
+  private lookup(token: string): VerifiedToken | undefined {
+    const verified = this.cachedValue(token);
     if (verified) this.hits++;
     else this.misses++;
     return verified;
   }
 
-  /** `exp`/`nbf` are checked on every use, so a cached token still expires on time. */
-  private inTime(verified: VerifiedToken, now: number | undefined): VerifiedToken {
-    checkClaimTimes(verified.claims, { now, clockToleranceSec: this.clockToleranceSec });
+  private inTime(verified: VerifiedToken, now: number): VerifiedToken {
+    checkTimesAt(verified.claims, now, this.tolerance);
     return verified;
   }
 
-  private verifyHere(token: string): VerifiedToken {
+  /** A miss: parse once, then the resolvers in order; the identity is cached once found. */
+  private resolve(token: string, pool: VerifyPool | undefined): VerifiedToken | Promise<VerifiedToken> {
     const started = performance.now();
+    let found: VerifiedToken | Promise<VerifiedToken>;
     try {
       const jws = parseJws(token);
-      let lastError: JwtSignatureInvalid | undefined;
-      for (const key of this.keys) {
-        try {
-          checkSignature(jws, key, this.backend);
-          return this.remember(token, jws, key);
-        } catch (error) {
-          if (!(error instanceof JwtSignatureInvalid)) throw error;
-          lastError = error;
-        }
-      }
-      throw lastError ?? noIssuers();
-    } finally {
-      this.onVerified?.((performance.now() - started) / 1000);
+      found = this.resolveFrom(0, { jws, payload: parseStrictJsonObject(jws.payloadBytes) }, pool, undefined);
+    } catch (error) {
+      this.observe(started);
+      throw error;
     }
-  }
-
-  /** The same checks as `verifyHere`, with the ECDSA on a worker thread; structural errors still throw here. */
-  private verifyOnPool(token: string, pool: VerifyPool): Promise<VerifiedToken> {
-    const jws = parseJws(token);
-    checkSignatureShape(jws.signature);
-    const started = performance.now();
-    const settled = () => {
-      this.inFlight.delete(token);
-      this.onVerified?.((performance.now() - started) / 1000);
-    };
-    return this.signerOf(jws, pool, 0).then(
-      (key) => {
-        settled();
-        return this.remember(token, jws, key);
+    if (!(found instanceof Promise)) {
+      this.observe(started);
+      return this.remember(token, found);
+    }
+    const settled = found.then(
+      (verified) => {
+        this.inFlight.delete(token);
+        this.observe(started);
+        return this.remember(token, verified);
       },
       (error: unknown) => {
-        settled();
+        this.inFlight.delete(token);
+        this.observe(started);
         throw error;
       },
     );
+    this.inFlight.set(token, settled);
+    return settled;
   }
 
-  /** The first trusted key, from `index` on, whose signature this is (one key at a time: usually the first). */
-  private signerOf(jws: ParsedJws, pool: VerifyPool, index: number): Promise<LiftedKey> {
-    const key = this.keys[index];
-    if (key === undefined) return Promise.reject(index > 0 ? new JwtSignatureInvalid(SIGNATURE_MISMATCH) : noIssuers());
-    return pool
-      .verify(jws.signingInput, jws.signature, uncompressedKey(key))
-      .then((valid) => (valid ? key : this.signerOf(jws, pool, index + 1)));
+  /** Resolvers from `index` on; `reason`: the first signature error of those that did not recognise the token. */
+  private resolveFrom(
+    index: number,
+    token: PresentedToken,
+    pool: VerifyPool | undefined,
+    reason: JwtSignatureInvalid | undefined,
+  ): VerifiedToken | Promise<VerifiedToken> {
+    for (let i = index; i < this.resolvers.length; i++) {
+      const resolution = this.resolvers[i]!.resolve(token, pool);
+      if (resolution instanceof Promise) {
+        return resolution.then((settled) => this.afterResolver(settled, i, token, pool, reason));
+      }
+      if (!isDeclined(resolution)) return resolution;
+      reason ??= resolution;
+    }
+    throw reason ?? new JwtSignatureInvalid(NO_TRUSTED_ISSUERS);
   }
 
-  /** Claims checked (step 8-9), the result frozen and cached: the same object goes to every caller of this token. */
-  private remember(token: string, jws: ParsedJws, key: LiftedKey): VerifiedToken {
-    const verified = Object.freeze({ claims: deepFreeze(validateClaims(parsePayload(jws))), issuer: key.xOnlyHex });
+  private afterResolver(
+    resolution: Resolution,
+    index: number,
+    token: PresentedToken,
+    pool: VerifyPool | undefined,
+    reason: JwtSignatureInvalid | undefined,
+  ): VerifiedToken | Promise<VerifiedToken> {
+    if (!isDeclined(resolution)) return resolution;
+    return this.resolveFrom(index + 1, token, pool, reason ?? resolution);
+  }
+
+  private remember(token: string, verified: VerifiedToken): VerifiedToken {
     this.cache?.set(token, verified);
     return verified;
   }
-}
 
-function noIssuers(): JwtSignatureInvalid {
-  return new JwtSignatureInvalid('no trusted issuer keys are configured');
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  private observe(started: number): void {
+    this.onVerified?.((performance.now() - started) / 1000);
   }
-  return value;
+}
+
+/** The resolver did not recognise the token (with or without a reason): the next one is tried. */
+function isDeclined(resolution: Resolution): resolution is JwtSignatureInvalid | undefined {
+  return resolution === undefined || resolution instanceof JwtSignatureInvalid;
 }

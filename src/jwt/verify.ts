@@ -37,20 +37,9 @@ export function verifyJwtSignature(
   return validateClaims(parsePayload(jws));
 }
 
-// Lifting a key costs a square root; callers verify against the same few keys over and over.
-const liftedKeys = new Map<string, LiftedKey>();
-const MAX_LIFTED_KEYS = 256;
-
-/** Parsed issuer key from hex or npub, memoised. Throws KeyInvalid (category bad_key). */
+/** Parsed issuer key from hex or npub. Throws KeyInvalid (category bad_key). */
 export function issuerKey(publicKey: unknown): LiftedKey {
-  if (typeof publicKey === 'string') {
-    const cached = liftedKeys.get(publicKey);
-    if (cached) return cached;
-  }
-  const key = parsePublicKey(publicKey, 'issuer public key');
-  if (liftedKeys.size >= MAX_LIFTED_KEYS) liftedKeys.clear();
-  liftedKeys.set(publicKey as string, key);
-  return key;
+  return parsePublicKey(publicKey, 'issuer public key');
 }
 
 /**

@@ -1,17 +1,13 @@
 /**
- * Wallet-issued tokens (flow B): a user's wallet signs a Portal JWT with the user's own key and names
- * the gateway in `target_key`. The token does not say who signed it, so the signer is recovered from
- * the signature and accepted only when it is a known user; then the strict profile's claim and time
- * rules apply as for any token. Asynchronous only because "known user" may be a store lookup.
+ * Wallet-issued tokens alone (flow B), for library users who verify them apart from other tokens: the
+ * token verifier with the wallet signers as its only resolver, answering in the shape this class always
+ * had. The gateway itself uses one TokenVerifier for both flows.
  */
-import { LRUCache } from 'lru-cache';
 import { JwtSignatureInvalid } from '../errors.js';
-import { checkClaimTimes, validateClaims, type PortalClaims } from './claims.js';
-import { defaultBackend, type Es256kBackend } from '../keys/es256k.js';
-import { parseJws } from './jws.js';
+import type { PortalClaims } from './claims.js';
+import type { Es256kBackend } from '../keys/es256k.js';
 import { normalizePublicKey } from '../keys/nostr-keys.js';
-import { recoverSigners } from './recover.js';
-import { parseStrictJsonObject } from '../encoding/strict-json.js';
+import { NO_TRUSTED_ISSUERS, TokenVerifier, type VerifiedToken } from './token-verifier.js';
 
 export interface WalletTokenVerifierOptions {
   /** The gateway's own public key (hex or npub): a wallet token must name it in `target_key`. */
@@ -34,64 +30,39 @@ export interface VerifiedWalletToken {
 export class WalletTokenVerifier {
   /** x-only hex of the service key. */
   readonly serviceKey: string;
-  private readonly isKnownUser: (userKey: string) => Promise<boolean>;
-  // Keyed by the token text like the flow-A cache: a high-S twin only costs one more recovery.
-  private readonly cache: LRUCache<string, VerifiedWalletToken> | undefined;
-  private readonly clockToleranceSec: number | undefined;
-  private readonly backend: Es256kBackend;
+  private readonly verifier: TokenVerifier;
 
-  constructor(options: WalletTokenVerifierOptions) {
-    this.serviceKey = normalizePublicKey(options.serviceKey, 'service public key');
-    this.isKnownUser = options.isKnownUser;
-    const cacheSize = options.cacheSize ?? 10_000;
-    this.cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
-    this.clockToleranceSec = options.clockToleranceSec;
-    this.backend = options.backend ?? defaultBackend;
+  constructor({ serviceKey, isKnownUser, ...options }: WalletTokenVerifierOptions) {
+    this.serviceKey = normalizePublicKey(serviceKey, 'service public key');
+    this.verifier = new TokenVerifier({
+      ...options,
+      issuers: [],
+      wallet: { serviceKey: this.serviceKey, isKnownUser },
+    });
   }
 
-  /**
-   * A token accepted before, re-checked against the clock (throws JwtExpired / JwtNotYetValid);
-   * undefined when it is not in the cache. Synchronous, so callers can skip other checks cheaply.
-   */
+  /** A token accepted before, re-checked against the clock (throws JwtExpired / JwtNotYetValid); else undefined. */
   cached(token: string, now?: number): VerifiedWalletToken | undefined {
-    const hit = this.cache?.get(token);
-    if (hit) this.checkTimes(hit, now);
-    return hit;
+    const hit = this.verifier.cached(token, now);
+    return hit && walletToken(hit);
   }
 
   /**
-   * Verify `token` as a wallet token. Resolves to undefined when it does not present itself as one
-   * (its payload does not name the service key, or its signature recovers to no even-y key), so the
-   * caller can report its own reason; rejects with a typed JwtError when it does but fails.
+   * Resolves to undefined when `token` does not present itself as a wallet token (its payload does not name
+   * the service key, or its signature recovers to no even-y key); rejects with a typed JwtError when it does
+   * but fails.
    */
   async verify(token: string, now?: number): Promise<VerifiedWalletToken | undefined> {
-    const hit = this.cached(token, now);
-    if (hit) return hit;
-    const jws = parseJws(token);
-    // Looking at the payload before the signature is checked only decides whether recovery is worth
-    // running; nothing from it is trusted until a known signer is found.
-    const payload = parseStrictJsonObject(jws.payloadBytes);
-    if ('problem' in payload || payload.value.target_key !== this.serviceKey) return undefined;
-    const candidates = recoverSigners(jws, this.backend);
-    if (candidates.length === 0) return undefined;
-    const answers = await Promise.all(candidates.map((key) => this.isKnownUser(key.xOnlyHex)));
-    const known = candidates.filter((_, i) => answers[i]).map((key) => key.xOnlyHex);
-    if (known.length === 0) {
-      throw new JwtSignatureInvalid(
-        'token is addressed to this gateway but its signer is not a known user (sign in with the wallet once, or list the key in walletUsers)',
-      );
+    try {
+      return walletToken(await this.verifier.verifyPooled(token, now));
+    } catch (error) {
+      // With no trusted issuers, this is the refusal of a token the wallet signers did not recognise.
+      if (error instanceof JwtSignatureInvalid && error.message === NO_TRUSTED_ISSUERS) return undefined;
+      throw error;
     }
-    // Both candidates verify the signature, so a token that recovers to two known users cannot tell
-    // who signed it. Unreachable without forging a signature for one of them, but never guess.
-    if (known.length > 1)
-      throw new JwtSignatureInvalid('token signature recovers to more than one known user; its signer is ambiguous');
-    const verified: VerifiedWalletToken = { claims: validateClaims(payload.value), signer: known[0]! };
-    this.cache?.set(token, verified);
-    this.checkTimes(verified, now);
-    return verified;
   }
+}
 
-  private checkTimes(verified: VerifiedWalletToken, now: number | undefined): void {
-    checkClaimTimes(verified.claims, { now, clockToleranceSec: this.clockToleranceSec });
-  }
+function walletToken({ claims, issuer }: VerifiedToken): VerifiedWalletToken {
+  return { claims, signer: issuer };
 }

@@ -29,7 +29,7 @@ export interface LiftedKey {
   readonly compressed: Uint8Array;
   /** OpenSSL key object, built on first use by the portable backend. */
   keyObject?: KeyObject;
-  /** SEC1 uncompressed point, built on first use (`uncompressedKey`). */
+  /** SEC1 uncompressed point: found by the lift, which decompresses to check the point (`uncompressedKey`). */
   uncompressed?: Uint8Array;
 }
 
@@ -39,8 +39,8 @@ export interface Es256kBackend {
   verify(signingInput: Uint8Array, signature: Uint8Array, key: LiftedKey): boolean;
   /** Deterministic (RFC 6979) low-S signature over a 32-byte digest, returned as 64 bytes r||s. */
   signDigest(digest: Uint8Array, scalar: Uint8Array): Uint8Array;
-  /** Is `compressed` (33 bytes) a point on the curve? */
-  isPoint(compressed: Uint8Array): boolean;
+  /** The SEC1 uncompressed point (65 bytes) of `compressed` (33 bytes); undefined when it is not a curve point. */
+  decompress(compressed: Uint8Array): Uint8Array | undefined;
   /** SEC1 compressed point (33 bytes) of a scalar in [1, n-1]. */
   publicKeyCreate(scalar: Uint8Array): Uint8Array;
   /**
@@ -55,7 +55,6 @@ interface NativeBinding {
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
   ecdsaSign(msg32: Uint8Array, seckey: Uint8Array): { signature: Uint8Array; recid: number };
   signatureNormalize(sig: Uint8Array): Uint8Array;
-  publicKeyVerify(pubkey: Uint8Array): boolean;
   publicKeyCreate(seckey: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyConvert(pubkey: Uint8Array, compressed: boolean): Uint8Array;
   /** Throws when recovery fails. */
@@ -104,8 +103,12 @@ function createNativeBackend(binding: NativeBinding): Es256kBackend {
     signDigest(digest, scalar) {
       return binding.ecdsaSign(digest, scalar).signature;
     },
-    isPoint(compressed) {
-      return binding.publicKeyVerify(compressed);
+    decompress(compressed) {
+      try {
+        return binding.publicKeyConvert(compressed, false);
+      } catch {
+        return undefined; // not a curve point
+      }
     },
     publicKeyCreate(scalar) {
       return binding.publicKeyCreate(scalar, true);
@@ -137,13 +140,12 @@ const portableBackend: Es256kBackend = {
   signDigest(digest, scalar) {
     return secp256k1.sign(digest, scalar, { prehash: false, lowS: true });
   },
-  isPoint(compressed) {
+  decompress(compressed) {
     // OpenSSL decompresses (and so validates) a point about 2.5x faster than @noble/curves.
     try {
-      ECDH.convertKey(compressed, 'secp256k1', undefined, undefined, 'uncompressed');
-      return true;
+      return ECDH.convertKey(compressed, 'secp256k1', undefined, undefined, 'uncompressed') as Buffer;
     } catch {
-      return false;
+      return undefined;
     }
   },
   publicKeyCreate(scalar) {
@@ -198,8 +200,10 @@ export function liftXOnly(xOnly: Uint8Array, backend: Es256kBackend = defaultBac
   const compressed = new Uint8Array(33);
   compressed[0] = 0x02;
   compressed.set(xOnly, 1);
-  if (!backend.isPoint(compressed)) return undefined;
-  return { xOnlyHex: Buffer.from(xOnly).toString('hex'), compressed };
+  // Checking the point decompresses it: kept, so that verifying with the key needs no second square root.
+  const uncompressed = backend.decompress(compressed);
+  if (!uncompressed) return undefined;
+  return { xOnlyHex: Buffer.from(xOnly).toString('hex'), compressed, uncompressed };
 }
 
 /** x-only public key of a secret scalar. */

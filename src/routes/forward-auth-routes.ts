@@ -13,7 +13,7 @@ import { nowSeconds, type Clock } from '../keys/clock.js';
 import { forwardAuthTarget, type ForwardAuthTarget } from './forward-auth-target.js';
 import { gatewayOrigin } from '../http/request-origin.js';
 import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../access/identity-headers.js';
-import type { PortalIdentity } from '../access/identity.js';
+import type { PortalIdentity } from '../jwt/identity.js';
 import { signInRedirect } from '../access/login-redirect.js';
 import { authorizeRequest, routePolicy, type RoutePolicy } from '../access/portal-auth-plugin.js';
 import type { RequestAuthenticator } from '../access/request-authenticator.js';

@@ -15,7 +15,7 @@ import { BadRequest, GatewayError, InternalError, RefreshTokenInvalid } from '..
 import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
 import { assertSameOrigin } from '../access/csrf.js';
-import type { PortalIdentity } from '../access/identity.js';
+import type { PortalIdentity } from '../jwt/identity.js';
 import { clientMeta } from './client-meta.js';
 import type { RateLimitedRoute } from './rate-limits.js';
 import { clearSessionCookies, refreshCookieName, setSessionCookies } from './session-cookies.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionKeys } from '../../src/assertion/assertion-keys.js';
 import { AssertionSigner } from '../../src/assertion/assertion-signer.js';
 import type { AssertionConfig } from '../../src/config/types.js';
-import type { PortalIdentity } from '../../src/access/identity.js';
+import type { PortalIdentity } from '../../src/jwt/identity.js';
 import { generateKeyPair, toNpub } from '../../src/index.js';
 
 const user = generateKeyPair();

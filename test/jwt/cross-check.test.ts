@@ -116,7 +116,7 @@ describe('tokens signed by jose@5 verify with ours', () => {
       for (const m of modules) {
         expect(m.api.verifyJwt(issuer, token, { now: iat })).toEqual(claims);
         const verifier = new m.api.TokenVerifier({ issuers: [xOnlyOf(randomSecretHex(prng.bytes)), issuer] });
-        expect(verifier.verify(token, iat)).toEqual({ claims, issuer });
+        expect(verifier.verify(token, iat)).toMatchObject({ claims, issuer });
       }
     }
     // OpenSSL's random nonces give high S about half the time: both paths were exercised.

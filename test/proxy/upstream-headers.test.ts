@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { PortalIdentity } from '../../src/access/identity.js';
+import type { PortalIdentity } from '../../src/jwt/identity.js';
 import type { RouteConfig } from '../../src/config/types.js';
 import { upstreamHeaders, type ForwardOptions } from '../../src/proxy/proxied-routes.js';
 
