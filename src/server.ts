@@ -29,7 +29,7 @@ import { registerLoginRoutes } from './routes/login-routes.js';
 import { registerSignInPage } from './routes/sign-in-route.js';
 import { registerRateLimits } from './routes/rate-limits.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
-import { createJwtIssuer } from './jwt/issue.js';
+import { createServiceIdentity, type ServiceIdentity } from './jwt/service-identity.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { startMetricsListener, type MetricsListener } from './http/metrics-listener.js';
 import { TokenVerifier } from './jwt/token-verifier.js';
@@ -58,7 +58,8 @@ export interface Gateway {
   config: GatewayConfig;
   /** Where the gateway's own endpoints are (under `config.gatewayPrefix`). */
   paths: GatewayPaths;
-  serviceKey: Omit<ServiceKey, 'secretKey'>;
+  /** The service key as the start-up banner shows it: its public key, npub and origin (never the secret). */
+  serviceKey: Pick<ServiceIdentity, 'publicKey' | 'npub'> & Omit<ServiceKey, 'secretKey'>;
   metrics: GatewayMetrics;
   auth: AuthServices;
   /** Start listening (and the metrics listener, with `metrics.listen`); resolves to the base URL. */
@@ -73,9 +74,9 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const serviceKey = resolveServiceKey(config.serviceKey, config.dataDir);
+  // Derived once and handed over: the verifier, the session service, the admin API, the discovery document.
+  const service = createServiceIdentity(serviceKey.secretKey);
   const clock = options.clock ?? systemClock;
-  // One issuer for the service key: sessions and the admin API sign with it.
-  const issuer = createJwtIssuer(serviceKey.secretKey);
   // First, so that a bad key stops the start before anything needs closing; reload problems go to the app's log.
   let logReloadError = (_error: unknown): void => undefined;
   const assertionKeys = config.assertion.enabled
@@ -117,10 +118,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     );
   const auth = await createAuthServices(
     config,
-    serviceKey,
+    { key: serviceKey, identity: service },
     (error) => app.log.error({ err: error }, 'login bookkeeping failed'),
     logEvents(app.log),
-    { clock, issuer },
+    clock,
   ).catch((error: unknown) => {
     assertionKeys?.close();
     throw error;
@@ -129,8 +130,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const knownUsers = new KnownUsers(auth.stores.users, { allowList: config.walletUsers });
   // One verifier for every token: the service key and the trusted issuers, then known users' wallet tokens.
   const verifier = new TokenVerifier({
-    issuers: [serviceKey.publicKey, ...config.trustedIssuers.filter((k) => k !== serviceKey.publicKey)],
-    wallet: { serviceKey: serviceKey.publicKey, isKnownUser: (userKey) => knownUsers.isKnown(userKey) },
+    service,
+    issuers: config.trustedIssuers,
+    wallet: { isKnownUser: (userKey) => knownUsers.isKnown(userKey) },
     cacheSize: config.tokens.verifyCacheSize,
     clockToleranceSec: config.tokens.clockToleranceSec,
     clock,
@@ -225,7 +227,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     });
     registerSessionRoutes(sessions, auth, paths, config.cookie, config.cors.origins, limited);
   });
-  const { secretKey: _secret, ...publicServiceKey } = serviceKey;
+  const publicServiceKey = {
+    publicKey: service.publicKey,
+    npub: service.npub,
+    source: serviceKey.source,
+    path: serviceKey.path,
+  };
   // One admin authenticator for every /admin route: a signed (NIP-98) request is usable once across all.
   const admin = createAdminAuthenticator(config.admin);
   registerAdminRoutes(
@@ -233,8 +240,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config,
     paths,
     discoveryPaths(paths, config.routes),
-    publicServiceKey,
-    issuer,
+    service,
     admin,
     limited,
     () => auth.pool.relays,

@@ -7,7 +7,7 @@ import type { ServiceKey } from '../config/service-key.js';
 import { RelaysUnavailable } from '../errors.js';
 import type { EmitEvent } from '../events.js';
 import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
-import { createJwtIssuer, type JwtIssuer } from '../jwt/issue.js';
+import type { ServiceIdentity } from '../jwt/service-identity.js';
 import { PortalConversation } from '../nostr/portal-conversation.js';
 import { RelayPool } from '../nostr/relay-pool.js';
 import { LoginService } from './login-service.js';
@@ -34,13 +34,13 @@ export interface AuthServices {
 
 export async function createAuthServices(
   config: GatewayConfig,
-  serviceKey: ServiceKey,
+  /** Built once by createGateway: the service key, and the identity derived from it. */
+  service: { key: ServiceKey; identity: ServiceIdentity },
   onError: (error: unknown) => void,
   emit: EmitEvent,
-  /** Built once by createGateway: the gateway's clock, and the service key's token issuer (the admin API issues with it too). */
-  shared: { clock?: Clock; issuer?: JwtIssuer } = {},
+  /** The gateway's clock (GatewayOptions.clock). */
+  clock: Clock = systemClock,
 ): Promise<AuthServices> {
-  const clock = shared.clock ?? systemClock;
   const now = () => nowSeconds(clock);
   const stores = await createStores(config.store, clock);
   let storeUp = true;
@@ -66,7 +66,7 @@ export async function createAuthServices(
   });
   const authenticator = new PortalConversation({
     pool,
-    serviceSecretKey: serviceKey.secretKey,
+    service: { secretKey: service.key.secretKey, publicKey: service.identity.publicKey },
     // The pool is the one relay list: relays added or removed at run time show up in new URLs.
     relays: () => pool.relays,
     loginTimeoutMs: config.login.timeoutSec * 1000,
@@ -74,7 +74,7 @@ export async function createAuthServices(
     clock,
   });
   const tokens = new SessionService({
-    issuer: shared.issuer ?? createJwtIssuer(serviceKey.secretKey),
+    issuer: service.identity.issuer,
     sessions: stores.sessions,
     accessTtlSec: config.tokens.accessTtlSec,
     refreshTtlSec: config.tokens.refreshTtlSec,

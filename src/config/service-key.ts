@@ -5,15 +5,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigInvalid, KeyInvalid } from '../errors.js';
-import { generateKeyPair, getPublicKey, parseSecretKey, toNpub } from '../keys/nostr-keys.js';
+import { randomSecret } from '../keys/es256k.js';
+import { parseSecretKey } from '../keys/nostr-keys.js';
 
 export const SERVICE_KEY_FILE = 'service-key';
 
+/** The service key as configured or kept: the gateway derives its identity from it once (createServiceIdentity). */
 export interface ServiceKey {
-  /** Secret key, 64 hex chars. Never log it. */
-  secretKey: string;
-  publicKey: string;
-  npub: string;
+  /** The secret key's 32 bytes, checked to be a valid scalar. Never log it. */
+  secretKey: Uint8Array;
   /** Where it came from, for the start-up banner. */
   source: 'config' | 'data-dir' | 'generated';
   /** File holding the key when it lives in the data directory. */
@@ -21,10 +21,11 @@ export interface ServiceKey {
 }
 
 function fromSecret(secret: string, source: ServiceKey['source'], path?: string): ServiceKey {
-  const bytes = parseSecretKey(secret, source === 'config' ? 'serviceKey' : `service key file ${path}`);
-  const secretKey = Buffer.from(bytes).toString('hex');
-  const publicKey = getPublicKey(bytes);
-  return { secretKey, publicKey, npub: toNpub(publicKey), source, path };
+  return {
+    secretKey: parseSecretKey(secret, source === 'config' ? 'serviceKey' : `service key file ${path}`),
+    source,
+    path,
+  };
 }
 
 export function resolveServiceKey(configured: string | undefined, dataDir: string): ServiceKey {
@@ -47,12 +48,12 @@ export function resolveServiceKey(configured: string | undefined, dataDir: strin
       throw error;
     }
   }
-  const generated = generateKeyPair();
+  const secretKey = randomSecret();
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(path, `${generated.secretKey}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, `${Buffer.from(secretKey).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     throw new ConfigInvalid([`dataDir: cannot write ${path} (${(error as NodeJS.ErrnoException).code})`]);
   }
-  return { ...fromSecret(generated.secretKey, 'generated', path) };
+  return { secretKey, source: 'generated', path };
 }

@@ -10,7 +10,7 @@
  * pool's worker threads or a wallet signer looked up in the store answers with a promise.
  */
 import { LRUCache } from 'lru-cache';
-import { JwtSignatureInvalid } from '../errors.js';
+import { InvalidArgument, JwtSignatureInvalid } from '../errors.js';
 import { checkTimesAt, DEFAULT_CLOCK_TOLERANCE_SEC } from './claims.js';
 import { KnownKeys } from './known-keys.js';
 import { defaultBackend, type Es256kBackend } from '../keys/es256k.js';
@@ -19,19 +19,25 @@ import { MAX_TOKEN_LENGTH, parseJws } from './jws.js';
 import { normalizePublicKey, parsePublicKey } from '../keys/nostr-keys.js';
 import { parseStrictJsonObject } from '../encoding/strict-json.js';
 import type { PortalIdentity } from './identity.js';
+import type { ServiceIdentity } from './service-identity.js';
 import type { CredentialResolver, PresentedToken, Resolution } from './credential-resolver.js';
 import { TrustedIssuers } from './trusted-issuers.js';
 import { WalletSigners } from './wallet-signers.js';
 import { VerifyPool } from './verify-pool.js';
 
 export interface TokenVerifierOptions {
-  /** Trusted issuer keys (64 hex or npub); the first is normally the gateway's own key. */
-  issuers: readonly string[];
   /**
-   * Also accept wallet-issued tokens (flow B): signed by a known user, naming `serviceKey` (hex or npub)
-   * in `target_key`. Tried after the trusted issuers.
+   * Trusted issuer keys (64 hex or npub). Without `service`, the first is normally the gateway's own key:
+   * its tokens with a `sid` claim are sign-in sessions.
    */
-  wallet?: { serviceKey: string; isKnownUser(userKey: string): Promise<boolean> };
+  issuers: readonly string[];
+  /** The gateway's own identity (createGateway's): its key is the first trusted issuer, taken as it is. */
+  service?: Pick<ServiceIdentity, 'publicKey' | 'key'>;
+  /**
+   * Also accept wallet-issued tokens (flow B): signed by a known user, naming the service key in
+   * `target_key` (`serviceKey`, hex or npub, or else `service`'s). Tried after the trusted issuers.
+   */
+  wallet?: { serviceKey?: string; isKnownUser(userKey: string): Promise<boolean> };
   /** Verified tokens kept in memory; 0 disables the cache. Default 10,000. */
   cacheSize?: number;
   /** Default 60 s. */
@@ -75,7 +81,9 @@ export class TokenVerifier {
   private misses = 0;
 
   constructor(options: TokenVerifierOptions) {
-    const keys = options.issuers.map((issuer, i) => parsePublicKey(issuer, `trusted issuer ${i}`));
+    const { service } = options;
+    const trusted = options.issuers.map((issuer, i) => parsePublicKey(issuer, `trusted issuer ${i}`));
+    const keys = service ? [service.key, ...trusted.filter((key) => key.xOnlyHex !== service.publicKey)] : trusted;
     this.issuers = keys.map((key) => key.xOnlyHex);
     const backend = options.backend ?? defaultBackend;
     const known = new KnownKeys();
@@ -83,8 +91,11 @@ export class TokenVerifier {
     if (keys.length > 0) resolvers.push(new TrustedIssuers(keys, backend, known));
     if (options.wallet) {
       const { serviceKey, isKnownUser } = options.wallet;
-      const wallet = { serviceKey: normalizePublicKey(serviceKey, 'service public key'), isKnownUser };
-      resolvers.push(new WalletSigners(wallet, backend, known));
+      const target =
+        serviceKey === undefined ? service?.publicKey : normalizePublicKey(serviceKey, 'service public key');
+      if (target === undefined)
+        throw new InvalidArgument('wallet tokens need the service key: wallet.serviceKey or service');
+      resolvers.push(new WalletSigners({ serviceKey: target, isKnownUser }, backend, known));
     }
     this.resolvers = resolvers;
     const cacheSize = options.cacheSize ?? 10_000;

@@ -13,7 +13,6 @@
 import type { NostrEvent } from 'nostr-tools/core';
 import { InvalidArgument, LoginCapacityExceeded, type GatewayError } from '../errors.js';
 import { nowSeconds, systemClock, type Clock } from '../keys/clock.js';
-import { getPublicKey, parseSecretKey } from '../keys/nostr-keys.js';
 import { buildHandshakeUrl, isValidHandshakeToken, randomHandshakeToken } from './handshake-url.js';
 import { KIND_AUTH_CHALLENGE, KIND_AUTH_RESPONSE, KIND_KEY_HANDSHAKE } from './kinds.js';
 import {
@@ -89,8 +88,8 @@ export class PortalConversation {
   };
 
   constructor(options: PortalConversationOptions) {
-    this.secretKey = parseSecretKey(options.serviceSecretKey, 'service secret key');
-    this.servicePublicKey = getPublicKey(this.secretKey);
+    this.secretKey = options.service.secretKey;
+    this.servicePublicKey = options.service.publicKey;
     this.pool = options.pool;
     const relays = options.relays;
     if (typeof relays === 'function') this.relays = relays;

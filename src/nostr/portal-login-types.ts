@@ -12,8 +12,11 @@ export type LoginRelayPool = Pick<RelayPool, 'subscribe' | 'publish'>;
 
 export interface PortalConversationOptions {
   pool: LoginRelayPool;
-  /** The gateway's service key: 64 hex chars or nsec. */
-  serviceSecretKey: string;
+  /**
+   * The gateway's service key, derived once by createGateway: its secret (32 bytes) signs and decrypts the
+   * conversation's Nostr events, its public key (x-only hex) is the one the wallet answers to.
+   */
+  service: { secretKey: Uint8Array; publicKey: string };
   /**
    * Relays named in the portal:// URL; the pool should be connected to them. A function is asked at
    * each login, so that relays added or removed at run time show up in new URLs.

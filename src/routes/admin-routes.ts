@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { npubEncode } from 'nostr-tools/nip19';
 import type { GatewayConfig } from '../config/types.js';
-import type { ServiceKey } from '../config/service-key.js';
 import { BadRequest } from '../errors.js';
 import { logEvent } from '../events.js';
 import type { GatewayPaths } from '../gateway-endpoints.js';
-import type { JwtIssuer } from '../jwt/issue.js';
+import type { ServiceIdentity } from '../jwt/service-identity.js';
 import { normalizePublicKey } from '../keys/nostr-keys.js';
 import type { AdminAuthenticator } from '../access/admin-auth.js';
 import type { RateLimitedRoute } from './rate-limits.js';
@@ -51,8 +50,8 @@ export function registerAdminRoutes(
   paths: GatewayPaths,
   /** Where the discovery document is served (see discoveryPaths). */
   discoveryAt: readonly string[],
-  serviceKey: Omit<ServiceKey, 'secretKey'>,
-  issuer: JwtIssuer,
+  /** The gateway's identity: its issuer signs the tokens, its keys are in the discovery document. */
+  service: ServiceIdentity,
   admin: AdminAuthenticator,
   limited: RateLimitedRoute,
   /** The relays in use now (they can change at run time: /admin/relays, SIGHUP). */
@@ -62,7 +61,7 @@ export function registerAdminRoutes(
     const who = await admin.authenticate(request);
     const { targetKey, ttlSec, permissions } = parseIssueRequest(request.body);
     const jti = randomBytes(16).toString('base64url');
-    const token = issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
+    const token = service.issuer.issue(targetKey, { ttlSec, extraClaims: { jti, permissions } });
     // Audit line: who issued what for whom; never the token.
     logEvent(
       request.log,
@@ -79,8 +78,8 @@ export function registerAdminRoutes(
   });
 
   const discovery = async () => ({
-    service_pubkey: serviceKey.publicKey,
-    service_npub: serviceKey.npub,
+    service_pubkey: service.publicKey,
+    service_npub: service.npub,
     trusted_issuers: config.trustedIssuers,
     relays: relays(),
     algorithms: ['ES256K'],

@@ -3,7 +3,7 @@
  * independent rust-nostr wallet: the gateway side is RelayPool + PortalConversation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/keys/nostr-keys.js';
+import { generateKeyPair, parseSecretKey } from '../../src/keys/nostr-keys.js';
 import {
   PortalConversation,
   type HandshakeInfo,
@@ -16,6 +16,8 @@ import { waitFor, waitForLive } from '../support/relay-wait.js';
 import { TestWallet, type TestWalletOptions, type WalletAnswer } from '../support/wallet.js';
 
 const service = generateKeyPair();
+/** The service key as createGateway hands it to the conversation. */
+const serviceKeys = { secretKey: parseSecretKey(service.secretKey), publicKey: service.publicKey };
 const APPROVE: WalletAnswer = { approve: { grantedPermissions: ['read', 'write'], sessionToken: 'opaque-session' } };
 
 let relay: RelayProcess;
@@ -32,7 +34,7 @@ afterEach(async () => {
 /** The gateway side on `relays`, listening (live on every relay in `liveOn`) before it returns. */
 async function gateway(relays: string[], options: Partial<PortalConversationOptions> = {}, liveOn = relays) {
   const pool = new RelayPool({ relays, backoffInitialMs: 100, backoffMaxMs: 500, publishTimeoutMs: 3000 });
-  const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays, ...options });
+  const auth = new PortalConversation({ pool, service: serviceKeys, relays, ...options });
   cleanups.push(
     () => pool.close(),
     () => auth.close(),

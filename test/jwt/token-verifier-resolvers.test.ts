@@ -8,12 +8,15 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { LRUCache } from 'lru-cache';
 import { TokenVerifier, type TokenVerifierOptions } from '../../src/jwt/token-verifier.js';
 import { VerifyPool } from '../../src/jwt/verify-pool.js';
+import { createServiceIdentity } from '../../src/jwt/service-identity.js';
 import {
+  InvalidArgument,
   JwtExpired,
   JwtMalformed,
   JwtNotYetValid,
   generateKeyPair,
   issueJwt,
+  parseSecretKey,
   recoverJwtSigners,
 } from '../../src/index.js';
 
@@ -122,6 +125,16 @@ describe('TokenVerifier: one verifier for every credential', () => {
     expect(parses.count).toBe(2);
     verifier.verifyPooled(walletToken(), NOW);
     expect(parses.count).toBe(2);
+  });
+
+  it('takes the service identity for the service key: the first trusted issuer and the key wallet tokens name', async () => {
+    const identity = createServiceIdentity(parseSecretKey(service.secretKey));
+    const isKnownUser = async (key: string) => key === user.publicKey;
+    const verifier = new TokenVerifier({ service: identity, issuers: [], wallet: { isKnownUser } });
+    expect(verifier.issuers).toEqual([service.publicKey]);
+    expect(verifier.verifyPooled(serviceToken(), NOW)).toMatchObject({ flow: 'service' });
+    expect(await verifier.verifyPooled(walletToken(), NOW)).toMatchObject({ flow: 'wallet' });
+    expect(() => new TokenVerifier({ issuers: [service.publicKey], wallet: { isKnownUser } })).toThrow(InvalidArgument);
   });
 
   it('verify, the synchronous answer, refuses a token that needs a wallet lookup, and the lookup still fills the cache', async () => {

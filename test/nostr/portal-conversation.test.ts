@@ -9,8 +9,8 @@ import type { NostrEvent } from 'nostr-tools/core';
 import { matchFilters, type Filter } from 'nostr-tools/filter';
 import { decrypt as nip44Decrypt, encrypt as nip44Encrypt, getConversationKey } from 'nostr-tools/nip44';
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
-import { InvalidArgument, KeyInvalid, LoginCapacityExceeded, RelayPublishFailed } from '../../src/errors.js';
-import { generateKeyPair } from '../../src/keys/nostr-keys.js';
+import { InvalidArgument, LoginCapacityExceeded, RelayPublishFailed } from '../../src/errors.js';
+import { generateKeyPair, parseSecretKey } from '../../src/keys/nostr-keys.js';
 import { parseHandshakeUrl } from '../../src/nostr/handshake-url.js';
 import {
   PortalConversation,
@@ -22,6 +22,8 @@ import { deriveSubkeySecret, type WalletSubkey } from '../support/wallet.js';
 
 const RELAYS = ['ws://127.0.0.1:7777', 'wss://relay.example/x'];
 const service = generateKeyPair();
+/** The service key as createGateway hands it to the conversation. */
+const serviceKeys = { secretKey: parseSecretKey(service.secretKey), publicKey: service.publicKey };
 
 /** Routes delivered events to subscriptions whose filters match, as the real pool does after its checks. */
 class MemoryPool implements LoginRelayPool {
@@ -55,7 +57,7 @@ class MemoryPool implements LoginRelayPool {
 
 function setup(options: Partial<PortalConversationOptions> = {}) {
   const pool = new MemoryPool();
-  const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: RELAYS, ...options });
+  const auth = new PortalConversation({ pool, service: serviceKeys, relays: RELAYS, ...options });
   return { pool, auth };
 }
 
@@ -393,19 +395,16 @@ describe('PortalConversation', () => {
     auth.close();
   });
 
-  it('refuses a bad service key or relay list at construction', () => {
+  it('refuses a bad relay list at construction', () => {
     const pool = new MemoryPool();
-    expect(() => new PortalConversation({ pool, serviceSecretKey: 'nope', relays: RELAYS })).toThrow(KeyInvalid);
-    expect(() => new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: [''] })).toThrow(
-      InvalidArgument,
-    );
+    expect(() => new PortalConversation({ pool, service: serviceKeys, relays: [''] })).toThrow(InvalidArgument);
   });
 
   it('keeps 10,000 pending logins in well under 100 MB', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const pool = new RelayPool({ relays: [] });
-    const auth = new PortalConversation({ pool, serviceSecretKey: service.secretKey, relays: RELAYS });
+    const auth = new PortalConversation({ pool, service: serviceKeys, relays: RELAYS });
     gc();
     const before = process.memoryUsage().heapUsed;
     const logins = Array.from({ length: 10_000 }, () => auth.startLogin());
