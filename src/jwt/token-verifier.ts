@@ -133,8 +133,8 @@ export class TokenVerifier {
   verifyPooled(token: string, now = nowSeconds(this.clock)): VerifiedToken | Promise<VerifiedToken> {
     const hit = this.lookup(token);
     if (hit !== undefined) return this.inTime(hit, now);
-    // Checked only while something is pending, and like the cache never for oversized input.
-    const pending = this.inFlight.size > 0 && token.length <= MAX_TOKEN_LENGTH ? this.inFlight.get(token) : undefined;
+    // Looked for only while something is pending.
+    const pending = this.inFlight.size > 0 && hashable(token) ? this.inFlight.get(token) : undefined;
     const verified = pending ?? this.resolve(token, this.pool && !this.pool.saturated ? this.pool : undefined);
     return verified instanceof Promise ? verified.then((found) => this.inTime(found, now)) : this.inTime(verified, now);
   }
@@ -155,8 +155,7 @@ export class TokenVerifier {
   }
 
   private cachedValue(token: string): VerifiedToken | undefined {
-    // Oversized input goes straight to the checks that reject it, without being hashed for a lookup.
-    return typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? this.cache?.get(token) : undefined;
+    return hashable(token) ? this.cache?.get(token) : undefined;
   }
 
   private lookup(token: string): VerifiedToken | undefined {
@@ -244,4 +243,9 @@ export class TokenVerifier {
 /** The resolver did not recognise the token (with or without a reason): the next one is tried. */
 function isDeclined(resolution: Resolution): resolution is JwtSignatureInvalid | undefined {
   return resolution === undefined || resolution instanceof JwtSignatureInvalid;
+}
+
+/** Oversized input goes straight to the parse that rejects it, never hashed for a lookup. */
+function hashable(token: string): boolean {
+  return typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
 }
