@@ -36,11 +36,17 @@ function startsWithX(name: string): boolean {
   return c === 0x78 || c === 0x58;
 }
 
-/** Set the headers that tell the upstream who the caller is on `headers` (the proxy's own copy). */
-export function setIdentityHeaders(headers: Record<string, unknown>, identity: PortalIdentity): void {
-  headers[IDENTITY_HEADER_NAMES.targetKey] = identity.targetKey;
-  headers[IDENTITY_HEADER_NAMES.npub] = identity.npub;
-  headers[IDENTITY_HEADER_NAMES.flow] = identity.flow;
-  if (identity.permissions.length > 0) headers[IDENTITY_HEADER_NAMES.permissions] = identity.permissions.join(',');
-  if (identity.sessionId !== undefined) headers[IDENTITY_HEADER_NAMES.sessionId] = identity.sessionId;
+/** The headers that tell the upstream who the caller is, as `[name, value, name, value, …]`. */
+export function identityHeaderList(identity: PortalIdentity): string[] {
+  const list: string[] = [
+    IDENTITY_HEADER_NAMES.targetKey,
+    identity.targetKey,
+    IDENTITY_HEADER_NAMES.npub,
+    identity.npub,
+    IDENTITY_HEADER_NAMES.flow,
+    identity.flow,
+  ];
+  if (identity.permissions.length > 0) list.push(IDENTITY_HEADER_NAMES.permissions, identity.permissions.join(','));
+  if (identity.sessionId !== undefined) list.push(IDENTITY_HEADER_NAMES.sessionId, identity.sessionId);
+  return list;
 }

@@ -3,13 +3,11 @@
  * the client's to the upstream (the HTTP client refuses some outright), and not the upstream's to the
  * client (the upstream's `Connection: keep-alive` would override a client's `Connection: close`).
  */
-type Headers = Record<string, string | string[] | undefined>;
-
 // `host` names the gateway (the HTTP client sets the upstream's); `transfer-encoding` and
 // `content-length` framing is the HTTP client's own business once the body streams through it, but a
 // declared length is kept so that the upstream sees it. `proxy-authorization` is a credential for the
 // proxy itself (RFC 9110 §11.7.2), never for the upstream behind it.
-const REQUEST_HOP_BY_HOP = [
+const REQUEST_HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -20,7 +18,7 @@ const REQUEST_HOP_BY_HOP = [
   'expect',
   'transfer-encoding',
   'host',
-] as const;
+]);
 // `transfer-encoding`: the gateway frames the answer to its client itself.
 const RESPONSE_HOP_BY_HOP = new Set([
   'connection',
@@ -45,16 +43,17 @@ function namedByConnection(values: readonly string[], into: Set<string>): void {
   }
 }
 
-/** Drop the client's hop-by-hop headers, and those its Connection header names, from a copy of its headers. */
-export function dropRequestHopByHop(headers: Headers): void {
-  const connection = headers.connection;
-  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
-    const named = new Set<string>();
-    namedByConnection(Array.isArray(connection) ? connection : [connection], named);
-    for (const name of named) headers[name] = undefined;
-  }
-  // Undefined rather than delete: the HTTP client skips it, and the object keeps its shape (hot path).
-  for (const name of REQUEST_HOP_BY_HOP) if (headers[name] !== undefined) headers[name] = undefined;
+/** Is `lowerName` a hop-by-hop header of a request, one the upstream never gets? */
+export function isRequestHopByHop(lowerName: string): boolean {
+  return REQUEST_HOP_BY_HOP.has(lowerName);
+}
+
+/** The headers a client's Connection header names (lower case), or undefined when it names none. */
+export function connectionNamedHeaders(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
+  const named = new Set<string>();
+  namedByConnection(Array.isArray(connection) ? connection : [connection], named);
+  return named.size > 0 ? named : undefined;
 }
 
 /**

@@ -12,13 +12,12 @@ import { Pool, type Dispatcher } from 'undici';
 import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable, type GatewayError } from '../errors.js';
 import { responseHeaderList } from './hop-by-hop.js';
 
-type Headers = Record<string, string | string[] | undefined>;
-
 export interface UpstreamRequest {
   method: string;
   /** Path and query as the upstream gets them. */
   path: string;
-  headers: Headers;
+  /** `[name, value, name, value, …]` (upstream-headers.ts). */
+  headers: string[];
   /** The request body as it streams in (through the body limits), or null when there is none. */
   body: Readable | null;
 }

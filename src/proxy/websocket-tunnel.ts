@@ -5,14 +5,12 @@
  * failure is the gateway's JSON error (never a `101` first, never the upstream's address) and a client that
  * leaves takes the upstream request with it, so no upstream connection outlives its client.
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { writeSocketError } from '../http/error-handler.js';
 import { responseHeaderList } from './hop-by-hop.js';
-
-type Headers = Record<string, string | string[] | undefined>;
 
 /** Bytes a client may send ahead of the upstream's 101 before the gateway stops reading them. */
 const EARLY_BYTES_LIMIT = 64 * 1024;
@@ -20,8 +18,8 @@ const EARLY_BYTES_LIMIT = 64 * 1024;
 export interface TunnelRequest {
   /** Path and query as the upstream gets them. */
   path: string;
-  /** The upstream headers of an HTTP request (hop-by-hop ones dropped): the handshake's are added here. */
-  headers: Headers;
+  /** The upstream headers of an HTTP request as `[name, value, …]` (hop-by-hop ones dropped): the handshake's are added here. */
+  headers: string[];
 }
 
 /** The tunnels of one route's upstream; `closeAll` ends them when the gateway drains. */
@@ -145,10 +143,6 @@ function join(
 }
 
 /** The HTTP request's upstream headers with the handshake's own (its Sec-WebSocket-* and Origin are in them already). */
-function handshakeHeaders(headers: Headers): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) if (headers[name] !== undefined) out[name] = headers[name];
-  out.connection = 'Upgrade';
-  out.upgrade = 'websocket';
-  return out;
+function handshakeHeaders(headers: readonly string[]): string[] {
+  return [...headers, 'connection', 'Upgrade', 'upgrade', 'websocket'];
 }

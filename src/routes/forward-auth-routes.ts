@@ -12,7 +12,7 @@ import { GatewayError, RouteNotFound } from '../errors.js';
 import { nowSeconds, type Clock } from '../keys/clock.js';
 import { forwardAuthTarget, type ForwardAuthTarget } from './forward-auth-target.js';
 import { gatewayOrigin } from '../http/request-origin.js';
-import { IDENTITY_HEADER_NAMES, setIdentityHeaders } from '../access/identity-headers.js';
+import { IDENTITY_HEADER_NAMES, identityHeaderList } from '../access/identity-headers.js';
 import type { PortalIdentity } from '../jwt/identity.js';
 import { signInRedirect } from '../access/login-redirect.js';
 import { authorizeRequest, routePolicy, type RoutePolicy } from '../access/portal-auth-plugin.js';
@@ -97,7 +97,8 @@ export function registerForwardAuthRoutes(app: FastifyInstance, path: string, op
 
   function allow(request: FastifyRequest, reply: FastifyReply, identity: PortalIdentity, audience: string): void {
     const headers: Record<string, string> = {};
-    setIdentityHeaders(headers, identity);
+    const identityHeaders = identityHeaderList(identity);
+    for (let i = 0; i < identityHeaders.length; i += 2) headers[identityHeaders[i]!] = identityHeaders[i + 1]!;
     const now = nowSeconds(options.clock);
     let maxAge = Math.min(config.cacheSec, identity.claims.exp - now);
     if (options.assertions) {

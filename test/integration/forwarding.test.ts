@@ -1,6 +1,7 @@
 /**
  * What the forward path does with the upstream's answer, seen by a client over a real socket: trailers,
- * HEAD, streamed chunked bodies, redirects under a rewritten path, and a client that goes away mid-answer.
+ * HEAD, streamed chunked bodies, redirects under a rewritten path, and a client that goes away mid-answer;
+ * and request bodies of any content type, which reach the upstream as sent.
  */
 import {
   createServer,
@@ -36,6 +37,17 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
         res.end();
       }
     }, 10);
+  } else if (path.endsWith('/echo-body')) {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.stringify({
+        contentType: req.headers['content-type'] ?? null,
+        length: req.headers['content-length'] ?? null,
+        body: Buffer.concat(chunks).toString('base64'),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
   } else if (path.endsWith('/redirect')) {
     res.writeHead(302, { location: '/base/next?x=1' }).end();
   } else if (path.endsWith('/endless')) {
@@ -111,6 +123,34 @@ describe('forwarding answers', () => {
       String(JSON.stringify({ method: 'HEAD', url: '/base/items' }).length),
     );
     expect(answer.body).toBe('');
+  });
+
+  it('passes request bodies of every content type through unparsed, byte for byte', async () => {
+    const bodies: [string | undefined, Buffer][] = [
+      ['text/plain', Buffer.from('plain text, not JSON')],
+      ['text/plain; charset=utf-8', Buffer.from('caf\u00e9')],
+      ['application/json', Buffer.from('{"a": 1,   "b": [true]}')],
+      ['application/json', Buffer.from('{not json at all')],
+      ['application/x-www-form-urlencoded', Buffer.from('a=1&b=%20two')],
+      [
+        'multipart/form-data; boundary=x',
+        Buffer.from('--x\r\ncontent-disposition: form-data; name="f"\r\n\r\nv\r\n--x--\r\n'),
+      ],
+      ['application/octet-stream', Buffer.from([0, 255, 1, 254, 10, 13])],
+      [undefined, Buffer.from('no content type')],
+    ];
+    for (const [contentType, body] of bodies) {
+      const response = await fetch(`${gateway.url}/api/echo-body`, {
+        method: 'POST',
+        headers: contentType ? { 'content-type': contentType } : {},
+        body,
+      });
+      expect(response.status, contentType).toBe(200);
+      const echoed = (await response.json()) as { contentType: string | null; length: string; body: string };
+      expect(Buffer.from(echoed.body, 'base64').equals(body), contentType).toBe(true);
+      expect(echoed.length, contentType).toBe(String(body.length));
+      if (contentType) expect(echoed.contentType).toBe(contentType);
+    }
   });
 
   it("gives back a redirect under the upstream's path under the route prefix", async () => {
