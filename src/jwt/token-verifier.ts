@@ -49,6 +49,12 @@ export interface TokenVerifierOptions {
   threads?: number;
   /** A verify pool of the caller's instead of `threads` (the caller closes it). */
   pool?: VerifyPool;
+  /**
+   * Share of the event loop's time that signature checks may take on it before misses go to the verify
+   * pool; default 0.05. Handing a check to a thread costs the loop about as much CPU as the check itself,
+   * so while misses are few they are checked inline; a burst goes to the pool. 0: always the pool.
+   */
+  inlineShare?: number;
   /** Called with the duration of each verification the cache could not answer (metrics). */
   onVerified?: (seconds: number) => void;
 }
@@ -61,6 +67,10 @@ export interface CacheStats {
   misses: number;
   size: number;
 }
+
+const DEFAULT_INLINE_SHARE = 0.05;
+/** Inline checking the loop may do at once after a quiet spell (about 80 signatures). */
+const INLINE_BURST_MS = 5;
 
 /** Why a token no resolver recognised is refused when there is no flow-A reason to report. */
 export const NO_TRUSTED_ISSUERS = 'no trusted issuer keys are configured';
@@ -75,6 +85,10 @@ export class TokenVerifier {
   private readonly pool: VerifyPool | undefined;
   private readonly ownsPool: boolean;
   private readonly onVerified: ((seconds: number) => void) | undefined;
+  private readonly inlineShare: number;
+  /** Milliseconds of inline checking the loop may still spend (a token bucket refilled at `inlineShare`). */
+  private inlineBudgetMs: number;
+  private inlineBudgetAt = performance.now();
   /** Tokens whose verification is under way asynchronously: presented again meanwhile, they wait for the same answer. */
   private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
   private hits = 0;
@@ -107,6 +121,8 @@ export class TokenVerifier {
     this.ownsPool = !options.pool && threads > 0 && VerifyPool.supported;
     this.pool = options.pool ?? (this.ownsPool ? new VerifyPool({ threads }) : undefined);
     this.onVerified = options.onVerified;
+    this.inlineShare = options.inlineShare ?? DEFAULT_INLINE_SHARE;
+    this.inlineBudgetMs = this.inlineShare > 0 ? INLINE_BURST_MS : 0;
   }
 
   /**
@@ -135,7 +151,7 @@ export class TokenVerifier {
     if (hit !== undefined) return this.inTime(hit, now);
     // Looked for only while something is pending.
     const pending = this.inFlight.size > 0 && hashable(token) ? this.inFlight.get(token) : undefined;
-    const verified = pending ?? this.resolve(token, this.pool && !this.pool.saturated ? this.pool : undefined);
+    const verified = pending ?? this.resolve(token, this.poolForMiss());
     return verified instanceof Promise ? verified.then((found) => this.inTime(found, now)) : this.inTime(verified, now);
   }
 
@@ -152,6 +168,19 @@ export class TokenVerifier {
   /** Ends the worker threads the verifier started (`threads`); a pool passed in is the caller's to close. */
   async close(): Promise<void> {
     if (this.ownsPool) await this.pool?.close();
+  }
+
+  /** The pool when a miss should go there: it is not saturated and the loop has spent its inline share. */
+  private poolForMiss(): VerifyPool | undefined {
+    const pool = this.pool;
+    if (pool === undefined || pool.saturated) return undefined;
+    const now = performance.now();
+    this.inlineBudgetMs = Math.min(
+      INLINE_BURST_MS,
+      this.inlineBudgetMs + (now - this.inlineBudgetAt) * this.inlineShare,
+    );
+    this.inlineBudgetAt = now;
+    return this.inlineBudgetMs > 0 ? undefined : pool;
   }
 
   private cachedValue(token: string): VerifiedToken | undefined {
@@ -180,6 +209,9 @@ export class TokenVerifier {
     } catch (error) {
       this.observe(started);
       throw error;
+    } finally {
+      // What this miss cost the loop counts against its inline share.
+      if (pool === undefined) this.inlineBudgetMs -= performance.now() - started;
     }
     if (!(found instanceof Promise)) {
       this.observe(started);

@@ -68,7 +68,8 @@ export function responseHeaderList(raw: readonly Buffer[], rewriteLocation: (loc
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
     const value = raw[i + 1]!.toString('latin1');
-    if (lower === 'connection') namedByConnection([value], (named ??= new Set()));
+    if (lower === 'connection' && value !== 'keep-alive' && value !== 'close')
+      namedByConnection([value], (named ??= new Set()));
     if (RESPONSE_HOP_BY_HOP.has(lower) || INVALID_VALUE.test(value)) continue;
     out.push(name, lower === 'location' ? rewriteLocation(value) : value);
   }

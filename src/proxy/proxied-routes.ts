@@ -61,7 +61,10 @@ async function registerRoute(
       ? routePath + location.slice(target.pathPrefix.length)
       : location;
   // Under the prefix `/` the rest of the path comes without its leading slash, so the base path takes one.
-  const upstreamPath = upstreamPathRule(route.prefix, route.prefix === '/' ? `${target.pathPrefix}/` : target.pathPrefix);
+  const upstreamPath = upstreamPathRule(
+    route.prefix,
+    route.prefix === '/' ? `${target.pathPrefix}/` : target.pathPrefix,
+  );
   const pool = new UpstreamPool(target.origin, route.timeoutMs, rewriteLocation);
   app.addHook('onClose', () => pool.close());
   const tunnels = new WebSocketTunnels(target.origin, route.timeoutMs, rewriteLocation);

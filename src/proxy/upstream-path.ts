@@ -56,7 +56,10 @@ export function upstreamPathRule(routePrefix: string, rewritePrefix: string): Up
 
 /** The full check: cleaned and decoded, no `..` segment; resolved, still under the rewrite prefix. */
 function checkDestination(dest: string, prefixPath: string, boundary: string): void {
-  const cleaned = dest.replace(/[\t\n\r\0]/g, '').trimStart().replaceAll('\\', '/');
+  const cleaned = dest
+    .replace(/[\t\n\r\0]/g, '')
+    .trimStart()
+    .replaceAll('\\', '/');
   if (ABSOLUTE_URL.test(cleaned) || cleaned.startsWith('//')) throw new BadRequest(INVALID);
   let decoded: string;
   try {
@@ -84,7 +87,7 @@ function rawPrefixLength(path: string, prefix: string): number {
   let index = 0;
   let decoded = '';
   while (index < path.length) {
-    let length = 1;
+    let length: number;
     let character: string;
     if (path[index] === '%') {
       // A percent-encoded UTF-8 character takes up to four triplets.

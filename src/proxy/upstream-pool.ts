@@ -54,7 +54,12 @@ export class UpstreamPool {
     const rewriteLocation = this.rewriteLocation;
     let abort: ((reason?: Error) => void) | undefined;
     let resume: (() => void) | undefined;
-    const onDrain = () => resume?.();
+    // Listened for only once a write had to wait: most answers fit the socket's buffer.
+    let waitingForDrain = false;
+    const onDrain = () => {
+      waitingForDrain = false;
+      resume?.();
+    };
     // A client that goes away before the whole answer frees the upstream connection at once.
     const onClose = () => {
       if (!res.writableFinished) abort?.();
@@ -73,20 +78,24 @@ export class UpstreamPool {
         reply.hijack();
         // writeHead takes the flat name/value list its types leave out.
         res.writeHead(statusCode, statusText, headers as unknown as OutgoingHttpHeaders);
-        res.on('drain', onDrain);
         return true;
       },
       onData(chunk) {
-        return res.write(chunk);
+        if (res.write(chunk)) return true;
+        if (!waitingForDrain) {
+          waitingForDrain = true;
+          res.once('drain', onDrain);
+        }
+        return false;
       },
       onComplete(trailers) {
-        res.off('drain', onDrain);
+        if (waitingForDrain) res.off('drain', onDrain);
         if (trailers !== null && trailers.length > 0) res.addTrailers(trailerPairs(trailers));
         res.end();
       },
       onError(error) {
         res.off('close', onClose);
-        res.off('drain', onDrain);
+        if (waitingForDrain) res.off('drain', onDrain);
         if (res.headersSent) res.destroy(error);
         else onFailure(upstreamFailure(error));
       },

@@ -85,7 +85,7 @@ describe('TokenVerifier.verifyPooled', () => {
   });
 
   it('throws structural errors synchronously and answers cache hits synchronously', async () => {
-    const verifier = new TokenVerifier({ issuers, pool });
+    const verifier = new TokenVerifier({ issuers, pool, inlineShare: 0 });
     expect(() => verifier.verifyPooled('a.b', NOW)).toThrow(expect.objectContaining({ code: 'ERR_JWT_MALFORMED' }));
     const token = issue(SECRET_B);
     const first = verifier.verifyPooled(token, NOW);
@@ -118,10 +118,24 @@ describe('TokenVerifier.verifyPooled', () => {
     );
   });
 
+  it('verifies inline while misses are few, and hands a burst to the pool once the inline share is spent', () => {
+    const verifier = new TokenVerifier({ issuers, pool });
+    // A quiet verifier checks the first misses on the calling thread: no hand-off, no promise.
+    const first = verifier.verifyPooled(issue(SECRET_A, 4), NOW);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect((first as VerifiedToken).issuer).toBe(issuers[0]);
+    // A burst spends the inline budget (a few ms of checks); what follows goes to the pool.
+    const answers = Array.from({ length: 400 }, (_, i) => verifier.verifyPooled(issue(SECRET_A, 5, NOW - i), NOW));
+    const pooled = answers.filter((answer) => answer instanceof Promise);
+    expect(pooled.length).toBeGreaterThan(0);
+    expect(pooled.length).toBeLessThan(answers.length);
+    return Promise.all(pooled);
+  });
+
   it('verifies inline, synchronously, while the pool is saturated', async () => {
     const saturated = new VerifyPool({ threads: 1, maxPending: 1 });
     try {
-      const verifier = new TokenVerifier({ issuers, pool: saturated });
+      const verifier = new TokenVerifier({ issuers, pool: saturated, inlineShare: 0 });
       const pending = verifier.verifyPooled(issue(SECRET_A, 3), NOW);
       expect(pending).toBeInstanceOf(Promise);
       expect(saturated.saturated).toBe(true);

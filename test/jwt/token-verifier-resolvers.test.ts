@@ -163,14 +163,14 @@ describe('TokenVerifier: one verifier for every credential', () => {
   });
 
   it('checks signatures on the verify pool, wallet signers after it, and inline while the pool is saturated', async () => {
-    const { verifier } = gatewayVerifier({ pool });
+    const { verifier } = gatewayVerifier({ pool, inlineShare: 0 });
     const pooled = verifier.verifyPooled(serviceToken(), NOW);
     expect(pooled).toBeInstanceOf(Promise);
     expect(await pooled).toMatchObject({ flow: 'service' });
     expect(await verifier.verifyPooled(walletToken(), NOW)).toMatchObject({ flow: 'wallet' });
     const saturated = new VerifyPool({ threads: 1, maxPending: 1 });
     try {
-      const busy = gatewayVerifier({ pool: saturated }).verifier;
+      const busy = gatewayVerifier({ pool: saturated, inlineShare: 0 }).verifier;
       const first = busy.verifyPooled(serviceToken(NOW - 1), NOW);
       expect(first).toBeInstanceOf(Promise);
       expect(busy.verifyPooled(serviceToken(), NOW)).toMatchObject({ flow: 'service' });
@@ -181,7 +181,7 @@ describe('TokenVerifier: one verifier for every credential', () => {
   });
 
   it('starts its own worker threads with `threads`, and ends them on close', async () => {
-    const { verifier } = gatewayVerifier({ threads: 1 });
+    const { verifier } = gatewayVerifier({ threads: 1, inlineShare: 0 });
     const pooled = verifier.verifyPooled(serviceToken(), NOW);
     expect(pooled).toBeInstanceOf(Promise);
     await pooled;

@@ -38,7 +38,12 @@ function byName(list: readonly string[]): Record<string, string[]> {
   return out;
 }
 
-function headersFor(headers: IncomingHttpHeaders, passToken = false, trustProxy = false, portal?: PortalIdentity | null) {
+function headersFor(
+  headers: IncomingHttpHeaders,
+  passToken = false,
+  trustProxy = false,
+  portal?: PortalIdentity | null,
+) {
   return byName(upstreamHeaderList(request(headers, portal), { passToken }, options(trustProxy), 'http://upstream'));
 }
 
