@@ -3,7 +3,7 @@
  * from `--config` or PORTAL_CONFIG; without one the environment alone is checked (the container case).
  */
 import { readKeyFile } from '../assertion/keyring.js';
-import { configSource, loadConfig, readConfigSource } from '../config/load.js';
+import { configSource, loadConfig, misspeltVariableWarnings, readConfigSource } from '../config/load.js';
 import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import { readTlsFiles } from '../http/tls.js';
 import type { CommandSpec } from './args.js';
@@ -32,7 +32,8 @@ const spec: CommandSpec = {
 export function run(argv: string[], io: CliIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const source = configSource(args.string('config'), io.env);
-    const config = loadConfig(readConfigSource(source), io.env);
+    const raw = readConfigSource(source);
+    const config = loadConfig(raw, io.env);
     // What serve would refuse at start-up: certificate files that cannot be read or do not match.
     if (config.listen.tls) readTlsFiles(config.listen.tls);
     // And an assertion key file that cannot be read, is no key, or is of the wrong curve.
@@ -40,6 +41,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       readKeyFile(config.assertion.keyFile, config.assertion.alg);
     const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
     if (shadowed) io.stderr.write(`${shadowed}\n`);
+    for (const warning of misspeltVariableWarnings(raw, io.env)) io.stderr.write(`${warning}\n`);
     io.stdout.write(
       `${typeof source === 'object' ? source.file : 'environment'}: OK — ${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ` +
         `listen ${config.listen.host}:${config.listen.port}, ` +

@@ -6,7 +6,13 @@
  * at once. SIGTERM / SIGINT drain in-flight requests, then exit. SIGHUP reloads the relay list and the TLS
  * certificate.
  */
-import { configSource, loadConfig, readConfigSource, RELAYS_CONFIG_ENV } from '../config/load.js';
+import {
+  configSource,
+  loadConfig,
+  misspeltVariableWarnings,
+  readConfigSource,
+  RELAYS_CONFIG_ENV,
+} from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
 import type { GatewayConfig } from '../config/types.js';
 import { shadowedEndpointsWarning } from '../gateway-endpoints.js';
@@ -180,6 +186,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       // Only once started (a failure stays one line), and not for the demo, whose /admin route shows the precedence on purpose.
       const shadowed = demo ? undefined : shadowedEndpointsWarning(config.routes, gateway.paths);
       if (shadowed) io.stderr.write(`${shadowed}\n`);
+      for (const warning of misspeltVariableWarnings(readRaw(), io.env)) io.stderr.write(`${warning}\n`);
       io.stderr.write(banner(gateway, url, demo, devRelay, io.env));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {

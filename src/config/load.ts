@@ -5,7 +5,17 @@
  */
 import { existsSync } from 'node:fs';
 import { ConfigInvalid } from '../errors.js';
-import { applyEnvironment, CONFIG_FILE_ENV, FILE_SUFFIX, nameVariable, variableName } from './environment.js';
+import {
+  applyEnvironment,
+  CONFIG_FILE_ENV,
+  configKeyPaths,
+  ENV_ALIASES,
+  ENV_PREFIX,
+  FILE_SUFFIX,
+  nameVariable,
+  variableName,
+} from './environment.js';
+import { closestName } from './closest-name.js';
 import { readJsonFile } from './json-file.js';
 import { RELAYS_CONFIG_FILE, readRelaysFile } from './relays.js';
 import type { GatewayConfig } from './types.js';
@@ -57,4 +67,33 @@ export function loadConfig(raw: unknown, env: Env = process.env): GatewayConfig 
       throw new ConfigInvalid(error.problems.map((problem) => nameVariable(problem, sources)));
     throw error;
   }
+}
+
+/** `PORTAL_*` variables that are read but set no config key. */
+const OTHER_VARIABLES = [CONFIG_FILE_ENV, RELAYS_CONFIG_ENV, 'PORTAL_GATEWAY_CRYPTO'];
+
+/**
+ * One warning line per `PORTAL_*` variable that sets nothing but is one typo away from a variable that
+ * would (`PORTAL_LISTEN_PROT` for `PORTAL_LISTEN_PORT`): such a setting would otherwise be lost without a
+ * word. Variables far from every name (`PORTAL_ACCESS_TOKEN` of `portal-gateway login`) are left alone.
+ */
+export function misspeltVariableWarnings(raw: unknown, env: Env = process.env): string[] {
+  let doc: unknown = raw;
+  try {
+    doc = applyEnvironment(raw, env).doc;
+  } catch {
+    // Bad values are loadConfig's to report; the names are still worth checking.
+  }
+  const keys = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? configKeyPaths(doc as Record<string, unknown>) : [];
+  const known = new Set([...OTHER_VARIABLES, ...Object.keys(ENV_ALIASES)]);
+  for (const path of keys) known.add(variableName(path));
+  for (const name of [...known]) known.add(name + FILE_SUFFIX);
+  const candidates = [...known];
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith(ENV_PREFIX) || known.has(name) || !env[name]) continue;
+    const meant = closestName(name, candidates);
+    if (meant !== undefined) warnings.push(`warning: ${name} is not a setting and is ignored; did you mean ${meant}?`);
+  }
+  return warnings;
 }

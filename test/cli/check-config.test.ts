@@ -34,6 +34,27 @@ describe('check-config', () => {
     expect(result.stderr).toContain('servicename: unknown key (did you mean `serviceName`?)');
   });
 
+  it('warns about a misspelt PORTAL_ variable, naming the one meant, and leaves other PORTAL_ variables alone', async () => {
+    const path = file('env-typo.json', JSON.stringify({ relays: [], routes: ROUTES, store: { kind: 'sqlite' } }));
+    const result = await runInProcess(run, ['--config', path], {
+      env: {
+        PORTAL_LISTEN_PROT: '9000',
+        PORTAL_SERVICE_KEY_FIEL: '/run/secrets/key',
+        PORTAL_STORE_FIEL: '/tmp/x.db',
+        PORTAL_ACCESS_TOKEN: 'from portal-gateway login',
+        PORTAL_GATEWAY_CRYPTO: 'portable',
+        PORTAL_TOKENS_ACCESS_TTL_SEC: '600',
+        PORTAL_LISTEN_HOTS: '',
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('warning: PORTAL_'))).toEqual([
+      'warning: PORTAL_LISTEN_PROT is not a setting and is ignored; did you mean PORTAL_LISTEN_PORT?',
+      'warning: PORTAL_SERVICE_KEY_FIEL is not a setting and is ignored; did you mean PORTAL_SERVICE_KEY_FILE?',
+      'warning: PORTAL_STORE_FIEL is not a setting and is ignored; did you mean PORTAL_STORE_FILE?',
+    ]);
+  });
+
   it('does not claim to generate a service key: it says where serve will find or put one', async () => {
     const dataDir = join(dir, 'data');
     const path = file('ok.json', JSON.stringify({ dataDir, relays: [], routes: ROUTES }));
