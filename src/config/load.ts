@@ -84,7 +84,10 @@ export function misspeltVariableWarnings(raw: unknown, env: Env = process.env): 
   } catch {
     // Bad values are loadConfig's to report; the names are still worth checking.
   }
-  const keys = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? configKeyPaths(doc as Record<string, unknown>) : [];
+  const keys =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+      ? configKeyPaths(doc as Record<string, unknown>)
+      : [];
   const known = new Set([...OTHER_VARIABLES, ...Object.keys(ENV_ALIASES)]);
   for (const path of keys) known.add(variableName(path));
   for (const name of [...known]) known.add(name + FILE_SUFFIX);
