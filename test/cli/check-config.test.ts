@@ -40,7 +40,7 @@ describe('check-config', () => {
       env: {
         PORTAL_LISTEN_PROT: '9000',
         PORTAL_SERVICE_KEY_FIEL: '/run/secrets/key',
-        PORTAL_STORE_FIEL: '/tmp/x.db',
+        PORTAL_STORE_FIEL: 'gateway.db',
         PORTAL_ACCESS_TOKEN: 'from portal-gateway login',
         PORTAL_GATEWAY_CRYPTO: 'portable',
         PORTAL_TOKENS_ACCESS_TTL_SEC: '600',
