@@ -51,7 +51,7 @@ export interface TokenVerifierOptions {
   pool?: VerifyPool;
   /**
    * Share of the time that signature checks on the event loop may take (in CPU time) before misses go to
-   * the verify pool; default 0.05. Handing a check to a thread costs the loop about as much CPU as the check itself,
+   * the verify pool; default 0.1. Handing a check to a thread costs the loop about as much CPU as the check itself,
    * so while misses are few they are checked inline; a burst goes to the pool. 0: always the pool.
    */
   inlineShare?: number;
@@ -68,9 +68,9 @@ export interface CacheStats {
   size: number;
 }
 
-const DEFAULT_INLINE_SHARE = 0.05;
-/** Inline checking the loop may do at once after a quiet spell (about 80 signatures). */
-const INLINE_BURST_MS = 5;
+const DEFAULT_INLINE_SHARE = 0.1;
+/** Inline checking the loop may do at once after a quiet spell (about 150 signatures). */
+const INLINE_BURST_MS = 10;
 
 /** Why a token no resolver recognised is refused when there is no flow-A reason to report. */
 export const NO_TRUSTED_ISSUERS = 'no trusted issuer keys are configured';
