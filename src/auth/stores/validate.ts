@@ -75,6 +75,21 @@ export function assertMeta(meta: SessionMeta | undefined): void {
   assertOptionalText(meta.clientIp, 'clientIp');
 }
 
+/** The arguments of `rotateRefreshToken`, checked alike by every backend. */
+export function assertRotateArguments(
+  oldHash: unknown,
+  newHash: unknown,
+  now: unknown,
+  newExpiresAt: unknown,
+  meta: SessionMeta | undefined,
+): void {
+  assertId(oldHash, 'oldHash');
+  assertId(newHash, 'newHash');
+  assertTime(now, 'now');
+  if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
+  assertMeta(meta);
+}
+
 /** Checks a new session and returns a copy without undefined fields (the shape every backend stores). */
 export function validateSession(session: SessionRecord): SessionRecord {
   if (typeof session !== 'object' || session === null) throw new InvalidArgument('session must be an object');

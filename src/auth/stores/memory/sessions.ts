@@ -1,7 +1,14 @@
 import { StoreConflict } from '../../../errors.js';
 import { compareSessions, isLiveSession, rotationOutcome } from '../rules.js';
 import type { RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
-import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
+import {
+  assertId,
+  assertMeta,
+  assertRotateArguments,
+  assertTime,
+  assertUserKey,
+  validateSession,
+} from '../validate.js';
 import { copySession, type MemoryBackend } from './backend.js';
 
 export class MemorySessionStore implements SessionStore {
@@ -28,11 +35,7 @@ export class MemorySessionStore implements SessionStore {
     newExpiresAt?: number,
     meta?: SessionMeta,
   ): Promise<RotateResult> {
-    assertId(oldHash, 'oldHash');
-    assertId(newHash, 'newHash');
-    assertTime(now, 'now');
-    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
-    assertMeta(meta);
+    assertRotateArguments(oldHash, newHash, now, newExpiresAt, meta);
     const token = this.data.refreshTokens.get(oldHash);
     const session = token && this.data.session(token.sessionId);
     if (!token || !session) return { outcome: 'unknown' };

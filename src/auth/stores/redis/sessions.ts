@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../../keys/clock.js';
 import { compareSessions, isLiveSession } from '../rules.js';
 import type { RotateOutcome, RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
-import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
+import {
+  assertId,
+  assertMeta,
+  assertRotateArguments,
+  assertTime,
+  assertUserKey,
+  validateSession,
+} from '../validate.js';
 import { fromPairs, sessionFromFields, sessionToPairs, toPairs } from './codec.js';
 import { expiresAtMs, guard, LuaScript, type CallObserver } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -48,11 +55,7 @@ export class RedisSessionStore implements SessionStore {
     newExpiresAt?: number,
     meta: SessionMeta = {},
   ): Promise<RotateResult> {
-    assertId(oldHash, 'oldHash');
-    assertId(newHash, 'newHash');
-    assertTime(now, 'now');
-    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
-    assertMeta(meta);
+    assertRotateArguments(oldHash, newHash, now, newExpiresAt, meta);
     const keys = [this.keys.refreshToken(oldHash), this.keys.refreshToken(newHash)];
     // An empty newExpiresAt: the new token keeps the old one's.
     const args = [

@@ -2,7 +2,14 @@ import { StoreConflict } from '../../../errors.js';
 import type { Clock } from '../../../keys/clock.js';
 import { rotationOutcome, type RefreshTokenRow } from '../rules.js';
 import type { RotateResult, SessionMeta, SessionRecord, SessionStore } from '../types.js';
-import { assertId, assertMeta, assertTime, assertUserKey, validateSession } from '../validate.js';
+import {
+  assertId,
+  assertMeta,
+  assertRotateArguments,
+  assertTime,
+  assertUserKey,
+  validateSession,
+} from '../validate.js';
 import type { SqliteDatabase } from './database.js';
 import { sessionFromRow, sessionToRow, type SessionRow } from './rows.js';
 
@@ -70,11 +77,7 @@ export class SqliteSessionStore implements SessionStore {
     newExpiresAt?: number,
     meta?: SessionMeta,
   ): Promise<RotateResult> {
-    assertId(oldHash, 'oldHash');
-    assertId(newHash, 'newHash');
-    assertTime(now, 'now');
-    if (newExpiresAt !== undefined) assertTime(newExpiresAt, 'newExpiresAt');
-    assertMeta(meta);
+    assertRotateArguments(oldHash, newHash, now, newExpiresAt, meta);
     return this.database.write('rotateRefreshToken', (): RotateResult => {
       const wall = this.clock();
       const token: RefreshTokenRow | undefined = this.sql.token.get(oldHash);
