@@ -159,12 +159,14 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     let demo: Embedded | undefined;
     let devRelay: EmbeddedRelay | undefined;
     let config: GatewayConfig | undefined;
+    // The configuration as read at start-up, also checked for misspelt variables once the gateway runs.
+    let startRaw: unknown;
     try {
       let started: { gateway: Gateway; url: string };
       const readRaw = () => (demo ? embeddedConfig(demo.upstream.url, demo.relay.url) : readConfigSource(source));
       // The same rules at start-up and on SIGHUP, so a reload keeps the local relay while none is configured.
-      const load = (): GatewayConfig => {
-        const loaded = loadConfig(dev ? withoutDefaultRelays(readRaw(), io.env) : readRaw(), io.env);
+      const load = (raw = readRaw()): GatewayConfig => {
+        const loaded = loadConfig(dev ? withoutDefaultRelays(raw, io.env) : raw, io.env);
         return devRelay && loaded.relays.length === 0 ? { ...loaded, relays: [devRelay.url] } : loaded;
       };
       try {
@@ -172,7 +174,8 @@ export function run(argv: string[], io: CliIo): Promise<number> {
           const { startDemoUpstream } = await import('../demo/demo-upstream.js');
           demo = { upstream: await startDemoUpstream(), relay: await startEmbeddedRelay() };
         }
-        config = withListenFlags(load(), host, port);
+        startRaw = readRaw();
+        config = withListenFlags(load(startRaw), host, port);
         if (dev && config.relays.length === 0) {
           devRelay = await startEmbeddedRelay();
           config = { ...config, relays: [devRelay.url] };
@@ -186,7 +189,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
       // Only once started (a failure stays one line), and not for the demo, whose /admin route shows the precedence on purpose.
       const shadowed = demo ? undefined : shadowedEndpointsWarning(config.routes, gateway.paths);
       if (shadowed) io.stderr.write(`${shadowed}\n`);
-      for (const warning of misspeltVariableWarnings(readRaw(), io.env)) io.stderr.write(`${warning}\n`);
+      for (const warning of misspeltVariableWarnings(startRaw, io.env)) io.stderr.write(`${warning}\n`);
       io.stderr.write(banner(gateway, url, demo, devRelay, io.env));
       // The whole file is validated again, so the relay list follows exactly the start-up rules.
       const onHangUp = () => {

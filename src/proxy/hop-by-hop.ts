@@ -63,16 +63,18 @@ export function connectionNamedHeaders(connection: string | string[] | undefined
  */
 export function responseHeaderList(raw: readonly Buffer[], rewriteLocation: (location: string) => string): string[] {
   const out: string[] = [];
-  let named: Set<string> | undefined;
+  let connection: string | string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
     const value = raw[i + 1]!.toString('latin1');
-    if (lower === 'connection' && value !== 'keep-alive' && value !== 'close')
-      namedByConnection([value], (named ??= new Set()));
+    if (lower === 'connection')
+      connection =
+        connection === undefined ? value : [...(Array.isArray(connection) ? connection : [connection]), value];
     if (RESPONSE_HOP_BY_HOP.has(lower) || INVALID_VALUE.test(value)) continue;
     out.push(name, lower === 'location' ? rewriteLocation(value) : value);
   }
-  if (named === undefined || named.size === 0) return out;
+  const named = connectionNamedHeaders(connection);
+  if (named === undefined) return out;
   return out.filter((_, i, list) => !named!.has((i % 2 === 0 ? list[i]! : list[i - 1]!).toLowerCase()));
 }
