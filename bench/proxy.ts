@@ -6,7 +6,7 @@
  * the same moments of outside load, and every round starts fresh processes, so no row keeps a lucky or
  * unlucky state for the whole run.
  *
- *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --burst 2 --warmup 15 --duration 10
+ *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --spread 1 --burst 2 --warmup 15 --duration 10
  *                          --latency-requests 3000 --saturated 5 --gateway-log warn|info]
  *
  * (or PROXY_BENCH_ROUNDS, _PROCESSES, _RATE, … in the environment).
@@ -40,7 +40,7 @@ console.log(
 );
 console.log(
   `fixed rate: ${options.rounds} rounds, each with ${options.processes} fresh processes per row loaded side by side at ${options.rate} req/s each ` +
-    `(${options.connections} connections), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured; ` +
+    `(${options.connections} connections${options.spread > 1 ? `, ${options.spread} load generators a process, started evenly over a second` : ''}), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured; ` +
     `latency: ${options.latencyRequests} sequential requests per row; saturated: ${options.saturatedSec} s per row; ` +
     `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads}; load average at start ${loadAverage()}\n`,
 );
@@ -105,6 +105,7 @@ try {
             server: i.server,
             connections: options.connections,
             overallRate,
+            spread: options.spread,
             durationSec,
             nextToken: i.nextToken,
           }),

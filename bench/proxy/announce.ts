@@ -12,7 +12,6 @@ export const CPU_LINE = /^CPU (\d+)\n/m;
 export function announce(where: number | string): void {
   const port = typeof where === 'number' ? where : Number(new URL(where).port);
   if (!port) throw new Error('benchmark child: no listening port to announce');
-  process.stdout.write(`PORT ${port}\n`);
   // Exit (rather than die by the signal) when the parent stops us, so that exit-time work such as
   // `node --cpu-prof` output still happens.
   process.once('SIGTERM', () => process.exit(0));
@@ -22,6 +21,8 @@ export function announce(where: number | string): void {
     const { user, system } = process.cpuUsage();
     process.stdout.write(`CPU ${user + system}\n`);
   });
+  // Only now: the parent may signal as soon as it reads the port, and SIGUSR2's default action is to exit.
+  process.stdout.write(`PORT ${port}\n`);
 }
 
 /** The upstream the parent started, given to every proxy child in UPSTREAM_URL. */

@@ -10,6 +10,8 @@ export interface BenchOptions {
   rate: number;
   /** Connections per server process in the fixed-rate phase. */
   connections: number;
+  /** Load generators per server process in the fixed-rate phase, started evenly over a second (runLoad's `spread`). */
+  spread: number;
   /** Untimed load at full speed when a round's processes start: gets their hot code optimised. */
   burstSec: number;
   /** Untimed load at the rate before each round's measurement (JIT, connection pools, caches). */
@@ -37,6 +39,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     'processes',
     'rate',
     'connections',
+    'spread',
     'burst',
     'warmup',
     'duration',
@@ -57,6 +60,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     processes: wholeNumber('--processes', pick('processes'), 2),
     rate: wholeNumber('--rate', pick('rate'), 300),
     connections: wholeNumber('--connections', pick('connections'), 10),
+    spread: wholeNumber('--spread', pick('spread'), 1),
     burstSec: wholeNumber('--burst', pick('burst'), 2, 0),
     warmupSec: wholeNumber('--warmup', pick('warmup'), 15),
     durationSec: wholeNumber('--duration', pick('duration'), 10),
