@@ -9,6 +9,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestDurationHistogram } from './request-histogram.js';
 
+/**
+ * How often the event-loop lag histogram samples. prom-client's 10 ms woke an idle gateway 100 times a
+ * second (half its idle CPU); lag is still measured to the microsecond at every sample.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** The verified-token cache's counters. */
 interface CacheStats {
   hits: number;
@@ -104,7 +110,7 @@ function gaugeFrom(
 
 export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   // route -> method -> status -> count
   const requestCounts = new Map<string, Map<string, Map<number, number>>>();
   const durations = new RequestDurationHistogram();
