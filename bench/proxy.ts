@@ -7,7 +7,8 @@
  * unlucky state for the whole run.
  *
  *   npm run bench:proxy [-- --rounds 6 --processes 2 --rate 300 --connections 10 --spread 1 --burst 2 --warmup 15 --duration 10
- *                          --latency-requests 3000 --saturated 5 --gateway-log warn|info]
+ *                          --latency-requests 3000 --saturated 5 --gateway-log warn|info
+ *                          --variants '[{"name": "no verify pool", "like": "fresh", "config": {"tokens": {"verifyThreads": 0}}}]']
  *
  * (or PROXY_BENCH_ROUNDS, _PROCESSES, _RATE, … in the environment).
  */
@@ -18,7 +19,7 @@ import { startChild, type ChildServer } from './proxy/children.js';
 import { SequentialClient } from './proxy/latency.js';
 import { combine, runLoad } from './proxy/load.js';
 import { benchOptions } from './proxy/options.js';
-import { printGoals, printReport, type Row } from './proxy/report.js';
+import { printGoals, printReport, printVariants, type Row } from './proxy/report.js';
 import { ROWS, rowEnvironment, type RowSpec } from './proxy/rows.js';
 import { TokenCursor, benchKeys, tokenPool } from './proxy/tokens.js';
 
@@ -57,7 +58,11 @@ interface Instance {
 
 /** A fresh server process for a row, checked to behave as the row assumes (a 401 flood measures nothing). */
 async function instance(row: Row): Promise<Instance> {
-  const server = await startChild(row.spec.file, rowEnvironment(row.spec, upstream.url, keys, options.gatewayLog));
+  const server = await startChild(
+    row.spec.file,
+    rowEnvironment(row.spec, upstream.url, keys, options.gatewayLog),
+    row.spec.nodeArgs,
+  );
   running.add(server);
   const { target } = row.spec;
   const expect = async (token: string | undefined, status: number) => {
@@ -93,7 +98,7 @@ const freshInstances = (rows: readonly Row[], perRow: number) =>
   Promise.all(rows.flatMap((row) => Array.from({ length: perRow }, () => instance(row))));
 
 try {
-  const rows: Row[] = ROWS.map((spec: RowSpec) => ({ spec, rounds: [], latencies: [] }));
+  const rows: Row[] = [...ROWS, ...options.variants].map((spec: RowSpec) => ({ spec, rounds: [], latencies: [] }));
 
   for (let round = 1; round <= options.rounds; round++) {
     const instances = await freshInstances(rows, options.processes);
@@ -118,8 +123,18 @@ try {
     const results = await load(options.durationSec);
     for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));
     await stop(instances);
+    // Each process on its own, with the part off its event loop (V8's helper threads, the verify pool):
+    // identical processes of one row can differ, and this is where it shows.
+    const perProcess = (row: Row) =>
+      results
+        .filter((_, i) => instances[i]!.row === row)
+        .map((r) => {
+          const perRequest = (seconds: number) => Math.round((seconds * 1e6) / r.ok);
+          return `${perRequest(r.serverCpuSec!)}(${perRequest(r.serverCpuSec! - r.serverLoopCpuSec!)})`;
+        })
+        .join(' ');
     log(
-      `round ${round}/${options.rounds}: CPU µs/req of rows 1-${rows.length}: ${rows.map((r) => Math.round((r.rounds.at(-1)!.serverCpuSec! * 1e6) / r.rounds.at(-1)!.ok)).join(' ')}`,
+      `round ${round}/${options.rounds}, CPU µs/req of each process (off the event loop): ${rows.map((r, i) => `${i + 1}: ${perProcess(r)}`).join(' | ')}`,
     );
   }
 
@@ -156,6 +171,7 @@ try {
 
   printReport(rows);
   printGoals(rows);
+  printVariants(rows);
   console.log(`\nload average at end ${loadAverage()}`);
   // A missed goal is a finding, not a crash; only a run with failed requests exits non-zero.
   if (rows.some((r) => r.rounds.some((result) => result.failures > 0) || (r.saturated?.failures ?? 0) > 0))

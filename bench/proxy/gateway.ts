@@ -17,6 +17,8 @@ if (!serviceKey) throw new Error('benchmark gateway: BENCH_SERVICE_KEY is not se
 delete process.env.BENCH_SERVICE_KEY;
 
 const config = validateConfig({
+  // A variant's changes (`--variants`) first: the benchmark's own settings below stay as they are.
+  ...(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? '{}') as Record<string, unknown>),
   listen: { host: '127.0.0.1', port: 0 },
   serviceKey,
   dataDir: mkdtempSync(join(tmpdir(), 'portal-gateway-bench-')),

@@ -1,5 +1,6 @@
 /** Run settings of the proxy benchmark: flags (`--rounds 6`) win over environment variables. */
 import { parseArgs } from 'node:util';
+import { variantRows, type RowSpec } from './rows.js';
 
 export interface BenchOptions {
   /** Rounds of the fixed-rate phase; every round starts fresh server processes. */
@@ -24,6 +25,8 @@ export interface BenchOptions {
   saturatedSec: number;
   /** Log level of the gateway rows: 'warn' (no per-request line) or 'info' (the access log). */
   gatewayLog: string;
+  /** Extra rows, each a changed copy of a row (rows.ts, `variantRows`). */
+  variants: RowSpec[];
 }
 
 function wholeNumber(name: string, text: string | undefined, fallback: number, min = 1): number {
@@ -46,6 +49,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     'latency-requests',
     'saturated',
     'gateway-log',
+    'variants',
   ] as const;
   const { values } = parseArgs({
     args: argv,
@@ -67,5 +71,6 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     latencyRequests: wholeNumber('--latency-requests', pick('latency-requests'), 3000),
     saturatedSec: wholeNumber('--saturated', pick('saturated'), 5, 0),
     gatewayLog,
+    variants: variantRows(pick('variants')),
   };
 }

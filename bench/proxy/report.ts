@@ -143,3 +143,14 @@ export function printGoals(rows: readonly Row[]): boolean {
   console.log('goal 5 (memory over 1,000,000 requests) is measured by `npm run bench:soak`');
   return valid && results.every(([, , pass]) => pass);
 }
+
+/** Each variant against the row it copies, round by round (they ran side by side). */
+export function printVariants(rows: readonly Row[]): void {
+  const variants = rows.filter((r) => r.spec.base !== undefined);
+  if (variants.length === 0) return;
+  console.log('\nVariants, CPU per request against the row each copies (median of per-round ratios, range):\n');
+  for (const variant of variants) {
+    const base = rows.find((r) => r.spec.key === variant.spec.base && r.spec.base === undefined)!;
+    console.log(`${variant.spec.name}: ${ratioText(cpuRatio(variant, base))} of ${base.spec.name}`);
+  }
+}

@@ -26,6 +26,12 @@ const FORWARD_AUTH: RequestTarget = {
 export interface RowSpec {
   key: RowKey;
   name: string;
+  /** A variant (`--variants`): the row it is a changed copy of, compared with it round by round. */
+  base?: RowKey;
+  /** Node/V8 flags of the row's processes (variants). */
+  nodeArgs?: readonly string[];
+  /** Gateway configuration merged over the benchmark's (variants of gateway rows). */
+  config?: Readonly<Record<string, unknown>>;
   /** `bench/proxy/<file>.ts`, started with `environment`. */
   file: 'upstream' | 'plain-proxy' | 'gateway' | 'jose-proxy';
   /** Must answer 401 without a token. */
@@ -86,6 +92,44 @@ export const ROWS: readonly RowSpec[] = [
   },
 ];
 
+/**
+ * Extra rows from `--variants`: a JSON list of `{ "name", "like", "nodeArgs"?, "config"? }`, each a copy of
+ * row `like` (any key above) started with Node flags `nodeArgs` and, for gateway rows, `config` merged
+ * over the benchmark gateway's configuration.
+ */
+export function variantRows(json: string | undefined): RowSpec[] {
+  if (json === undefined || json === '') return [];
+  const fail = (why: string): never => {
+    throw new Error(`--variants: ${why}`);
+  };
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch (error) {
+    return fail(`not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(list)) return fail('expected a JSON list of variants');
+  return list.map((item: unknown, i): RowSpec => {
+    const v = (item ?? {}) as { name?: unknown; like?: unknown; nodeArgs?: unknown; config?: unknown };
+    const base =
+      ROWS.find((row) => row.key === v.like) ?? fail(`[${i}].like must be one of ${ROWS.map((r) => r.key).join(', ')}`);
+    if (typeof v.name !== 'string' || v.name === '') fail(`[${i}].name must be a non-empty string`);
+    const nodeArgs = v.nodeArgs ?? [];
+    if (!Array.isArray(nodeArgs) || !nodeArgs.every((a) => typeof a === 'string'))
+      fail(`[${i}].nodeArgs must be a list of strings`);
+    if (v.config !== undefined && (typeof v.config !== 'object' || v.config === null || Array.isArray(v.config)))
+      fail(`[${i}].config must be an object`);
+    if (v.config !== undefined && base.file !== 'gateway') fail(`[${i}].config applies to gateway rows only`);
+    return {
+      ...base,
+      name: `${ROWS.length + i + 1}. ${v.name as string}`,
+      base: base.key,
+      nodeArgs: nodeArgs as string[],
+      ...(v.config === undefined ? {} : { config: v.config as Record<string, unknown> }),
+    };
+  });
+}
+
 /** Environment of a row's server process. */
 export function rowEnvironment(
   row: RowSpec,
@@ -99,7 +143,12 @@ export function rowEnvironment(
     case 'plain-proxy':
       return { UPSTREAM_URL: upstreamUrl };
     case 'gateway':
-      return { UPSTREAM_URL: upstreamUrl, BENCH_SERVICE_KEY: keys.serviceSecret, BENCH_GATEWAY_LOG: gatewayLog };
+      return {
+        UPSTREAM_URL: upstreamUrl,
+        BENCH_SERVICE_KEY: keys.serviceSecret,
+        BENCH_GATEWAY_LOG: gatewayLog,
+        ...(row.config ? { BENCH_GATEWAY_CONFIG: JSON.stringify(row.config) } : {}),
+      };
     case 'jose-proxy':
       return { UPSTREAM_URL: upstreamUrl, BENCH_PUBLIC_JWK: JSON.stringify(keys.publicJwk) };
   }
