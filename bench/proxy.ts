@@ -19,7 +19,7 @@ import { startChild, type ChildServer } from './proxy/children.js';
 import { SequentialClient } from './proxy/latency.js';
 import { combine, runLoad } from './proxy/load.js';
 import { benchOptions } from './proxy/options.js';
-import { printGoals, printReport, printVariants, type Row } from './proxy/report.js';
+import { cpuPerRequest, loopPerRequest, printGoals, printReport, printVariants, type Row } from './proxy/report.js';
 import { ROWS, rowEnvironment, type RowSpec } from './proxy/rows.js';
 import { TokenCursor, benchKeys, tokenPool } from './proxy/tokens.js';
 
@@ -121,17 +121,14 @@ try {
     if (options.burstSec > 0) await load(options.burstSec, undefined);
     await load(options.warmupSec);
     const results = await load(options.durationSec);
-    for (const row of rows) row.rounds.push(combine(results.filter((_, i) => instances[i]!.row === row)));
+    const ofRow = (row: Row) => results.filter((_, i) => instances[i]!.row === row);
+    for (const row of rows) row.rounds.push(combine(ofRow(row)));
     await stop(instances);
     // Each process on its own, with the part off its event loop (V8's helper threads, the verify pool):
     // identical processes of one row can differ, and this is where it shows.
     const perProcess = (row: Row) =>
-      results
-        .filter((_, i) => instances[i]!.row === row)
-        .map((r) => {
-          const perRequest = (seconds: number) => Math.round((seconds * 1e6) / r.ok);
-          return `${perRequest(r.serverCpuSec!)}(${perRequest(r.serverCpuSec! - r.serverLoopCpuSec!)})`;
-        })
+      ofRow(row)
+        .map((r) => `${Math.round(cpuPerRequest(r))}(${Math.round(cpuPerRequest(r) - loopPerRequest(r))})`)
         .join(' ');
     log(
       `round ${round}/${options.rounds}, CPU µs/req of each process (off the event loop): ${rows.map((r, i) => `${i + 1}: ${perProcess(r)}`).join(' | ')}`,

@@ -33,9 +33,11 @@ function spread(values: readonly number[]): Spread {
 const fmt = (value: number, digits = 2) => value.toFixed(digits);
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ratioText = (s: Spread) => `${fmt(s.median)}x (${fmt(s.min)}-${fmt(s.max)})`;
-const cpuPerRequest = (r: LoadResult) =>
+/** Server CPU µs per answered request, all threads; NaN when not measured. */
+export const cpuPerRequest = (r: LoadResult) =>
   r.ok === 0 || r.serverCpuSec === undefined ? NaN : (r.serverCpuSec * 1e6) / r.ok;
-const loopPerRequest = (r: LoadResult) =>
+/** The event loop's (main thread's) part of it. */
+export const loopPerRequest = (r: LoadResult) =>
   r.ok === 0 || r.serverLoopCpuSec === undefined ? NaN : (r.serverLoopCpuSec * 1e6) / r.ok;
 const failures = (row: Row) => row.rounds.reduce((n, r) => n + r.failures, 0) + (row.saturated?.failures ?? 0);
 
