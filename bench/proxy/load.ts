@@ -3,6 +3,7 @@
  * never changes) so the load generator does the same work per request in every row.
  */
 import autocannon from 'autocannon';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ChildServer } from './children.js';
 import { cpuSeconds } from './cpu.js';
 
@@ -95,8 +96,6 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
 function share(total: number, parts: number, i: number): number {
   return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Several runs added up as one (the two processes of a row in one round). */
 export function combine(results: readonly LoadResult[]): LoadResult {
