@@ -26,7 +26,8 @@ export type GatewayEvent =
   | 'relays_reloaded'
   | 'relays_reload_failed'
   | 'tls_reloaded'
-  | 'tls_reload_failed';
+  | 'tls_reload_failed'
+  | 'upstream_failed';
 
 export type EventLevel = 'info' | 'warn' | 'error';
 

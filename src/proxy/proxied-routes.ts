@@ -18,6 +18,7 @@ import { upstreamPathRule } from './upstream-path.js';
 import { upstreamHeaderList, type UpstreamHeaderOptions } from './upstream-headers.js';
 import { WebSocketTunnels } from './websocket-tunnel.js';
 import { upgradeSocketOf } from '../http/upgrades.js';
+import { logUpstreamFailure } from './upstream-failure-log.js';
 
 export interface ForwardOptions extends UpstreamHeaderOptions {
   /** Largest request body forwarded, declared or streamed. */
@@ -82,10 +83,15 @@ async function registerRoute(
     const upgrade = upgradeSocketOf(raw);
     if (upgrade !== undefined) {
       reply.hijack();
-      return tunnels.open(upgrade.socket, upgrade.head, { path, headers });
+      return tunnels.open(upgrade.socket, upgrade.head, { path, headers }, (failure) =>
+        logUpstreamFailure(request.log, route.prefix, target.origin, failure),
+      );
     }
     const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
-    pool.forward(reply, { method: request.method, path, headers, body }, (failure) => sendError(reply, failure));
+    pool.forward(reply, { method: request.method, path, headers, body }, (failure) => {
+      logUpstreamFailure(request.log, route.prefix, target.origin, failure);
+      sendError(reply, failure);
+    });
   }
 
   await app.register(

@@ -36,8 +36,16 @@ export class WebSocketTunnels {
     this.url = new URL(origin);
   }
 
-  /** Take over the client's upgrade socket (`head`: bytes it sent after its handshake, not yet read). */
-  open(client: Socket, head: Buffer, request: TunnelRequest): void {
+  /**
+   * Take over the client's upgrade socket (`head`: bytes it sent after its handshake, not yet read).
+   * `onFailure` hears of an upstream that failed before its answer (the client gets the JSON error).
+   */
+  open(
+    client: Socket,
+    head: Buffer,
+    request: TunnelRequest,
+    onFailure: (error: UpstreamUnavailable | UpstreamTimeout) => void = () => undefined,
+  ): void {
     if (client.destroyed) return;
     this.clients.add(client);
     let upstreamRequest: ClientRequest;
@@ -52,7 +60,9 @@ export class WebSocketTunnels {
       });
     } catch (error) {
       // A header value Node refuses to send: nothing reached the upstream, answered as an HTTP request's would be.
-      return writeSocketError(client, new UpstreamUnavailable(undefined, { cause: error }));
+      const failure = new UpstreamUnavailable(undefined, { cause: error });
+      onFailure(failure);
+      return writeSocketError(client, failure);
     }
     // Until the upstream's answer: a failure is the client's JSON error, a client that leaves aborts it.
     let answered = false;
@@ -61,6 +71,7 @@ export class WebSocketTunnels {
       answered = true;
       clearTimeout(timer);
       upstreamRequest.destroy();
+      onFailure(error);
       if (!client.destroyed) writeSocketError(client, error);
     };
     const timer = setTimeout(() => fail(new UpstreamTimeout()), this.timeoutMs);

@@ -2,10 +2,17 @@
  * A real upstream HTTP server for tests: echoes what it received (method, URL, headers, body size and
  * SHA-256), streams large bodies on demand, answers slowly on demand, answers with hop-by-hop headers
  * on `/hop-by-hop`, and echoes WebSocket messages; a WebSocket handshake to a path ending in `/ws-refused`
- * gets a 403, one ending in `/ws-held` no answer at all.
+ * gets a 403, one ending in `/ws-held` no answer at all. With `tls` it serves HTTPS (and WSS) instead.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 
@@ -35,10 +42,15 @@ export interface EchoUpstream {
 
 const CHUNK = Buffer.alloc(64 * 1024, 'abcdefgh');
 
-export async function startEchoUpstream(): Promise<EchoUpstream> {
+export interface EchoUpstreamOptions {
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string };
+}
+
+export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Promise<EchoUpstream> {
   let received = 0;
   let release: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
     const slow = /\/slow\/(\d+)$/.exec(url.pathname);
     const hold = /\/hold-response\/(\d+)$/.exec(url.pathname);
@@ -101,7 +113,11 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       };
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'echo' }).end(JSON.stringify(body));
     });
-  });
+  };
+  // An https.Server is an http.Server to everything below.
+  const server: Server = options.tls
+    ? (createHttpsServer(options.tls, answer) as unknown as Server)
+    : createServer(answer);
   const connections = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     connections.add(socket);
@@ -130,7 +146,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     server,
     uploadProgress: () => received,
     releaseHeldResponse: () => release?.(),

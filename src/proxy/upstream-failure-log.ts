@@ -1,0 +1,25 @@
+/**
+ * The `upstream_failed` event: a proxied request the upstream did not answer (refused, reset, a TLS
+ * certificate the gateway does not trust, no answer in `timeoutMs`) is answered 502/504 to the client
+ * without details, and the operator gets why, once per failed request, as nginx's error log does.
+ */
+import { GatewayError, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
+import { logEvent, type EventLogger } from '../events.js';
+
+/** Longest `reason` written: enough for any socket or TLS error, not a whole stack of causes. */
+const REASON_CHARS = 200;
+
+export function logUpstreamFailure(log: EventLogger, route: string, upstream: string, error: GatewayError): void {
+  // A body the client made too large also ends the upstream request: that is not the upstream's doing.
+  if (error.code !== UpstreamUnavailable.code && error.code !== UpstreamTimeout.code) return;
+  logEvent(log, 'upstream_failed', { route, upstream, code: error.code, reason: reasonOf(error) }, 'warn');
+}
+
+/** The underlying error's message and code (`connect ECONNREFUSED 127.0.0.1:3000 (ECONNREFUSED)`). */
+function reasonOf(error: GatewayError): string {
+  const cause = error.cause;
+  if (!(cause instanceof Error)) return error.message;
+  const code = (cause as { code?: unknown }).code;
+  const text = typeof code === 'string' && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message;
+  return text.replace(/\s+/g, ' ').slice(0, REASON_CHARS);
+}
