@@ -15,6 +15,13 @@ function logged(error: GatewayError): [string, Record<string, unknown>, string][
   return lines;
 }
 
+/** The fields of the one line logged. */
+function fieldsOf(error: GatewayError): Record<string, unknown> {
+  const lines = logged(error);
+  expect(lines).toHaveLength(1);
+  return lines[0]![1];
+}
+
 function socketError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
 }
@@ -39,12 +46,12 @@ describe('logUpstreamFailure', () => {
 
   it('adds the error code when the message does not say it', () => {
     const cause = socketError('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT');
-    const [[, fields]] = logged(new UpstreamUnavailable(undefined, { cause })) as [[string, Record<string, unknown>]];
+    const fields = fieldsOf(new UpstreamUnavailable(undefined, { cause }));
     expect(fields.reason).toBe('self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)');
   });
 
   it('reports a timeout without a cause by its own message', () => {
-    const [[, fields]] = logged(new UpstreamTimeout()) as [[string, Record<string, unknown>]];
+    const fields = fieldsOf(new UpstreamTimeout());
     expect(fields).toMatchObject({
       code: 'ERR_UPSTREAM_TIMEOUT',
       reason: 'the upstream service did not answer in time',
@@ -53,7 +60,7 @@ describe('logUpstreamFailure', () => {
 
   it('keeps the reason on one line and at most 200 characters', () => {
     const cause = socketError(`first line\n${'x'.repeat(500)}`);
-    const [[, fields]] = logged(new UpstreamUnavailable(undefined, { cause })) as [[string, Record<string, unknown>]];
+    const fields = fieldsOf(new UpstreamUnavailable(undefined, { cause }));
     expect(fields.reason).toMatch(/^first line x+$/);
     expect((fields.reason as string).length).toBe(200);
   });
