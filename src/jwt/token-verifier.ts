@@ -72,8 +72,15 @@ const DEFAULT_INLINE_SHARE = 0.1;
 /** Inline checking the loop may do at once after a quiet spell (about 150 signatures). */
 const INLINE_BURST_MS = 10;
 
-/** Why a token no resolver recognised is refused when there is no flow-A reason to report. */
-export const NO_TRUSTED_ISSUERS = 'no trusted issuer keys are configured';
+/**
+ * The refusal of a token no resolver recognised when there is no flow-A reason to report (no trusted
+ * issuer keys are configured): its own class, so that a caller can tell it from a failed check.
+ */
+export class UnrecognisedToken extends JwtSignatureInvalid {
+  constructor() {
+    super('no trusted issuer keys are configured');
+  }
+}
 
 export class TokenVerifier {
   /** x-only hex of the trusted issuers, in order. */
@@ -249,7 +256,7 @@ export class TokenVerifier {
       if (!isDeclined(resolution)) return resolution;
       reason ??= resolution;
     }
-    throw reason ?? new JwtSignatureInvalid(NO_TRUSTED_ISSUERS);
+    throw reason ?? new UnrecognisedToken();
   }
 
   private afterResolver(

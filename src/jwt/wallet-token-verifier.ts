@@ -3,11 +3,10 @@
  * token verifier with the wallet signers as its only resolver, answering in the shape this class always
  * had. The gateway itself uses one TokenVerifier for both flows.
  */
-import { JwtSignatureInvalid } from '../errors.js';
 import type { PortalClaims } from './claims.js';
 import type { Es256kBackend } from '../keys/es256k.js';
 import { normalizePublicKey } from '../keys/nostr-keys.js';
-import { NO_TRUSTED_ISSUERS, TokenVerifier, type VerifiedToken } from './token-verifier.js';
+import { TokenVerifier, UnrecognisedToken, type VerifiedToken } from './token-verifier.js';
 
 export interface WalletTokenVerifierOptions {
   /** The gateway's own public key (hex or npub): a wallet token must name it in `target_key`. */
@@ -57,7 +56,7 @@ export class WalletTokenVerifier {
       return walletToken(await this.verifier.verifyPooled(token, now));
     } catch (error) {
       // With no trusted issuers, this is the refusal of a token the wallet signers did not recognise.
-      if (error instanceof JwtSignatureInvalid && error.message === NO_TRUSTED_ISSUERS) return undefined;
+      if (error instanceof UnrecognisedToken) return undefined;
       throw error;
     }
   }
