@@ -4,6 +4,7 @@
  */
 import { readKeyFile } from '../assertion/keyring.js';
 import { configSource, loadConfig, misspeltVariableWarnings, readConfigSource } from '../config/load.js';
+import { namedAfterVariables } from '../config/environment.js';
 import { gatewayPaths, shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import { readTlsFiles } from '../http/tls.js';
 import type { CommandSpec } from './args.js';
@@ -34,11 +35,15 @@ export function run(argv: string[], io: CliIo): Promise<number> {
     const source = configSource(args.string('config'), io.env);
     const raw = readConfigSource(source);
     const config = loadConfig(raw, io.env);
-    // What serve would refuse at start-up: certificate files that cannot be read or do not match.
-    if (config.listen.tls) readTlsFiles(config.listen.tls);
-    // And an assertion key file that cannot be read, is no key, or is of the wrong curve.
-    if (config.assertion.enabled && config.assertion.keyFile !== undefined)
-      readKeyFile(config.assertion.keyFile, config.assertion.alg);
+    try {
+      // What serve would refuse at start-up: certificate files that cannot be read or do not match.
+      if (config.listen.tls) readTlsFiles(config.listen.tls);
+      // And an assertion key file that cannot be read, is no key, or is of the wrong curve.
+      if (config.assertion.enabled && config.assertion.keyFile !== undefined)
+        readKeyFile(config.assertion.keyFile, config.assertion.alg);
+    } catch (error) {
+      throw namedAfterVariables(error, io.env);
+    }
     const shadowed = shadowedEndpointsWarning(config.routes, gatewayPaths(config.gatewayPrefix));
     if (shadowed) io.stderr.write(`${shadowed}\n`);
     for (const warning of misspeltVariableWarnings(raw, io.env)) io.stderr.write(`${warning}\n`);

@@ -14,6 +14,7 @@ import {
   RELAYS_CONFIG_ENV,
 } from '../config/load.js';
 import { embeddedConfig } from '../config/embedded.js';
+import { namedAfterVariables } from '../config/environment.js';
 import type { GatewayConfig } from '../config/types.js';
 import { shadowedEndpointsWarning } from '../gateway-endpoints.js';
 import type { DemoUpstream } from '../demo/demo-upstream.js';
@@ -182,7 +183,7 @@ export function run(argv: string[], io: CliIo): Promise<number> {
         }
         started = await startGateway(config);
       } catch (error) {
-        io.stderr.write(`${startupFailureLine(error, config?.store)}\n`);
+        io.stderr.write(`${startupFailureLine(namedAfterVariables(error, io.env), config?.store)}\n`);
         return EXIT_FAILURE;
       }
       const { gateway, url } = started;

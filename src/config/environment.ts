@@ -175,6 +175,25 @@ export function applyEnvironment(raw: unknown, env: Env): EnvironmentApplied {
   return { doc, sources };
 }
 
+/**
+ * A ConfigInvalid found after loading (a file a setting names cannot be read or is no key) with each
+ * problem about a key a variable set saying so (`assertion.keyFile: cannot read … (set by
+ * PORTAL_ASSERTION_KEY_FILE)`): the key is what the documentation calls it, the variable what the operator
+ * set. Anything else unchanged.
+ */
+export function namedAfterVariables(error: unknown, env: Env): unknown {
+  if (!(error instanceof ConfigInvalid)) return error;
+  let renamed = false;
+  const problems = error.problems.map((problem) => {
+    const path = /^[A-Za-z][\w.]*(?=: )/.exec(problem)?.[0];
+    const variable = path === undefined ? undefined : settingVariable(env, path);
+    if (path === undefined || variable === undefined) return problem;
+    renamed = true;
+    return `${problem} (set by ${variable})`;
+  });
+  return renamed ? new ConfigInvalid(problems) : error;
+}
+
 /** Renames a validation problem after the variable its key came from (`PORTAL_LISTEN_PORT: must be …`). */
 export function nameVariable(problem: string, sources: ReadonlyMap<string, string>): string {
   let best: [string, string] | undefined;

@@ -69,4 +69,31 @@ describe('check-config', () => {
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.stdout).toContain('service key from PORTAL_SERVICE_KEY');
   });
+
+  it('names the variable and the key when a file a variable names cannot be read, and the key alone when the config file set it', async () => {
+    const missing = join(dir, 'no-such-key.pem');
+    const path = file('files.json', JSON.stringify({ dataDir: join(dir, 'data'), relays: [], routes: ROUTES }));
+    const fromEnv = await runInProcess(run, ['--config', path], { env: { PORTAL_ASSERTION_KEY_FILE: missing } });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toBe(
+      `ERR_CONFIG_INVALID: invalid configuration:\n  - assertion.keyFile: cannot read ${missing} (ENOENT) (set by PORTAL_ASSERTION_KEY_FILE)\n`,
+    );
+
+    const tlsFromEnv = await runInProcess(run, ['--config', path], {
+      env: { PORTAL_LISTEN_TLS_CERT_FILE: missing, PORTAL_LISTEN_TLS_KEY_FILE: missing },
+    });
+    expect(tlsFromEnv.code).toBe(1);
+    expect(tlsFromEnv.stderr).toContain(
+      `  - listen.tls.certFile: ${missing} cannot be read (ENOENT) (set by PORTAL_LISTEN_TLS_CERT_FILE)`,
+    );
+
+    const inFile = file(
+      'files-in-file.json',
+      JSON.stringify({ dataDir: join(dir, 'data'), relays: [], routes: ROUTES, assertion: { keyFile: missing } }),
+    );
+    const fromFile = await runInProcess(run, ['--config', inFile]);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toContain(`  - assertion.keyFile: cannot read ${missing} (ENOENT)`);
+    expect(fromFile.stderr).not.toContain('set by');
+  });
 });

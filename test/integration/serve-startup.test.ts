@@ -91,6 +91,17 @@ describe('serve exits at once when it cannot start', () => {
     expect(line).toMatch(/^ERR_CONFIG_INVALID: .*PORTAL_SERVICE_KEY_FILE: the file cannot be read \(ENOENT\)/);
   });
 
+  it('an unreadable assertion key file, named by the variable that set it', async () => {
+    const config = configFile('assertion-keyfile.json', { listen: { host: '127.0.0.1', port: 0 } });
+    const missing = join(dir, 'no-such-assertion-key');
+    const line = expectFailedFast(
+      await runCli(['serve', '--config', config], { env: { PORTAL_ASSERTION_KEY_FILE: missing } }),
+    );
+    expect(line).toContain(
+      `ERR_CONFIG_INVALID: invalid configuration: assertion.keyFile: cannot read ${missing} (ENOENT) (set by PORTAL_ASSERTION_KEY_FILE)`,
+    );
+  });
+
   it('an unreachable Redis', async () => {
     const config = configFile('redis.json', {
       listen: { host: '127.0.0.1', port: 0 },
