@@ -41,7 +41,7 @@ console.log(
 );
 console.log(
   `fixed rate: ${options.rounds} rounds, each with ${options.processes} fresh processes per row loaded side by side at ${options.rate} req/s each ` +
-    `(${options.connections} connections${options.spread > 1 ? `, ${options.spread} load generators a process, started evenly over a second` : ''}), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured; ` +
+    `(${options.connections} connections${options.spread > 1 ? `, ${options.spread} load generators a process, started evenly over a second` : ''}), ${options.burstSec} s at full speed and ${options.warmupSec} s at the rate untimed, then ${options.durationSec} s measured on the same connections; ` +
     `latency: ${options.latencyRequests} sequential requests per row; saturated: ${options.saturatedSec} s per row; ` +
     `gateway log level ${options.gatewayLog}, verify threads ${DEFAULT_CONFIG.tokens.verifyThreads}; load average at start ${loadAverage()}\n`,
 );
@@ -102,7 +102,7 @@ try {
 
   for (let round = 1; round <= options.rounds; round++) {
     const instances = await freshInstances(rows, options.processes);
-    const load = (durationSec: number, overallRate: number | undefined = options.rate) =>
+    const load = (durationSec: number, overallRate: number | undefined = options.rate, untimedSec = 0) =>
       Promise.all(
         instances.map((i) =>
           runLoad(i.server.url, {
@@ -112,15 +112,16 @@ try {
             overallRate,
             spread: options.spread,
             durationSec,
+            untimedSec,
             nextToken: i.nextToken,
           }),
         ),
       );
     // A fresh process costs several times its settled CPU per request for its first seconds (code
-    // still being optimised): a short burst at full speed, then untimed load at the measured rate.
+    // still being optimised): a short burst at full speed, then untimed load at the measured rate, whose
+    // connections carry on into the measured part.
     if (options.burstSec > 0) await load(options.burstSec, undefined);
-    await load(options.warmupSec);
-    const results = await load(options.durationSec);
+    const results = await load(options.durationSec, options.rate, options.warmupSec);
     const ofRow = (row: Row) => results.filter((_, i) => instances[i]!.row === row);
     for (const row of rows) row.rounds.push(combine(ofRow(row)));
     await stop(instances);
@@ -153,11 +154,11 @@ try {
   if (options.saturatedSec > 0) {
     for (const row of rows) {
       const [one] = await freshInstances([row], 1);
-      await runLoad(one!.server.url, { ...targetOf(row), connections: 50, durationSec: 2, nextToken: one!.nextToken });
       row.saturated = await runLoad(one!.server.url, {
         ...targetOf(row),
         server: one!.server,
         connections: 50,
+        untimedSec: 2,
         durationSec: options.saturatedSec,
         nextToken: one!.nextToken,
       });
