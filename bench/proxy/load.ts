@@ -115,7 +115,7 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
   return {
     // Completed 2xx responses over the measured time: immune to how per-second samples are averaged.
     reqPerSec: ok / seconds,
-    p99Ms: percentile(latenciesMs, 0.99),
+    p99Ms: Math.round(percentile(latenciesMs, 0.99) * 10) / 10,
     ok,
     seconds,
     ...cpu,
