@@ -90,7 +90,7 @@ async function registerRoute(
     const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
     pool.forward(reply, { method: request.method, path, headers, body }, (failure) => {
       logUpstreamFailure(request.log, route.prefix, target.origin, failure);
-      sendError(reply, failure);
+      if (!reply.raw.headersSent) sendError(reply, failure);
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * The `upstream_failed` event: a proxied request the upstream did not answer (refused, reset, a TLS
  * certificate the gateway does not trust, no answer in `timeoutMs`) is answered 502/504 to the client
- * without details, and the operator gets why, once per failed request, as nginx's error log does.
+ * without details, an answer it broke off has the client's connection cut, and the operator gets why,
+ * once per failed request, as nginx's error log does.
  */
 import { GatewayError, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { logEvent, type EventLogger } from '../events.js';

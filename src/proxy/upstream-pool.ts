@@ -44,9 +44,9 @@ export class UpstreamPool {
   }
 
   /**
-   * Forward one request. Until the upstream's status line arrives, a failure goes to `onFailure` (the
-   * caller answers it in the gateway's error shape); after that the client connection is cut, as the
-   * status has already gone out.
+   * Forward one request. A failure of the upstream goes to `onFailure`: before its status line arrived,
+   * the caller answers it in the gateway's error shape; after, the client connection has been cut (the
+   * status already went out) and `reply.raw.headersSent` says so. A client that went away is no failure.
    */
   forward(reply: FastifyReply, request: UpstreamRequest, onFailure: (error: GatewayError) => void): void {
     const res = reply.raw;
@@ -61,8 +61,11 @@ export class UpstreamPool {
       resume?.();
     };
     // A client that goes away before the whole answer frees the upstream connection at once.
+    let clientLeft = false;
     const onClose = () => {
-      if (!res.writableFinished) abort?.();
+      if (res.writableFinished) return;
+      clientLeft = true;
+      abort?.();
     };
     res.once('close', onClose);
     const handler: Dispatcher.DispatchHandler = {
@@ -96,8 +99,9 @@ export class UpstreamPool {
       onError(error) {
         res.off('close', onClose);
         if (waitingForDrain) res.off('drain', onDrain);
+        if (clientLeft) return;
         if (res.headersSent) res.destroy(error);
-        else onFailure(upstreamFailure(error));
+        onFailure(upstreamFailure(error));
       },
     };
     try {

@@ -1,6 +1,7 @@
 /**
  * What the forward path does with the upstream's answer, seen by a client over a real socket: trailers,
- * HEAD, streamed chunked bodies, redirects under a rewritten path, and a client that goes away mid-answer;
+ * HEAD, streamed chunked bodies, redirects under a rewritten path, an upstream that breaks off its answer
+ * and a client that goes away mid-answer;
  * and request bodies of any content type, which reach the upstream as sent.
  */
 import {
@@ -50,6 +51,10 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     });
   } else if (path.endsWith('/redirect')) {
     res.writeHead(302, { location: '/base/next?x=1' }).end();
+  } else if (path.endsWith('/cut')) {
+    // A declared length, part of the body, then the connection dropped: an upstream that breaks off.
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' });
+    res.write(Buffer.alloc(1000), () => res.socket?.destroy());
   } else if (path.endsWith('/endless')) {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const timer = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
@@ -159,7 +164,33 @@ describe('forwarding answers', () => {
     expect(answer.headers.location).toBe('/api/next?x=1');
   });
 
-  it('frees the upstream connection when the client goes away mid-answer', async () => {
+  it('cuts the client connection when the upstream breaks off its answer, and logs why as upstream_failed', async () => {
+    const received = await new Promise<{ status: number; bytes: number; complete: boolean }>((resolve) => {
+      httpRequest(new URL('/api/cut', gateway.url), (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode!, bytes, complete: res.complete }));
+      })
+        .on('error', () => undefined)
+        .end();
+    });
+    expect(received.status).toBe(200);
+    expect(received.complete).toBe(false);
+    expect(received.bytes).toBeLessThan(100000);
+    await expect.poll(() => upstreamFailures(), { timeout: 5000 }).toHaveLength(1);
+    expect(upstreamFailures()[0]).toMatchObject({
+      level: 40,
+      event: 'upstream_failed',
+      route: '/api',
+      upstream: upstreamUrl,
+      code: 'ERR_UPSTREAM_UNAVAILABLE',
+      reason: expect.any(String),
+    });
+  });
+
+  it('frees the upstream connection when the client goes away mid-answer, which is not an upstream failure', async () => {
+    const failuresBefore = upstreamFailures().length;
     const before = endlessClosed;
     await new Promise<void>((resolve, reject) => {
       const req = httpRequest(new URL('/api/endless', gateway.url), (res) => {
@@ -173,5 +204,13 @@ describe('forwarding answers', () => {
       req.end();
     });
     await expect.poll(() => endlessClosed, { timeout: 5000 }).toBe(before + 1);
+    expect(upstreamFailures()).toHaveLength(failuresBefore);
   });
 });
+
+/** The gateway's `upstream_failed` log lines so far. */
+function upstreamFailures(): Record<string, unknown>[] {
+  return gateway.logs
+    .filter((line) => line.includes('"upstream_failed"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
