@@ -272,6 +272,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxBodyBytes: config.limits.maxBodyBytes,
     assertions,
     publicUrl: config.publicUrl,
+    countUpstreamFailure: metrics.countUpstreamFailure,
   });
   routeUpgrades(app);
 

@@ -55,6 +55,8 @@ export interface GatewayMetrics {
   countRequest(route: string, method: string, status: number, seconds: number): void;
   /** One authentication decision: 'ok', 'anonymous' or an error code. */
   countAuthOutcome(outcome: string): void;
+  /** One proxied request the upstream failed (not answered, or its answer broken off), by route prefix and error code. */
+  countUpstreamFailure(route: string, code: string): void;
   /** One token verification the verified-token cache could not answer. */
   observeVerify(seconds: number): void;
   /** Relay, login and store metrics, read from the auth services at scrape time. */
@@ -115,6 +117,8 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
   const requestCounts = new Map<string, Map<string, Map<number, number>>>();
   const durations = new RequestDurationHistogram();
   const outcomeCounts = new Map<string, number>();
+  // route -> code -> count
+  const upstreamFailures = new Map<string, Map<string, number>>();
 
   counterFrom(
     registry,
@@ -138,6 +142,16 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
     ['outcome'],
     (set) => {
       for (const [outcome, count] of outcomeCounts) set({ outcome: snakeCase(outcome) }, count);
+    },
+  );
+  counterFrom(
+    registry,
+    'portal_gateway_upstream_failures_total',
+    'Proxied requests the upstream failed (refused, reset, untrusted certificate, timed out, answer broken off), by route prefix and error',
+    ['route', 'code'],
+    (set) => {
+      for (const [route, codes] of upstreamFailures)
+        for (const [code, count] of codes) set({ route, code: snakeCase(code) }, count);
     },
   );
   counterFrom(
@@ -256,6 +270,11 @@ export function createMetrics(cacheStats: () => CacheStats): GatewayMetrics {
     registry,
     countRequest,
     countAuthOutcome: (outcome) => void outcomeCounts.set(outcome, (outcomeCounts.get(outcome) ?? 0) + 1),
+    countUpstreamFailure(route, code) {
+      let codes = upstreamFailures.get(route);
+      if (codes === undefined) upstreamFailures.set(route, (codes = new Map()));
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    },
     observeVerify: (seconds) => verifySeconds.observe(seconds),
     observeAuth,
   };

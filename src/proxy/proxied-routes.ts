@@ -18,11 +18,13 @@ import { upstreamPathRule } from './upstream-path.js';
 import { upstreamHeaderList, type UpstreamHeaderOptions } from './upstream-headers.js';
 import { WebSocketTunnels } from './websocket-tunnel.js';
 import { upgradeSocketOf } from '../http/upgrades.js';
-import { logUpstreamFailure } from './upstream-failure-log.js';
+import { reportUpstreamFailure } from './upstream-failure-report.js';
 
 export interface ForwardOptions extends UpstreamHeaderOptions {
   /** Largest request body forwarded, declared or streamed. */
   maxBodyBytes: number;
+  /** Counts an upstream failure (metrics), by route prefix and error code. */
+  countUpstreamFailure?: (route: string, code: string) => void;
 }
 
 /** The methods a proxied route forwards; others get the gateway's 404, as an unknown path does. */
@@ -84,12 +86,22 @@ async function registerRoute(
     if (upgrade !== undefined) {
       reply.hijack();
       return tunnels.open(upgrade.socket, upgrade.head, { path, headers }, (failure) =>
-        logUpstreamFailure(request.log, route.prefix, target.origin, failure),
+        reportUpstreamFailure(
+          { log: request.log, count: options.countUpstreamFailure },
+          route.prefix,
+          target.origin,
+          failure,
+        ),
       );
     }
     const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
     pool.forward(reply, { method: request.method, path, headers, body }, (failure) => {
-      logUpstreamFailure(request.log, route.prefix, target.origin, failure);
+      reportUpstreamFailure(
+        { log: request.log, count: options.countUpstreamFailure },
+        route.prefix,
+        target.origin,
+        failure,
+      );
       if (!reply.raw.headersSent) sendError(reply, failure);
     });
   }

@@ -187,6 +187,9 @@ describe('forwarding answers', () => {
       code: 'ERR_UPSTREAM_UNAVAILABLE',
       reason: expect.any(String),
     });
+    // Counted, where the request metrics see only a 200.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toContain('portal_gateway_upstream_failures_total{route="/api",code="upstream_unavailable"} 1');
   });
 
   it('frees the upstream connection when the client goes away mid-answer, which is not an upstream failure', async () => {

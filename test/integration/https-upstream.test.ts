@@ -118,6 +118,8 @@ describeWithOpenssl('an HTTPS upstream', () => {
     }
     expect(distrusting.output()).not.toContain(token);
     expect(distrusting.output()).not.toContain('secret=1');
+    const metrics = await (await fetch(`${distrusting.url}/metrics`)).text();
+    expect(metrics).toContain('portal_gateway_upstream_failures_total{route="/api",code="upstream_unavailable"} 2');
     // The trusting gateway had nothing to report.
     expect(trusting.output()).not.toContain('upstream_failed');
   });

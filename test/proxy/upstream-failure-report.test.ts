@@ -1,17 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable, type GatewayError } from '../../src/errors.js';
 import type { EventLogger } from '../../src/events.js';
-import { logUpstreamFailure } from '../../src/proxy/upstream-failure-log.js';
+import { reportUpstreamFailure } from '../../src/proxy/upstream-failure-report.js';
 
-/** What logUpstreamFailure wrote, as [level, fields, message]. */
+/** What the last report counted, as [route, code]. */
+let counted: [string, string][] = [];
+
+/** What reportUpstreamFailure wrote, as [level, fields, message]. */
 function logged(error: GatewayError): [string, Record<string, unknown>, string][] {
+  counted = [];
   const lines: [string, Record<string, unknown>, string][] = [];
   const log: EventLogger = {
     info: (fields, message) => lines.push(['info', fields as Record<string, unknown>, message]),
     warn: (fields, message) => lines.push(['warn', fields as Record<string, unknown>, message]),
     error: (fields, message) => lines.push(['error', fields as Record<string, unknown>, message]),
   };
-  logUpstreamFailure(log, '/api', 'http://10.0.0.5:3000', error);
+  reportUpstreamFailure(
+    { log, count: (route, code) => counted.push([route, code]) },
+    '/api',
+    'http://10.0.0.5:3000',
+    error,
+  );
   return lines;
 }
 
@@ -26,8 +35,8 @@ function socketError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code === undefined ? {} : { code });
 }
 
-describe('logUpstreamFailure', () => {
-  it('writes one upstream_failed warning with the route, the upstream origin, the code and the cause', () => {
+describe('reportUpstreamFailure', () => {
+  it('writes one upstream_failed warning with the route, the upstream origin, the code and the cause, and counts it', () => {
     const cause = socketError('connect ECONNREFUSED 10.0.0.5:3000', 'ECONNREFUSED');
     expect(logged(new UpstreamUnavailable(undefined, { cause }))).toEqual([
       [
@@ -42,6 +51,7 @@ describe('logUpstreamFailure', () => {
         'upstream failed',
       ],
     ]);
+    expect(counted).toEqual([['/api', 'ERR_UPSTREAM_UNAVAILABLE']]);
   });
 
   it('adds the error code when the message does not say it', () => {
@@ -65,7 +75,8 @@ describe('logUpstreamFailure', () => {
     expect((fields.reason as string).length).toBe(200);
   });
 
-  it('says nothing of a body the client made too large: not the upstream failing', () => {
+  it('neither logs nor counts a body the client made too large: not the upstream failing', () => {
     expect(logged(new PayloadTooLarge('request body is too large'))).toEqual([]);
+    expect(counted).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * The `upstream_failed` event: a proxied request the upstream did not answer (refused, reset, a TLS
  * certificate the gateway does not trust, no answer in `timeoutMs`) is answered 502/504 to the client
  * without details, an answer it broke off has the client's connection cut, and the operator gets why,
- * once per failed request, as nginx's error log does.
+ * once per failed request, as nginx's error log does; `portal_gateway_upstream_failures_total` counts them
+ * (an answer broken off still counts as a 200 in the request metrics).
  */
 import { GatewayError, UpstreamTimeout, UpstreamUnavailable } from '../errors.js';
 import { logEvent, type EventLogger } from '../events.js';
@@ -10,9 +11,21 @@ import { logEvent, type EventLogger } from '../events.js';
 /** Longest `reason` written: enough for any socket or TLS error, not a whole stack of causes. */
 const REASON_CHARS = 200;
 
-export function logUpstreamFailure(log: EventLogger, route: string, upstream: string, error: GatewayError): void {
+export interface UpstreamFailureReport {
+  log: EventLogger;
+  /** The metrics' count, by route prefix and code. */
+  count?: (route: string, code: string) => void;
+}
+
+export function reportUpstreamFailure(
+  { log, count }: UpstreamFailureReport,
+  route: string,
+  upstream: string,
+  error: GatewayError,
+): void {
   // A body the client made too large also ends the upstream request: that is not the upstream's doing.
   if (error.code !== UpstreamUnavailable.code && error.code !== UpstreamTimeout.code) return;
+  count?.(route, error.code);
   logEvent(log, 'upstream_failed', { route, upstream, code: error.code, reason: reasonOf(error) }, 'warn');
 }
 
