@@ -5,9 +5,10 @@
  * routes that enable them through its WebSocketTunnels. The route's policy rides in the route config and
  * is enforced by the portal-auth plugin before anything is forwarded.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { RouteConfig } from '../config/types.js';
+import type { GatewayError } from '../errors.js';
 import { sendError } from '../http/error-handler.js';
 import { declaredBodyLimit, streamedBodyLimit } from './body-limit.js';
 import { routePolicy } from '../access/portal-auth-plugin.js';
@@ -77,6 +78,10 @@ async function registerRoute(
     done();
   });
 
+  // Why an upstream failed a request: logged and counted, the same for HTTP requests and WebSocket handshakes.
+  const reportFailure = (log: FastifyBaseLogger, failure: GatewayError) =>
+    reportUpstreamFailure({ log, count: options.countUpstreamFailure }, route.prefix, target.origin, failure);
+
   function forward(request: FastifyRequest, reply: FastifyReply): void {
     const raw = request.raw;
     const path = upstreamPath(raw.url!);
@@ -86,22 +91,12 @@ async function registerRoute(
     if (upgrade !== undefined) {
       reply.hijack();
       return tunnels.open(upgrade.socket, upgrade.head, { path, headers }, (failure) =>
-        reportUpstreamFailure(
-          { log: request.log, count: options.countUpstreamFailure },
-          route.prefix,
-          target.origin,
-          failure,
-        ),
+        reportFailure(request.log, failure),
       );
     }
     const body = typeof (request.body as Readable | undefined)?.pipe === 'function' ? (request.body as Readable) : null;
     pool.forward(reply, { method: request.method, path, headers, body }, (failure) => {
-      reportUpstreamFailure(
-        { log: request.log, count: options.countUpstreamFailure },
-        route.prefix,
-        target.origin,
-        failure,
-      );
+      reportFailure(request.log, failure);
       if (!reply.raw.headersSent) sendError(reply, failure);
     });
   }

@@ -44,7 +44,7 @@ export class WebSocketTunnels {
     client: Socket,
     head: Buffer,
     request: TunnelRequest,
-    onFailure: (error: UpstreamUnavailable | UpstreamTimeout) => void = () => undefined,
+    onFailure: (error: UpstreamUnavailable | UpstreamTimeout) => void,
   ): void {
     if (client.destroyed) return;
     this.clients.add(client);
